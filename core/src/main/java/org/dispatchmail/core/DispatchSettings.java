@@ -1,0 +1,65 @@
+package org.dispatchmail.core;
+
+import java.time.Duration;
+import java.util.List;
+
+import org.dispatchmail.core.config.CassandraSettings;
+import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.delivery.DeliverySettings;
+import org.dispatchmail.core.routing.MxResolver;
+import org.dispatchmail.core.worker.WorkerSettings;
+
+/** Everything dispatch.properties says, checked at start-up so a bad value stops the node with its name. */
+public final class DispatchSettings {
+    private final CassandraSettings cassandra;
+    private final WorkerSettings worker;
+    private final DeliverySettings delivery;
+    private final List<String> dnsServers;
+    private final Duration dnsTimeout;
+
+    private DispatchSettings(ConfigReader config) {
+        this.cassandra = CassandraSettings.from(config);
+        this.worker = WorkerSettings.from(config);
+        this.dnsServers = config.list("dns.servers");
+        for (String server : dnsServers) {
+            config.parsed("dns.servers", server, MxResolver::parseServer);
+        }
+        this.dnsTimeout = config.duration("dns.timeout", Duration.ofSeconds(5));
+        DeliverySettings defaults = DeliverySettings.defaults();
+        DeliverySettings.Builder builder = defaults.toBuilder()
+            .remotePort(config.integer("delivery.remotePort", defaults.remotePort(), 1, 65535))
+            .connectTimeout(config.duration("delivery.connectTimeout", defaults.connectTimeout()))
+            .greetingTimeout(config.duration("delivery.greetingTimeout", defaults.greetingTimeout()))
+            .commandTimeout(config.duration("delivery.commandTimeout", defaults.commandTimeout()))
+            .dataBlockTimeout(config.duration("delivery.dataBlockTimeout", defaults.dataBlockTimeout()))
+            .finalDotTimeout(config.duration("delivery.finalDotTimeout", defaults.finalDotTimeout()))
+            .maxMxHosts(config.integer("delivery.maxMxHosts", defaults.maxMxHosts(), 1, 100))
+            .maxAddressesPerHost(config.integer("delivery.maxAddressesPerHost", defaults.maxAddressesPerHost(), 1, 100));
+        config.optional("delivery.heloName").ifPresent(builder::heloName);
+        this.delivery = builder.build();
+    }
+
+    public static DispatchSettings from(ConfigReader config) {
+        return new DispatchSettings(config);
+    }
+
+    public CassandraSettings cassandra() {
+        return cassandra;
+    }
+
+    public WorkerSettings worker() {
+        return worker;
+    }
+
+    public DeliverySettings delivery() {
+        return delivery;
+    }
+
+    public List<String> dnsServers() {
+        return dnsServers;
+    }
+
+    public Duration dnsTimeout() {
+        return dnsTimeout;
+    }
+}

@@ -1,0 +1,79 @@
+package org.dispatchmail.core.cassandra;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+
+/**
+ * Creates or migrates Dispatch's keyspace at start-up. Each migration is a list of idempotent
+ * statements (IF NOT EXISTS), so nodes starting together, or a start that died half-way, are safe.
+ */
+public final class QueueSchema {
+    private static final Logger LOGGER = LoggerFactory.getLogger(QueueSchema.class);
+
+    /** Index = version - 1. Append new versions; never edit a released one. */
+    private static final List<List<String>> MIGRATIONS = List.of(List.of(
+        // The message body, once, in chunks so a large message never makes a large cell.
+        "CREATE TABLE IF NOT EXISTS message_chunks (message_id uuid, chunk int, data blob,"
+            + " PRIMARY KEY ((message_id), chunk))",
+        "CREATE TABLE IF NOT EXISTS messages (message_id uuid PRIMARY KEY, mail_name text, sender text,"
+            + " size bigint, chunk_count int, recipient_count int, created_at timestamp, shard int)",
+        // One row of state per recipient; claims are compare-and-set on (state, claimed_by).
+        "CREATE TABLE IF NOT EXISTS recipients (message_id uuid, recipient text, state text, attempts int,"
+            + " next_attempt_at timestamp, claimed_by text, claim_until timestamp, last_result text,"
+            + " updated_at timestamp, PRIMARY KEY ((message_id), recipient))",
+        "CREATE TABLE IF NOT EXISTS attempts (message_id uuid, recipient text, attempted_at timestamp,"
+            + " node text, host text, address text, stage text, reply_code int, enhanced_code text,"
+            + " reply_text text, decision text, next_attempt_at timestamp,"
+            + " PRIMARY KEY ((message_id, recipient), attempted_at))",
+        // Due work: a partition per (shard, time bucket), read from a moving start (due_cursors), so
+        // the tombstones of finished work are never read again.
+        "CREATE TABLE IF NOT EXISTS due (shard int, bucket bigint, due_at timestamp, message_id uuid,"
+            + " recipient text, PRIMARY KEY ((shard, bucket), due_at, message_id, recipient))",
+        "CREATE TABLE IF NOT EXISTS due_cursors (shard int PRIMARY KEY, bucket bigint)",
+        "CREATE TABLE IF NOT EXISTS schema_version (component text PRIMARY KEY, version int, applied_at timestamp)"));
+
+    private QueueSchema() {
+    }
+
+    public static int latestVersion() {
+        return MIGRATIONS.size();
+    }
+
+    /** Creates the keyspace if needed and applies the migrations this node knows and the cluster lacks. */
+    public static void apply(CqlSession session, String keyspace, String replicationCql) {
+        session.execute(SimpleStatement.newInstance("CREATE KEYSPACE IF NOT EXISTS " + keyspace
+            + " WITH replication = " + replicationCql));
+        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace
+            + ".schema_version (component text PRIMARY KEY, version int, applied_at timestamp)"));
+        int current = currentVersion(session, keyspace);
+        if (current > MIGRATIONS.size()) {
+            throw new IllegalStateException("Keyspace " + keyspace + " is at schema version " + current
+                + ", newer than this Dispatch (" + MIGRATIONS.size() + "): upgrade this node");
+        }
+        for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
+            for (String statement : MIGRATIONS.get(version - 1)) {
+                session.execute(SimpleStatement.newInstance(statement.replace("CREATE TABLE IF NOT EXISTS ",
+                    "CREATE TABLE IF NOT EXISTS " + keyspace + ".")));
+            }
+            session.execute(SimpleStatement.newInstance("INSERT INTO " + keyspace
+                + ".schema_version (component, version, applied_at) VALUES ('queue', ?, ?)", version, Instant.now()));
+            LOGGER.info("Dispatch schema of keyspace {} migrated to version {}", keyspace, version);
+        }
+        if (!session.checkSchemaAgreement()) {
+            LOGGER.warn("Cassandra nodes do not agree on the schema yet; they will converge");
+        }
+    }
+
+    private static int currentVersion(CqlSession session, String keyspace) {
+        Row row = session.execute(SimpleStatement.newInstance("SELECT version FROM " + keyspace
+            + ".schema_version WHERE component = 'queue'")).one();
+        return row == null ? 0 : row.getInt("version");
+    }
+}

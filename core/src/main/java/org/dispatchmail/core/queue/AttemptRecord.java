@@ -1,0 +1,55 @@
+package org.dispatchmail.core.queue;
+
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.dispatchmail.core.delivery.RecipientOutcome;
+
+/** What one delivery attempt to one recipient gave, and what the queue decided about it. */
+public final class AttemptRecord {
+    private final UUID messageId;
+    private final String node;
+    private final Instant attemptedAt;
+    private final RecipientOutcome outcome;
+    private final RecipientState decision;
+    private final Optional<Instant> nextAttemptAt;
+
+    public AttemptRecord(UUID messageId, String node, Instant attemptedAt, RecipientOutcome outcome,
+                         RecipientState decision, Optional<Instant> nextAttemptAt) {
+        this.messageId = messageId;
+        this.node = node;
+        this.attemptedAt = attemptedAt;
+        this.outcome = outcome;
+        this.decision = decision;
+        this.nextAttemptAt = nextAttemptAt;
+    }
+
+    public UUID messageId() {
+        return messageId;
+    }
+
+    public String recipient() {
+        return outcome.recipient();
+    }
+
+    public String node() {
+        return node;
+    }
+
+    public Instant attemptedAt() {
+        return attemptedAt;
+    }
+
+    public RecipientOutcome outcome() {
+        return outcome;
+    }
+
+    public RecipientState decision() {
+        return decision;
+    }
+
+    public Optional<Instant> nextAttemptAt() {
+        return nextAttemptAt;
+    }
+}

@@ -1,0 +1,303 @@
+package org.dispatchmail.core.queue;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+
+import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.delivery.MessageContent;
+import org.dispatchmail.core.delivery.RecipientOutcome;
+import org.dispatchmail.core.delivery.SmtpReply;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
+
+/**
+ * The queue in Cassandra. The session's default consistency (cassandra.consistency) applies to
+ * every statement, so a method that returns has had its writes acknowledged at that level.
+ */
+public final class CassandraQueueStore implements QueueStore {
+    static final int CHUNK_SIZE = 256 * 1024;
+
+    private final CqlSession session;
+    private final int shards;
+    private final Duration bucketSize;
+
+    private final PreparedStatement insertChunk;
+    private final PreparedStatement insertMessage;
+    private final PreparedStatement insertRecipient;
+    private final PreparedStatement insertDue;
+    private final PreparedStatement selectDue;
+    private final PreparedStatement deleteDue;
+    private final PreparedStatement selectCursor;
+    private final PreparedStatement updateCursor;
+    private final PreparedStatement selectRecipient;
+    private final PreparedStatement selectRecipients;
+    private final PreparedStatement claimRecipient;
+    private final PreparedStatement completeRecipient;
+    private final PreparedStatement insertAttempt;
+    private final PreparedStatement selectMessage;
+    private final PreparedStatement selectChunk;
+
+    public CassandraQueueStore(CqlSession session, String keyspace, int shards, Duration bucketSize) {
+        if (shards < 1) {
+            throw new IllegalArgumentException("shards must be at least 1");
+        }
+        this.session = session;
+        this.shards = shards;
+        this.bucketSize = bucketSize;
+        String ks = keyspace + ".";
+        insertChunk = session.prepare("INSERT INTO " + ks + "message_chunks (message_id, chunk, data) VALUES (?, ?, ?)");
+        insertMessage = session.prepare("INSERT INTO " + ks + "messages (message_id, mail_name, sender, size,"
+            + " chunk_count, recipient_count, created_at, shard) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        insertRecipient = session.prepare("INSERT INTO " + ks + "recipients (message_id, recipient, state, attempts,"
+            + " next_attempt_at, updated_at) VALUES (?, ?, ?, 0, ?, ?) IF NOT EXISTS");
+        insertDue = session.prepare("INSERT INTO " + ks + "due (shard, bucket, due_at, message_id, recipient)"
+            + " VALUES (?, ?, ?, ?, ?)");
+        selectDue = session.prepare("SELECT due_at, message_id, recipient FROM " + ks + "due"
+            + " WHERE shard = ? AND bucket = ? AND due_at <= ? LIMIT ?");
+        deleteDue = session.prepare("DELETE FROM " + ks + "due WHERE shard = ? AND bucket = ? AND due_at = ?"
+            + " AND message_id = ? AND recipient = ?");
+        selectCursor = session.prepare("SELECT bucket FROM " + ks + "due_cursors WHERE shard = ?");
+        updateCursor = session.prepare("UPDATE " + ks + "due_cursors SET bucket = ? WHERE shard = ?");
+        selectRecipient = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ? AND recipient = ?");
+        selectRecipients = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ?");
+        claimRecipient = session.prepare("UPDATE " + ks + "recipients SET state = ?, claimed_by = ?, claim_until = ?,"
+            + " updated_at = ? WHERE message_id = ? AND recipient = ? IF state = ? AND claimed_by = ? AND claim_until = ?");
+        completeRecipient = session.prepare("UPDATE " + ks + "recipients SET state = ?, attempts = ?,"
+            + " next_attempt_at = ?, claimed_by = null, claim_until = null, last_result = ?, updated_at = ?"
+            + " WHERE message_id = ? AND recipient = ? IF claimed_by = ?");
+        insertAttempt = session.prepare("INSERT INTO " + ks + "attempts (message_id, recipient, attempted_at, node,"
+            + " host, address, stage, reply_code, enhanced_code, reply_text, decision, next_attempt_at)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+        selectMessage = session.prepare("SELECT * FROM " + ks + "messages WHERE message_id = ?");
+        selectChunk = session.prepare("SELECT data FROM " + ks + "message_chunks WHERE message_id = ? AND chunk = ?");
+    }
+
+    /** The same mail name always maps to the same queue id: a repeated hand-over is one message. */
+    public static UUID messageId(String mailName) {
+        return UUID.nameUUIDFromBytes(("dispatch-mail:" + mailName).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public UUID enqueue(NewMessage message, Instant now) {
+        UUID id = messageId(message.name());
+        int shard = shardOf(id);
+        byte[] content = message.content();
+        int chunkCount = Math.max(1, (content.length + CHUNK_SIZE - 1) / CHUNK_SIZE);
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
+        for (int chunk = 0; chunk < chunkCount; chunk++) {
+            int from = chunk * CHUNK_SIZE;
+            int length = Math.min(CHUNK_SIZE, content.length - from);
+            writes.add(session.executeAsync(insertChunk.bind(id, chunk, ByteBuffer.wrap(content, from, length))));
+        }
+        awaitAll(writes, "store the content of " + message.name());
+        run(insertMessage.bind(id, message.name(), message.sender(), (long) content.length, chunkCount,
+            message.recipients().size(), now, shard), "store " + message.name());
+        // The index first, then the state rows: a hand-over that dies in between leaves entries that
+        // point at nothing (skipped), never state rows that nothing points at (lost).
+        BatchStatementBuilder due = BatchStatement.builder(BatchType.UNLOGGED);
+        BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED);
+        for (String recipient : message.recipients()) {
+            due.addStatement(insertDue.bind(shard, bucketOf(now), now, id, recipient));
+            rows.addStatement(insertRecipient.bind(id, recipient, RecipientState.PENDING.name(), now, now));
+        }
+        run(due.build(), "index " + message.name());
+        // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
+        run(rows.build(), "store the recipients of " + message.name());
+        return id;
+    }
+
+    @Override
+    public int shards() {
+        return shards;
+    }
+
+    int shardOf(UUID id) {
+        return Math.floorMod(id.hashCode(), shards);
+    }
+
+    @Override
+    public long bucketOf(Instant t) {
+        return Math.floorDiv(t.toEpochMilli(), bucketSize.toMillis());
+    }
+
+    @Override
+    public Optional<Long> cursor(int shard) {
+        Row row = run(selectCursor.bind(shard), "read the cursor of shard " + shard).one();
+        return row == null || row.isNull("bucket") ? Optional.empty() : Optional.of(row.getLong("bucket"));
+    }
+
+    @Override
+    public void advanceCursor(int shard, long bucket) {
+        run(updateCursor.bind(bucket, shard), "move the cursor of shard " + shard);
+    }
+
+    @Override
+    public List<DueEntry> dueEntries(int shard, long bucket, Instant upTo, int limit) {
+        List<DueEntry> entries = new ArrayList<>();
+        for (Row row : run(selectDue.bind(shard, bucket, upTo, limit), "read due work")) {
+            entries.add(new DueEntry(shard, bucket, row.getInstant("due_at"), row.getUuid("message_id"),
+                row.getString("recipient")));
+        }
+        return entries;
+    }
+
+    @Override
+    public void removeDue(DueEntry entry) {
+        run(deleteDue.bind(entry.shard(), entry.bucket(), entry.dueAt(), entry.messageId(), entry.recipient()),
+            "remove due entry " + entry);
+    }
+
+    @Override
+    public Optional<RecipientRecord> recipient(UUID messageId, String recipient) {
+        Row row = run(selectRecipient.bind(messageId, recipient), "read recipient").one();
+        return Optional.ofNullable(row).map(CassandraQueueStore::toRecord);
+    }
+
+    @Override
+    public List<RecipientRecord> recipients(UUID messageId) {
+        List<RecipientRecord> records = new ArrayList<>();
+        for (Row row : run(selectRecipients.bind(messageId), "read recipients")) {
+            records.add(toRecord(row));
+        }
+        return records;
+    }
+
+    @Override
+    public boolean claim(RecipientRecord seen, String node, Instant claimUntil) {
+        indexAt(seen.messageId(), seen.recipient(), claimUntil);
+        ResultSet result = run(claimRecipient.bind(RecipientState.IN_FLIGHT.name(), node, claimUntil, Instant.now(),
+            seen.messageId(), seen.recipient(), seen.state().name(), seen.claimedBy().orElse(null),
+            seen.claimUntil().orElse(null)), "claim " + seen.recipient());
+        return result.wasApplied();
+    }
+
+    @Override
+    public boolean complete(AttemptRecord attempt, int attempts) {
+        RecipientOutcome outcome = attempt.outcome();
+        SmtpReply reply = outcome.reply();
+        Instant next = attempt.nextAttemptAt().orElse(null);
+        run(insertAttempt.bind(attempt.messageId(), attempt.recipient(), attempt.attemptedAt(), attempt.node(),
+            outcome.host(), outcome.address(), outcome.stage(), reply == null ? null : reply.code(),
+            outcome.enhancedStatus(), reply == null ? outcome.error() : reply.text(), attempt.decision().name(), next),
+            "record an attempt");
+        if (next != null) {
+            indexAt(attempt.messageId(), attempt.recipient(), next);
+        }
+        ResultSet result = run(completeRecipient.bind(attempt.decision().name(), attempts,
+            next == null ? attempt.attemptedAt() : next, outcome.describe(), Instant.now(),
+            attempt.messageId(), attempt.recipient(), attempt.node()), "update " + attempt.recipient());
+        return result.wasApplied();
+    }
+
+    @Override
+    public Optional<StoredMessage> message(UUID messageId) {
+        Row row = run(selectMessage.bind(messageId), "read message " + messageId).one();
+        if (row == null) {
+            return Optional.empty();
+        }
+        long size = row.getLong("size");
+        int chunks = row.getInt("chunk_count");
+        MessageContent content = new MessageContent() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public InputStream open() {
+                return new SequenceInputStream(new ChunkEnumeration(messageId, chunks));
+            }
+        };
+        return Optional.of(new StoredMessage(messageId, row.getString("mail_name"), row.getString("sender"),
+            row.getInstant("created_at"), content));
+    }
+
+    private void indexAt(UUID messageId, String recipient, Instant at) {
+        run(insertDue.bind(shardOf(messageId), bucketOf(at), at, messageId, recipient), "index " + recipient);
+    }
+
+    private static RecipientRecord toRecord(Row row) {
+        return new RecipientRecord(row.getUuid("message_id"), row.getString("recipient"),
+            RecipientState.valueOf(row.getString("state")), row.isNull("attempts") ? 0 : row.getInt("attempts"),
+            row.getInstant("next_attempt_at"), Optional.ofNullable(row.getString("claimed_by")),
+            Optional.ofNullable(row.getInstant("claim_until")), Optional.ofNullable(row.getString("last_result")));
+    }
+
+    private ResultSet run(Statement<?> statement, String what) {
+        try {
+            return session.execute(statement);
+        } catch (DriverException e) {
+            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitAll(List<CompletionStage<AsyncResultSet>> writes, String what) {
+        try {
+            for (CompletionStage<AsyncResultSet> write : writes) {
+                write.toCompletableFuture().get();
+            }
+        } catch (ExecutionException e) {
+            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getCause().getMessage(),
+                e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CassandraUnavailableException("Interrupted while trying to " + what, e);
+        }
+    }
+
+    /** Reads chunks one at a time, so a large message is never held in memory whole. */
+    private final class ChunkEnumeration implements Enumeration<InputStream> {
+        private final UUID messageId;
+        private final int chunks;
+        private int next;
+
+        ChunkEnumeration(UUID messageId, int chunks) {
+            this.messageId = messageId;
+            this.chunks = chunks;
+        }
+
+        @Override
+        public boolean hasMoreElements() {
+            return next < chunks;
+        }
+
+        @Override
+        public InputStream nextElement() {
+            if (next >= chunks) {
+                throw new NoSuchElementException();
+            }
+            Row row = run(selectChunk.bind(messageId, next), "read chunk " + next + " of " + messageId).one();
+            next++;
+            if (row == null) {
+                throw new CassandraUnavailableException("chunk " + (next - 1) + " of message " + messageId
+                    + " is missing", null);
+            }
+            ByteBuffer data = row.getByteBuffer("data");
+            byte[] bytes = new byte[data.remaining()];
+            data.get(bytes);
+            return new ByteArrayInputStream(bytes);
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package org.dispatchmail.dist;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The James memory server, run as a child process the way its official image runs it. */
+final class JamesProcess {
+    private final Process process;
+    private final Path logDir;
+
+    private JamesProcess(Process process, Path logDir) {
+        this.process = process;
+        this.logDir = logDir;
+    }
+
+    /**
+     * @param libDir    James's jars
+     * @param workDir   James's working directory: conf/, extensions-jars/, var/
+     * @param javaOpts  extra JVM options (JAVA_OPTS), e.g. -Xmx2g
+     */
+    static JamesProcess start(Path libDir, Path workDir, Path logDir, List<String> javaOpts) throws LaunchException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(javaOpts);
+        command.add("-Dworking.directory=" + workDir);
+        command.add("-Dlogback.configurationFile=" + workDir.resolve("conf/logback.xml"));
+        command.add("-Ddispatch.logdir=" + logDir);
+        command.add("-Djames.exit.on.startup.error=true");
+        command.add("-cp");
+        command.add(libDir + File.separator + "*");
+        command.add("org.apache.james.MemoryJamesServerMain");
+        try {
+            Files.createDirectories(logDir);
+            Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("james.out").toFile()))
+                .start();
+            return new JamesProcess(process, logDir);
+        } catch (IOException e) {
+            throw new LaunchException("cannot start James: " + e.getMessage());
+        }
+    }
+
+    /** Waits until every listener accepts connections; fails early if James exits. */
+    void awaitListening(List<Listener> listeners, Duration timeout) throws LaunchException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new LaunchException("James stopped during start-up (exit code " + process.exitValue() + ")."
+                    + " Last lines of " + logDir.resolve("james.log") + ":\n" + tail(logDir.resolve("james.log"))
+                    + tail(logDir.resolve("james.out")));
+            }
+            if (listeners.stream().allMatch(Listener::accepts)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                stop(Duration.ofSeconds(30));
+                throw new LaunchException("James did not open all its ports within " + timeout.toSeconds()
+                    + " s; see " + logDir.resolve("james.log"));
+            }
+            sleep(200);
+        }
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    int waitFor() throws InterruptedException {
+        return process.waitFor();
+    }
+
+    /** SIGTERM, so James's own shutdown hook stops it cleanly; SIGKILL if it hangs. */
+    void stop(Duration grace) {
+        if (!process.isAlive()) {
+            return;
+        }
+        process.destroy();
+        try {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+
+    static String tail(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            List<String> last = lines.subList(Math.max(0, lines.size() - 15), lines.size());
+            StringBuilder text = new StringBuilder();
+            for (String line : last) {
+                text.append("  | ").append(line).append('\n');
+            }
+            return text.toString();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static void sleep(long millis) throws LaunchException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LaunchException("interrupted");
+        }
+    }
+}

@@ -1,0 +1,224 @@
+package org.dispatchmail.dist;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.dispatchmail.dist.cassandra.CassandraStartException;
+import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
+
+/**
+ * "dispatch run": starts the embedded Cassandra (unless dispatch.properties names a cluster) and
+ * James with Dispatch deployed as an admin would: jars in extensions-jars/, files in conf/.
+ *
+ * <pre>
+ * state/
+ *   james/conf            copy of --conf, plus the generated keystore and Cassandra address
+ *   james/extensions-jars copy of the distribution's extensions-jars
+ *   james/var             James's own data (mail repositories)
+ *   cassandra/            embedded Cassandra data and logs
+ *   tls/keystore.p12      self-signed certificate made at first start
+ *   logs/                 james.log, james.out
+ * </pre>
+ */
+final class RunCommand {
+    private static final Duration JAMES_START_TIMEOUT = Duration.ofMinutes(3);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(60);
+
+    private final Path home;
+    private final Path conf;
+    private final Path state;
+    private final PrintStream out;
+
+    RunCommand(Path home, Path conf, Path state, PrintStream out) {
+        this.home = home.toAbsolutePath().normalize();
+        this.conf = conf.toAbsolutePath().normalize();
+        this.state = state.toAbsolutePath().normalize();
+        this.out = out;
+    }
+
+    /** Runs until James exits or the launcher is stopped (Ctrl-C, SIGTERM); returns the exit code. */
+    int run() throws LaunchException, IOException, InterruptedException {
+        checkLayout();
+        Path dispatchProperties = conf.resolve("dispatch.properties");
+        Properties settings = PropertiesFile.read(dispatchProperties);
+        List<Listener> listeners = Listener.fromSmtpServerXml(conf.resolve("smtpserver.xml"));
+
+        Path workDir = state.resolve("james");
+        Path runtimeConf = workDir.resolve("conf");
+        replaceWithCopy(conf, runtimeConf);
+        replaceWithCopy(home.resolve("extensions-jars"), workDir.resolve("extensions-jars"));
+        if (!Files.exists(conf.resolve("keystore.p12"))) {
+            Path keystore = state.resolve("tls/keystore.p12");
+            SelfSignedCertificate.ensure(keystore);
+            Files.copy(keystore, runtimeConf.resolve("keystore.p12"), StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        EmbeddedCassandra cassandra = null;
+        String cassandraLine;
+        if (PropertiesFile.get(settings, "cassandra.contactPoints", "").isEmpty()) {
+            cassandra = startCassandra(settings, dispatchProperties);
+            PropertiesFile.set(runtimeConf.resolve("dispatch.properties"), "cassandra.contactPoints", cassandra.contactPoint());
+            PropertiesFile.set(runtimeConf.resolve("dispatch.properties"), "cassandra.localDatacenter",
+                cassandra.localDatacenter());
+            cassandraLine = "embedded, " + cassandra.contactPoint() + " (pid " + cassandra.pid() + "), data in "
+                + state.resolve("cassandra") + ", log " + cassandra.logFile();
+        } else {
+            cassandraLine = "cluster at " + settings.getProperty("cassandra.contactPoints").trim() + " (not started here)";
+        }
+
+        Path logs = state.resolve("logs");
+        JamesProcess james;
+        try {
+            james = JamesProcess.start(home.resolve("james/lib"), workDir, logs, javaOpts());
+        } catch (LaunchException e) {
+            stopCassandra(cassandra);
+            throw e;
+        }
+        AtomicBoolean stopping = new AtomicBoolean();
+        EmbeddedCassandra startedCassandra = cassandra;
+        Thread shutdown = new Thread(() -> {
+            stopping.set(true);
+            out.println("Stopping James (pid " + james.pid() + ") ...");
+            james.stop(STOP_GRACE);
+            stopCassandra(startedCassandra);
+            out.println("Dispatch stopped.");
+        }, "dispatch-launcher-stop");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+
+        try {
+            james.awaitListening(listeners, JAMES_START_TIMEOUT);
+        } catch (LaunchException e) {
+            Runtime.getRuntime().removeShutdownHook(shutdown);
+            james.stop(STOP_GRACE);
+            stopCassandra(cassandra);
+            throw e;
+        }
+        printSummary(cassandraLine, james, listeners, logs);
+
+        int code = james.waitFor();
+        if (stopping.get()) {
+            return 0;
+        }
+        Runtime.getRuntime().removeShutdownHook(shutdown);
+        out.println("James exited by itself (code " + code + "); see " + logs.resolve("james.log"));
+        stopCassandra(cassandra);
+        return code == 0 ? 1 : code;
+    }
+
+    private void checkLayout() throws LaunchException {
+        for (String part : List.of("james/lib", "extensions-jars", "cassandra/lib")) {
+            if (!Files.isDirectory(home.resolve(part))) {
+                throw new LaunchException("the distribution at " + home + " has no " + part
+                    + "/ folder: build it first with 'mvn -DskipTests package'");
+            }
+        }
+        for (String file : List.of("dispatch.properties", "smtpserver.xml", "mailetcontainer.xml")) {
+            if (!Files.isRegularFile(conf.resolve(file))) {
+                throw new LaunchException("the configuration folder " + conf + " has no " + file);
+            }
+        }
+    }
+
+    private EmbeddedCassandra startCassandra(Properties settings, Path file) throws LaunchException {
+        String address = PropertiesFile.get(settings, "embedded.cassandra.address", "127.0.0.1");
+        int nativePort = PropertiesFile.port(settings, file, "embedded.cassandra.nativePort", 9042);
+        int storagePort = PropertiesFile.port(settings, file, "embedded.cassandra.storagePort", 7000);
+        String heap = PropertiesFile.get(settings, "embedded.cassandra.heap", "1G");
+        if (!heap.matches("\\d+[MmGg]")) {
+            throw new LaunchException(file + ": embedded.cassandra.heap '" + heap + "' is not a size such as 512M or 1G");
+        }
+        out.println("Starting the embedded Cassandra on " + address + ":" + nativePort + " ...");
+        try {
+            return EmbeddedCassandra.start(EmbeddedCassandra.Settings.builder()
+                .libDir(home.resolve("cassandra/lib"))
+                .baseDir(state.resolve("cassandra"))
+                .address(address)
+                .nativePort(nativePort)
+                .storagePort(storagePort)
+                .heap(heap)
+                .build());
+        } catch (CassandraStartException e) {
+            throw new LaunchException(e.getMessage());
+        }
+    }
+
+    private void stopCassandra(EmbeddedCassandra cassandra) {
+        if (cassandra != null) {
+            out.println("Stopping the embedded Cassandra (pid " + cassandra.pid() + ") ...");
+            cassandra.close();
+        }
+    }
+
+    /** JAVA_OPTS for James, as in James's own start scripts; 1 GiB of heap by default. */
+    private static List<String> javaOpts() {
+        String opts = System.getenv("JAVA_OPTS");
+        if (opts == null || opts.trim().isEmpty()) {
+            return List.of("-Xms256m", "-Xmx1g");
+        }
+        return Arrays.stream(opts.trim().split("\\s+")).collect(Collectors.toList());
+    }
+
+    private void printSummary(String cassandraLine, JamesProcess james, List<Listener> listeners, Path logs)
+        throws LaunchException {
+        out.println();
+        out.println("Dispatch is running.");
+        out.println("  Cassandra   " + cassandraLine);
+        out.println("  James       pid " + james.pid() + ", working directory " + state.resolve("james")
+            + ", configuration from " + conf);
+        for (Listener listener : listeners) {
+            out.println("  SMTP        " + listener);
+        }
+        Properties webadmin = webadminProperties();
+        if (webadmin != null) {
+            out.println("  webadmin    http://" + PropertiesFile.get(webadmin, "host", "localhost") + ":"
+                + PropertiesFile.get(webadmin, "port", "8000"));
+        }
+        out.println("  logs        " + logs.resolve("james.log"));
+        out.println("Stop with Ctrl-C (or SIGTERM to pid " + ProcessHandle.current().pid() + ").");
+    }
+
+    private Properties webadminProperties() throws LaunchException {
+        Path file = conf.resolve("webadmin.properties");
+        if (!Files.isRegularFile(file)) {
+            return null;
+        }
+        Properties properties = PropertiesFile.read(file);
+        return "true".equalsIgnoreCase(PropertiesFile.get(properties, "enabled", "false")) ? properties : null;
+    }
+
+    static void replaceWithCopy(Path source, Path target) throws IOException {
+        if (Files.exists(target)) {
+            try (Stream<Path> paths = Files.walk(target)) {
+                for (Path path : paths.sorted((a, b) -> b.compareTo(a)).collect(Collectors.toList())) {
+                    Files.delete(path);
+                }
+            }
+        }
+        Files.walkFileTree(source, new SimpleFileVisitor<Path>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Files.createDirectories(target.resolve(source.relativize(dir).toString()));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.copy(file, target.resolve(source.relativize(file).toString()), StandardCopyOption.REPLACE_EXISTING);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}

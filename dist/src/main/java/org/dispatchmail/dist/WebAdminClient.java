@@ -1,0 +1,67 @@
+package org.dispatchmail.dist;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+
+/** The few James webadmin calls the launcher's admin commands make. */
+final class WebAdminClient {
+    private final URI base;
+
+    WebAdminClient(URI base) {
+        this.base = base;
+    }
+
+    void addDomain(String domain) throws LaunchException {
+        put("/domains/" + encode(domain), null, "add domain " + domain);
+    }
+
+    void addUser(String address, String password) throws LaunchException {
+        String body = "{\"password\":\"" + password.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
+        put("/users/" + encode(address), body, "add user " + address);
+    }
+
+    private void put(String path, String body, String what) throws LaunchException {
+        HttpURLConnection connection = null;
+        try {
+            connection = (HttpURLConnection) base.resolve(path).toURL().openConnection();
+            connection.setRequestMethod("PUT");
+            connection.setConnectTimeout(5000);
+            connection.setReadTimeout(30000);
+            if (body != null) {
+                connection.setDoOutput(true);
+                connection.setRequestProperty("Content-Type", "application/json");
+                try (OutputStream out = connection.getOutputStream()) {
+                    out.write(body.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            int status = connection.getResponseCode();
+            if (status / 100 != 2) {
+                throw new LaunchException("webadmin refused to " + what + ": HTTP " + status + " " + read(connection));
+            }
+        } catch (IOException e) {
+            throw new LaunchException("cannot reach James's webadmin at " + base + " (is Dispatch running?): "
+                + e.getMessage());
+        } finally {
+            if (connection != null) {
+                connection.disconnect();
+            }
+        }
+    }
+
+    private static String read(HttpURLConnection connection) {
+        try (InputStream in = connection.getErrorStream()) {
+            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String encode(String segment) {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+}

@@ -1,0 +1,76 @@
+package org.dispatchmail.mailets;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import javax.inject.Inject;
+import javax.mail.MessagingException;
+
+import org.apache.james.core.MailAddress;
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.queue.NewMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands outbound mail to Dispatch's queue. The mail leaves James (GHOST) only once Cassandra has
+ * acknowledged it; if that fails the mailet throws, and James keeps the mail (its error processor).
+ */
+public class Dispatch extends GenericMailet {
+    private static final Logger LOGGER = LoggerFactory.getLogger(Dispatch.class);
+
+    private final DispatchRuntime runtime;
+
+    @Inject
+    public Dispatch(DispatchRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void init() {
+        runtime.engine();
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        if (mail.getRecipients().isEmpty()) {
+            return;
+        }
+        List<String> recipients = new ArrayList<>();
+        for (MailAddress recipient : mail.getRecipients()) {
+            recipients.add(recipient.asString());
+        }
+        String sender = mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse("");
+        NewMessage message = new NewMessage(mail.getName(), sender, recipients, content(mail));
+        UUID id;
+        try {
+            id = runtime.engine().enqueue(message);
+        } catch (CassandraUnavailableException e) {
+            throw new MessagingException("Dispatch could not queue " + mail.getName() + "; James keeps it: "
+                + e.getMessage(), e);
+        }
+        LOGGER.info("queued mail={} queue={} from=<{}> recipients={} size={}", mail.getName(), id, sender,
+            recipients.size(), message.size());
+        mail.setState(Mail.GHOST);
+    }
+
+    private static byte[] content(Mail mail) throws MessagingException {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            mail.getMessage().writeTo(bytes);
+            return bytes.toByteArray();
+        } catch (IOException e) {
+            throw new MessagingException("Dispatch could not read the content of " + mail.getName(), e);
+        }
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "Dispatch: queues outbound mail in Cassandra for delivery";
+    }
+}

@@ -1,0 +1,70 @@
+package org.dispatchmail.mailets;
+
+import java.io.FileNotFoundException;
+import java.time.Clock;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import javax.inject.Inject;
+import javax.inject.Singleton;
+
+import org.apache.commons.configuration2.Configuration;
+import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.utils.PropertiesProvider;
+import org.dispatchmail.core.DispatchEngine;
+import org.dispatchmail.core.DispatchSettings;
+import org.dispatchmail.core.config.ConfigException;
+import org.dispatchmail.core.config.ConfigReader;
+
+/**
+ * The node's one Dispatch engine, shared by the mailets and the start-up hook. It only needs
+ * James's own bindings, so Guice creates it once in James's root injector.
+ */
+@Singleton
+public class DispatchRuntime {
+    static final String FILE = "dispatch.properties";
+
+    private final PropertiesProvider propertiesProvider;
+    private DispatchEngine engine;
+
+    @Inject
+    public DispatchRuntime(PropertiesProvider propertiesProvider) {
+        this.propertiesProvider = propertiesProvider;
+    }
+
+    /** Starts the engine on first use; fails with a message naming the file and the parameter. */
+    public synchronized DispatchEngine engine() {
+        if (engine == null) {
+            DispatchSettings settings = DispatchSettings.from(new ConfigReader(FILE, readProperties()));
+            engine = DispatchEngine.start(settings, Clock.systemUTC());
+            Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "dispatch-shutdown"));
+        }
+        return engine;
+    }
+
+    public synchronized void stop() {
+        if (engine != null) {
+            engine.close();
+            engine = null;
+        }
+    }
+
+    private Map<String, String> readProperties() {
+        Configuration configuration;
+        try {
+            configuration = propertiesProvider.getConfiguration("dispatch");
+        } catch (FileNotFoundException e) {
+            throw new ConfigException(FILE + " is missing from James's conf/ folder: copy it from Dispatch's conf/");
+        } catch (ConfigurationException e) {
+            throw new ConfigException(FILE + " cannot be read: " + e.getMessage());
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (Iterator<String> keys = configuration.getKeys(); keys.hasNext(); ) {
+            String key = keys.next();
+            // James splits values at commas; Dispatch parses its own lists.
+            values.put(key, String.join(",", configuration.getStringArray(key)));
+        }
+        return values;
+    }
+}
