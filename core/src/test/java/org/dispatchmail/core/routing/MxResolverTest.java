@@ -16,6 +16,9 @@ import org.junit.jupiter.api.Test;
 class MxResolverTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    // the root zone's KSK-2017 DS record; any anchor would do, since the test zone is unsigned
+    private static final String ROOT_TRUST_ANCHOR =
+            ".,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D";
 
     private static DnsmasqServer dns;
     private static int deadPort;
@@ -175,11 +178,38 @@ class MxResolverTest {
     }
 
     @Test
-    void serverFailureIsTemporary() {
-        MxResolution resolution = resolver().resolve("servfail.test");
+    void serverFailureIsTemporary() throws Exception {
+        // A validating dnsmasq in front of an unsigned one finds the answer bogus and says SERVFAIL.
+        try (DnsmasqServer unsigned = DnsmasqServer.start(List.of(
+                "--local=/example/", "--mx-host=bogus.example,mx.bogus.example,10"));
+             DnsmasqServer validating = DnsmasqServer.start(List.of(
+                     "--dnssec", "--dnssec-check-unsigned", "--trust-anchor=" + ROOT_TRUST_ANCHOR,
+                     "--server=" + unsigned.address().replace(':', '#')))) {
+            MxResolution resolution = new MxResolver(List.of(validating.address()), TIMEOUT).resolve("bogus.example");
+
+            assertThat(resolution.kind()).as(resolution.toString()).isEqualTo(Kind.TEMPORARY_FAILURE);
+            assertThat(resolution.detail()).contains("SERVFAIL");
+        }
+    }
+
+    @Test
+    void refusedQueryIsTemporary() {
+        // this dnsmasq has no upstream for names outside .test, and answers REFUSED
+        MxResolution resolution = resolver().resolve("elsewhere.example");
 
         assertThat(resolution.kind()).as(resolution.toString()).isEqualTo(Kind.TEMPORARY_FAILURE);
-        assertThat(resolution.detail()).contains("servfail.test");
+        assertThat(resolution.detail()).contains("REFUSED");
+    }
+
+    @Test
+    void upstreamThatNeverAnswersIsATemporaryFailure() {
+        // dnsmasq 2.90 sends nothing back when its upstream is dead: the client's timeout decides
+        MxResolver resolver = new MxResolver(List.of(dns.address()), Duration.ofSeconds(1));
+
+        MxResolution resolution = resolver.resolve("servfail.test");
+
+        assertThat(resolution.kind()).as(resolution.toString()).isEqualTo(Kind.TEMPORARY_FAILURE);
+        assertThat(resolution.detail()).contains("servfail.test").containsIgnoringCase("timed out");
     }
 
     @Test

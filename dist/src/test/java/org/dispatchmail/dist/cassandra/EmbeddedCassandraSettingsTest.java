@@ -167,6 +167,29 @@ class EmbeddedCassandraSettingsTest {
     }
 
     @Test
+    void mixedLogbackOrNettyVersionsAreDetected() throws IOException {
+        Path clean = Files.createDirectories(tmp.resolve("clean"));
+        Path mixed = Files.createDirectories(tmp.resolve("mixed"));
+        for (String jar : List.of("logback-classic-1.5.18.jar", "logback-core-1.5.18.jar", "netty-all-4.1.130.Final.jar",
+                "netty-codec-4.1.130.Final.jar", "netty-transport-native-epoll-4.1.130.Final-linux-x86_64.jar",
+                "netty-tcnative-boringssl-static-2.0.70.Final-linux-x86_64.jar", "netty-tcnative-classes-2.0.70.Final.jar",
+                "guava-32.0.1-jre.jar", "jamm-0.4.0.jar")) {
+            Files.createFile(clean.resolve(jar));
+        }
+        for (String jar : List.of("logback-classic-1.4.5.jar", "logback-core-1.5.18.jar", "netty-all-4.1.130.Final.jar",
+                "netty-codec-4.1.86.Final.jar", "netty-tcnative-classes-2.0.70.Final.jar")) {
+            Files.createFile(mixed.resolve(jar));
+        }
+        assertThat(LaunchSupport.mixedVersions(clean)).isNull();
+        assertThat(LaunchSupport.mixedVersions(mixed))
+                .contains("logback (logback-classic 1.4.5 vs logback-core 1.5.18)")
+                .contains("netty (")
+                .contains("4.1.130.Final")
+                .contains("netty-codec 4.1.86.Final")
+                .doesNotContain("tcnative");
+    }
+
+    @Test
     void logTailCollapsesStackTraces() throws IOException {
         Path log = tmp.resolve("system.log");
         StringBuilder text = new StringBuilder();

@@ -55,6 +55,18 @@ class EmbeddedCassandraStartFailureTest {
     }
 
     @Test
+    void libDirMixingLogbackVersionsFailsFast() throws IOException {
+        Path lib = fakeLib();
+        Files.createFile(lib.resolve("logback-classic-1.4.5.jar"));
+        Files.createFile(lib.resolve("logback-core-1.5.18.jar"));
+        assertThatThrownBy(() -> EmbeddedCassandra.start(settings(lib).build()))
+                .isInstanceOf(CassandraStartException.class)
+                .hasMessageContaining(lib.toString())
+                .hasMessageContaining("mixes versions of logback (logback-classic 1.4.5 vs logback-core 1.5.18)");
+        assertThat(tmp.resolve("base")).doesNotExist();
+    }
+
+    @Test
     void portInUseIsReportedBeforeForking() throws IOException {
         Path lib = fakeLib();
         try (ServerSocket busy = new ServerSocket()) {

@@ -11,14 +11,17 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Cassandra 5.0 from the cassandra-server module's jars: start, CQL port, clean stop, restart on the same
- * data, kill. Takes about 20-25 s. The jars come from -Dcassandra.lib, else ../cassandra-server/target/lib.
+ * data, kill. Takes 20-60 s (2 starts) and about 1.3 GB of RAM. The jars come from -Dcassandra.lib, else
+ * ../cassandra-server/target/lib. Tagged "cassandra": {@code -DexcludedGroups=cassandra} skips it.
  */
+@Tag("cassandra")
 class EmbeddedCassandraTest {
     @TempDir
     Path tmp;

@@ -5,7 +5,9 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.Comparator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.dispatchmail.dist.cassandra.CassandraStartException;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
@@ -93,8 +95,8 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
         String lib = System.getProperty(LIB_PROPERTY);
         if (lib == null || lib.isBlank()) {
             throw new ExtensionConfigurationException("System property " + LIB_PROPERTY + " is not set. It must name the "
-                    + "folder with cassandra-all and its jars, cassandra-server/target/lib: the integration-tests pom sets it "
-                    + "for surefire/failsafe; in an IDE add -D" + LIB_PROPERTY + "=<checkout>/cassandra-server/target/lib "
+                    + "folder with cassandra-all and its jars, cassandra-server/target/lib. Set it in the "
+                    + "surefire/failsafe systemPropertyVariables of integration-tests, or in an IDE add -D" + LIB_PROPERTY + "=<checkout>/cassandra-server/target/lib "
                     + "(build it with: mvn -pl cassandra-server generate-resources).");
         }
         Path baseDir;
@@ -116,10 +118,21 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
         try {
             cassandra = EmbeddedCassandra.start(settings);
         } catch (CassandraStartException e) {
+            if (!Files.isDirectory(baseDir.resolve("logs"))) {
+                deleteQuietly(baseDir); // failed before forking: nothing to look at in there
+            } // else kept: the message points at the logs in it
             throw new ExtensionConfigurationException(e.getMessage(), e);
         }
         System.out.printf("[cassandra] pid %d, cql %s, up in %d ms, log %s%n", cassandra.pid(), cassandra.contactPoint(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0), cassandra.logFile());
         return cassandra;
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException | UncheckedIOException ignored) {
+            // a leftover empty temp folder is harmless
+        }
     }
 }

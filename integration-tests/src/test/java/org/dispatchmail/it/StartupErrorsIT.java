@@ -1,0 +1,64 @@
+package org.dispatchmail.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
+import org.dispatchmail.dist.cassandra.FreePorts;
+import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DispatchNode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** A bad start-up ends with one clear message that names what to fix, and no process left behind. */
+@ExtendWith(CassandraExtension.class)
+class StartupErrorsIT {
+
+    private static String runUntilExit(Map<String, String> properties, Duration limit) throws Exception {
+        Path dir = Files.createTempDirectory("dispatch-bad-start-");
+        Path conf = DispatchNode.prepareConf(dir, properties, new LinkedHashMap<>(), FreePorts.pick());
+        Process launcher = DispatchNode.launcher("run", "--conf", conf.toString(), "--state",
+            dir.resolve("state").toString()).redirectErrorStream(true).start();
+        assertThat(launcher.waitFor(limit.toSeconds(), TimeUnit.SECONDS))
+            .as("the launcher gives up within %s", limit).isTrue();
+        String output = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(launcher.exitValue()).as(output).isNotZero();
+        return output;
+    }
+
+    @Test
+    void anInvalidParameterStopsStartUpNamingTheFileAndTheParameter(EmbeddedCassandra cassandra) throws Exception {
+        String output = runUntilExit(Map.of(
+            "cassandra.contactPoints", cassandra.contactPoint(),
+            "queue.shards", "many"), Duration.ofMinutes(3));
+        assertThat(output).contains("dispatch.properties: queue.shards 'many' is not a whole number");
+    }
+
+    @Test
+    void anUnreachableCassandraStopsStartUpAfterTheConfiguredWait() throws Exception {
+        int closedPort = FreePorts.pick();
+        String output = runUntilExit(Map.of(
+            "cassandra.contactPoints", "127.0.0.1:" + closedPort,
+            "cassandra.startupTimeout", "3s"), Duration.ofMinutes(3));
+        assertThat(output).contains("Cannot reach Cassandra at").contains(String.valueOf(closedPort))
+            .contains("cassandra.startupTimeout");
+    }
+
+    @Test
+    void aMissingConfigurationFileIsNamed() throws Exception {
+        Path dir = Files.createTempDirectory("dispatch-no-conf-");
+        Process launcher = DispatchNode.launcher("run", "--conf", dir.resolve("nowhere").toString(), "--state",
+            dir.resolve("state").toString()).redirectErrorStream(true).start();
+        assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(launcher.exitValue()).isEqualTo(2);
+        assertThat(output).contains("has no dispatch.properties");
+    }
+}

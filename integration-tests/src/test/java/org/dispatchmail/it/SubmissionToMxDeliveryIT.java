@@ -1,0 +1,96 @@
+package org.dispatchmail.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
+import org.dispatchmail.dist.cassandra.FreePorts;
+import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.QueueState;
+import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.Submission;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+
+/**
+ * End to end: a message submitted to James on the submission port is queued in Cassandra by
+ * Dispatch, routed by the MX record a real DNS server gives, and delivered to a real SMTP receiver.
+ */
+@ExtendWith(CassandraExtension.class)
+class SubmissionToMxDeliveryIT {
+    private static final String KEYSPACE = "e2e_delivery";
+    private static final String MX_ADDRESS = "127.0.0.25";
+
+    private static SmtpSink sink;
+    private static DnsmasqServer dns;
+    private static DispatchNode node;
+
+    @BeforeAll
+    static void start(EmbeddedCassandra cassandra) throws Exception {
+        int sinkPort = FreePorts.pick();
+        sink = SmtpSink.start(MX_ADDRESS, sinkPort, "mx.sink.test");
+        dns = DnsmasqServer.start(List.of("--mx-host=sink.test,mx.sink.test,10",
+            "--host-record=mx.sink.test," + MX_ADDRESS));
+        node = DispatchNode.start(Map.of(
+            "cassandra.contactPoints", cassandra.contactPoint(),
+            "cassandra.keyspace", KEYSPACE,
+            "dns.servers", dns.address(),
+            "delivery.remotePort", String.valueOf(sinkPort),
+            "delivery.heloName", "dispatch.example.com",
+            "queue.pollInterval", "200ms"));
+        node.admin("add-domain", "example.com");
+        node.admin("add-user", "alice@example.com", "correct horse battery");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (node != null) {
+            node.close();
+        }
+        if (dns != null) {
+            dns.close();
+        }
+        if (sink != null) {
+            sink.close();
+        }
+    }
+
+    @Test
+    void submittedMailReachesTheMxAndItsStateSaysDelivered(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String reply = Submission.send(node.port(587), "alice@example.com", "correct horse battery",
+            "alice@example.com", "bob@sink.test",
+            "From: Alice <alice@example.com>\r\nTo: bob@sink.test\r\nSubject: e2e " + token + "\r\n\r\nHello Bob.\r\n");
+        assertThat(reply).startsWith("250");
+
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+            .until(() -> sink.messages().stream().anyMatch(message -> message.contains(token)));
+        String received = sink.messages().stream().filter(message -> message.contains(token)).findFirst().orElseThrow();
+        assertThat(received).contains("alice@example.com").contains("bob@sink.test").contains("Hello Bob.");
+
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> queue.recipientRows("bob@sink.test").stream()
+                .anyMatch(row -> "DELIVERED".equals(row.getString("state"))));
+            Row state = queue.recipientRows("bob@sink.test").get(0);
+            assertThat(state.getString("state")).isEqualTo("DELIVERED");
+            assertThat(state.getInt("attempts")).isEqualTo(1);
+            List<Row> attempts = queue.attempts(state);
+            assertThat(attempts).hasSize(1);
+            assertThat(attempts.get(0).getString("host")).isEqualTo("mx.sink.test");
+            assertThat(attempts.get(0).getString("address")).isEqualTo(MX_ADDRESS);
+            assertThat(attempts.get(0).getInt("reply_code")).isEqualTo(250);
+            assertThat(attempts.get(0).getString("decision")).isEqualTo("DELIVERED");
+        }
+    }
+}
