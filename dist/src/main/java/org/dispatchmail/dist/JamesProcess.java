@@ -55,8 +55,8 @@ final class JamesProcess {
         while (true) {
             if (!process.isAlive()) {
                 throw new LaunchException("James stopped during start-up (exit code " + process.exitValue() + ")."
-                    + " Last lines of " + logDir.resolve("james.log") + ":\n" + tail(logDir.resolve("james.log"))
-                    + tail(logDir.resolve("james.out")));
+                    + " Errors in " + logDir.resolve("james.log") + ":\n" + errors(logDir.resolve("james.log"))
+                    + errors(logDir.resolve("james.out")));
             }
             if (listeners.stream().allMatch(Listener::accepts)) {
                 return;
@@ -98,18 +98,25 @@ final class JamesProcess {
         }
     }
 
-    static String tail(Path file) {
+    /** The ERROR lines and exception causes of a log, without stack frames: what to fix, not a wall of trace. */
+    static String errors(Path file) {
+        List<String> lines;
         try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            List<String> last = lines.subList(Math.max(0, lines.size() - 15), lines.size());
-            StringBuilder text = new StringBuilder();
-            for (String line : last) {
-                text.append("  | ").append(line).append('\n');
-            }
-            return text.toString();
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }
+        List<String> wanted = new ArrayList<>();
+        for (String line : lines) {
+            if (line.contains("[ERROR]") || line.startsWith("Caused by:") || line.startsWith("Exception in thread")) {
+                wanted.add(line);
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        for (String line : wanted.subList(Math.max(0, wanted.size() - 12), wanted.size())) {
+            text.append("  | ").append(line.length() > 400 ? line.substring(0, 400) + " ..." : line).append('\n');
+        }
+        return text.toString();
     }
 
     private static void sleep(long millis) throws LaunchException {

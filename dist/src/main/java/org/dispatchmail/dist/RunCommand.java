@@ -9,6 +9,7 @@ import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
@@ -98,8 +99,15 @@ final class RunCommand {
         }, "dispatch-launcher-stop");
         Runtime.getRuntime().addShutdownHook(shutdown);
 
+        List<Listener> awaited = new ArrayList<>(listeners);
+        Properties webadmin = webadminProperties();
+        if (webadmin != null) {
+            // the admin commands need it as soon as "running" is printed
+            awaited.add(new Listener("webadmin", PropertiesFile.get(webadmin, "host", "127.0.0.1"),
+                PropertiesFile.port(webadmin, conf.resolve("webadmin.properties"), "port", 8000), "HTTP"));
+        }
         try {
-            james.awaitListening(listeners, JAMES_START_TIMEOUT);
+            james.awaitListening(awaited, JAMES_START_TIMEOUT);
         } catch (LaunchException e) {
             Runtime.getRuntime().removeShutdownHook(shutdown);
             james.stop(STOP_GRACE);
@@ -149,6 +157,8 @@ final class RunCommand {
                 .nativePort(nativePort)
                 .storagePort(storagePort)
                 .heap(heap)
+                // This launcher stops Cassandra itself, after James (see run()).
+                .killOnOwnerExit(false)
                 .build());
         } catch (CassandraStartException e) {
             throw new LaunchException(e.getMessage());

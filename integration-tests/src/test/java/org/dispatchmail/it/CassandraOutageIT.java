@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(CassandraExtension.class)
 class CassandraOutageIT {
-    private static final String ERROR_REPOSITORY = "file%3A%2F%2Fvar%2Fmail%2Ferror%2F";
+    private static final String ERROR_REPOSITORY = "var%2Fmail%2Ferror%2F";
     private static final String MX_ADDRESS = "127.0.0.26";
 
     private static TcpProxy proxy;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 /** What an admin copies into James's extensions-jars/ holds the pack and nothing James already ships. */
 class DistributionLayoutIT {
-    private static final Pattern JAR = Pattern.compile("(.+?)-(\\d[^-]*(?:-[A-Za-z0-9.]+)*)\\.jar");
+    private static final Pattern JAR = Pattern.compile("(.+?)-(\\d[^-]*(?:-[A-Za-z0-9._]+)*)\\.jar");
 
     private static Map<String, String> artifacts(Path dir) throws IOException {
         Map<String, String> versions = new TreeMap<>();

@@ -14,6 +14,7 @@ import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
+import org.dispatchmail.it.support.SmtpProbe;
 import org.dispatchmail.it.support.SmtpSink;
 import org.dispatchmail.it.support.Submission;
 import org.junit.jupiter.api.AfterAll;
@@ -63,6 +64,23 @@ class SubmissionToMxDeliveryIT {
         }
         if (sink != null) {
             sink.close();
+        }
+    }
+
+    @Test
+    void everyShippedListenerAnswersEhloWithItsTlsAndAuthSettings() throws Exception {
+        for (int port : List.of(25, 587, 2587, 2525, 465, 2465)) {
+            boolean implicitTls = port == 465 || port == 2465;
+            List<String> lines = SmtpProbe.greetingAndEhlo(node.port(port), implicitTls);
+            assertThat(lines.get(0)).as("greeting on %d", port).startsWith("220 ");
+            assertThat(lines.subList(1, lines.size())).as("EHLO on %d", port).allMatch(line -> line.startsWith("250"));
+            if (implicitTls) {
+                assertThat(lines).as("EHLO on %d", port).anyMatch(line -> line.contains("AUTH"));
+            } else {
+                // STARTTLS offered everywhere; AUTH never on the MX port, and on submission only after STARTTLS
+                assertThat(lines).as("EHLO on %d", port).anyMatch(line -> line.contains("STARTTLS"))
+                    .noneMatch(line -> line.contains("AUTH"));
+            }
         }
     }
 

@@ -14,8 +14,11 @@ import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.utils.PropertiesProvider;
 import org.dispatchmail.core.DispatchEngine;
 import org.dispatchmail.core.DispatchSettings;
+import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The node's one Dispatch engine, shared by the mailets and the start-up hook. It only needs
@@ -23,6 +26,7 @@ import org.dispatchmail.core.config.ConfigReader;
  */
 @Singleton
 public class DispatchRuntime {
+    private static final Logger LOGGER = LoggerFactory.getLogger(DispatchRuntime.class);
     static final String FILE = "dispatch.properties";
 
     private final PropertiesProvider propertiesProvider;
@@ -36,8 +40,14 @@ public class DispatchRuntime {
     /** Starts the engine on first use; fails with a message naming the file and the parameter. */
     public synchronized DispatchEngine engine() {
         if (engine == null) {
-            DispatchSettings settings = DispatchSettings.from(new ConfigReader(FILE, readProperties()));
-            engine = DispatchEngine.start(settings, Clock.systemUTC());
+            try {
+                DispatchSettings settings = DispatchSettings.from(new ConfigReader(FILE, readProperties()));
+                engine = DispatchEngine.start(settings, Clock.systemUTC());
+            } catch (ConfigException | CassandraUnavailableException e) {
+                // One line that says what to fix, above James's stack trace of the failed start.
+                LOGGER.error("Dispatch cannot start: {}", e.getMessage());
+                throw e;
+            }
             Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "dispatch-shutdown"));
         }
         return engine;

@@ -6,7 +6,7 @@ import org.apache.james.utils.UserDefinedStartable;
 
 /**
  * Starts delivery when James starts (extensions.properties: guice.extension.startable), so queued
- * work resumes after a restart before any new mail arrives, and a bad configuration stops James.
+ * work resumes after a restart even when no mailet uses Dispatch yet, and a bad configuration stops James.
  */
 public class DispatchStartable implements UserDefinedStartable {
     private final DispatchRuntime runtime;

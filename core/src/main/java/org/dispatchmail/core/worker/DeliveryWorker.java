@@ -39,6 +39,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private static final Duration ORPHAN_GRACE = Duration.ofMinutes(10);
     /** First start of a cluster: look this far back for work queued before any worker ran. */
     private static final Duration FIRST_LOOKBACK = Duration.ofHours(1);
+    private static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private final QueueStore store;
     private final DomainDelivery delivery;
@@ -48,6 +49,8 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Semaphore slots;
     private final ExecutorService deliveries;
     private final ScheduledExecutorService poller;
+    private Instant failingSince;
+    private Instant lastFailureLog;
 
     public DeliveryWorker(QueueStore store, DomainDelivery delivery, WorkerSettings settings, Clock clock) {
         this.store = store;
@@ -68,9 +71,22 @@ public final class DeliveryWorker implements AutoCloseable {
     private void pollSafely() {
         try {
             pollOnce();
+            if (failingSince != null) {
+                LOGGER.info("Dispatch queue polls work again after failing since {}", failingSince);
+                failingSince = null;
+            }
         } catch (RuntimeException e) {
-            // Cassandra away, say: nothing was lost, the next poll tries again.
-            LOGGER.warn("Dispatch queue poll failed, will retry: {}", e.getMessage());
+            // Cassandra away, say: nothing was lost, the next poll tries again. Say so once a minute, not per poll.
+            Instant now = clock.instant();
+            if (failingSince == null || lastFailureLog.plus(FAILURE_LOG_INTERVAL).isBefore(now)) {
+                LOGGER.warn("Dispatch queue poll failed{}, retrying every {} ms: {}",
+                    failingSince == null ? "" : " (failing since " + failingSince + ")",
+                    settings.pollInterval().toMillis(), e.getMessage());
+                lastFailureLog = now;
+            }
+            if (failingSince == null) {
+                failingSince = now;
+            }
         }
     }
 

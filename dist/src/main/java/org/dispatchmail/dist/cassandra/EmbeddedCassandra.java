@@ -48,6 +48,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
         private final Duration startTimeout;
         private final boolean deleteOnClose;
         private final String clusterName;
+        private final boolean killOnOwnerExit;
 
         private Settings(Builder b) {
             this.libDir = b.libDir;
@@ -60,6 +61,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
             this.startTimeout = b.startTimeout;
             this.deleteOnClose = b.deleteOnClose;
             this.clusterName = b.clusterName;
+            this.killOnOwnerExit = b.killOnOwnerExit;
         }
 
         public static Builder builder() {
@@ -79,6 +81,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
             b.startTimeout = startTimeout;
             b.deleteOnClose = deleteOnClose;
             b.clusterName = clusterName;
+            b.killOnOwnerExit = killOnOwnerExit;
             return b;
         }
 
@@ -148,6 +151,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
             private Duration startTimeout = Duration.ofSeconds(180);
             private boolean deleteOnClose;
             private String clusterName = "dispatch";
+            private boolean killOnOwnerExit = true;
 
             private Builder() {
             }
@@ -207,6 +211,16 @@ public final class EmbeddedCassandra implements AutoCloseable {
             /** Delete baseDir in {@link EmbeddedCassandra#close()}; default false. */
             public Builder deleteOnClose(boolean deleteOnClose) {
                 this.deleteOnClose = deleteOnClose;
+                return this;
+            }
+
+            /**
+             * Whether a JVM shutdown hook kills Cassandra when the owner exits without close(); default true.
+             * An owner with its own shutdown sequence (the launcher stops James first, then calls close())
+             * turns it off; the watchdog still kills Cassandra if the owner is killed outright.
+             */
+            public Builder killOnOwnerExit(boolean killOnOwnerExit) {
+                this.killOnOwnerExit = killOnOwnerExit;
                 return this;
             }
 
@@ -333,9 +347,13 @@ public final class EmbeddedCassandra implements AutoCloseable {
             // nothing to do
         }
         Watchdog watchdog = Watchdog.watch(process.pid(), LaunchSupport.instanceMarker(base));
-        Thread hook = new Thread(() -> onOwnerExit(settings, process, watchdog), "cassandra-shutdown-" + process.pid());
+        Thread hook = settings.killOnOwnerExit
+                ? new Thread(() -> onOwnerExit(settings, process, watchdog), "cassandra-shutdown-" + process.pid())
+                : null;
         try {
-            Runtime.getRuntime().addShutdownHook(hook);
+            if (hook != null) {
+                Runtime.getRuntime().addShutdownHook(hook);
+            }
         } catch (IllegalStateException shuttingDown) {
             onOwnerExit(settings, process, watchdog);
             throw new CassandraStartException("The JVM is shutting down; Cassandra was not started.", shuttingDown);
@@ -477,7 +495,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
             watchdog.stop();
         }
         try {
-            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            if (shutdownHook != null) {
+                Runtime.getRuntime().removeShutdownHook(shutdownHook);
+            }
         } catch (IllegalStateException shuttingDown) {
             // close() called while the JVM shuts down: the hook is running or will, and kill() is harmless then
         }
