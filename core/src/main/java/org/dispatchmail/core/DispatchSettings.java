@@ -22,7 +22,7 @@ public final class DispatchSettings {
         this.worker = WorkerSettings.from(config);
         this.dnsServers = config.list("dns.servers");
         for (String server : dnsServers) {
-            config.parsed("dns.servers", server, MxResolver::parseServer);
+            config.parse("dns.servers", server, MxResolver::parseServer);
         }
         this.dnsTimeout = config.duration("dns.timeout", Duration.ofSeconds(5));
         DeliverySettings defaults = DeliverySettings.defaults();

@@ -38,7 +38,7 @@ public final class CassandraSettings {
         }
         List<InetSocketAddress> parsed = new ArrayList<>();
         for (String point : points) {
-            parsed.add(config.parsed("cassandra.contactPoints", point, CassandraSettings::hostPort));
+            parsed.add(config.parse("cassandra.contactPoints", point, CassandraSettings::hostPort));
         }
         this.contactPoints = List.copyOf(parsed);
         this.localDatacenter = config.string("cassandra.localDatacenter", "datacenter1");

@@ -118,13 +118,15 @@ public final class ConfigReader {
         }
     }
 
-    /** Applies a parser that throws IllegalArgumentException, turning its message into a named error. */
-    public <T> T parsed(String key, String defaultValue, Function<String, T> parser) {
-        String raw = string(key, defaultValue);
+    /**
+     * Parses one value, or one item of a list, of the given key with a parser that throws
+     * IllegalArgumentException, turning its message into an error that names the key.
+     */
+    public <T> T parse(String key, String text, Function<String, T> parser) {
         try {
-            return parser.apply(raw);
+            return parser.apply(text);
         } catch (IllegalArgumentException e) {
-            throw error(key, "'" + raw + "': " + e.getMessage());
+            throw error(key, "'" + text + "': " + e.getMessage());
         }
     }
 

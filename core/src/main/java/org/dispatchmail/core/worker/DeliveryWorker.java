@@ -53,12 +53,19 @@ public final class DeliveryWorker implements AutoCloseable {
     private Instant lastFailureLog;
 
     public DeliveryWorker(QueueStore store, DomainDelivery delivery, WorkerSettings settings, Clock clock) {
+        this(store, delivery, settings, clock,
+            Executors.newFixedThreadPool(settings.deliveryThreads(), named("dispatch-delivery")));
+    }
+
+    /** With the executor that runs deliveries given: tests pass one that runs them in the polling thread. */
+    DeliveryWorker(QueueStore store, DomainDelivery delivery, WorkerSettings settings, Clock clock,
+                   ExecutorService deliveries) {
         this.store = store;
         this.delivery = delivery;
         this.settings = settings;
         this.clock = clock;
         this.slots = new Semaphore(settings.deliveryThreads());
-        this.deliveries = Executors.newFixedThreadPool(settings.deliveryThreads(), named("dispatch-delivery"));
+        this.deliveries = deliveries;
         this.poller = Executors.newSingleThreadScheduledExecutor(named("dispatch-queue-poller"));
     }
 
