@@ -10,14 +10,18 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import org.dispatchmail.dist.cassandra.Watchdog;
+
 /** The James memory server, run as a child process the way its official image runs it. */
 final class JamesProcess {
     private final Process process;
     private final Path logDir;
+    private final Watchdog watchdog;
 
-    private JamesProcess(Process process, Path logDir) {
+    private JamesProcess(Process process, Path logDir, Watchdog watchdog) {
         this.process = process;
         this.logDir = logDir;
+        this.watchdog = watchdog;
     }
 
     /**
@@ -29,7 +33,8 @@ final class JamesProcess {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(javaOpts);
-        command.add("-Dworking.directory=" + workDir);
+        String marker = "-Dworking.directory=" + workDir;
+        command.add(marker);
         command.add("-Dlogback.configurationFile=" + workDir.resolve("conf/logback.xml"));
         command.add("-Ddispatch.logdir=" + logDir);
         command.add("-Djames.exit.on.startup.error=true");
@@ -43,7 +48,8 @@ final class JamesProcess {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logDir.resolve("james.out").toFile()))
                 .start();
-            return new JamesProcess(process, logDir);
+            // If the launcher is killed outright (no shutdown hook), James must not run on alone.
+            return new JamesProcess(process, logDir, Watchdog.watch(process.pid(), marker));
         } catch (IOException e) {
             throw new LaunchException("cannot start James: " + e.getMessage());
         }
@@ -85,6 +91,7 @@ final class JamesProcess {
     /** SIGTERM, so James's own shutdown hook stops it cleanly; SIGKILL if it hangs. */
     void stop(Duration grace) {
         if (!process.isAlive()) {
+            stopWatchdog();
             return;
         }
         process.destroy();
@@ -95,6 +102,13 @@ final class JamesProcess {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
+        }
+        stopWatchdog();
+    }
+
+    private void stopWatchdog() {
+        if (watchdog != null) {
+            watchdog.stop();
         }
     }
 

@@ -7,7 +7,7 @@ import java.nio.file.Paths;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Kills the forked Cassandra when the JVM that started it dies without cleaning up, e.g. on SIGKILL, when no
+ * Kills a forked child (Cassandra, James) when the JVM that started it dies without cleaning up, e.g. on SIGKILL, when no
  * shutdown hook runs.
  *
  * <p>How: a tiny {@code /bin/sh} process whose stdin is a pipe from this JVM, which never writes to it. The shell
@@ -17,10 +17,10 @@ import java.util.concurrent.TimeUnit;
  * starts, so no other child keeps the pipe open. Before killing, the shell checks that the pid still carries this
  * instance's marker argument on its command line ({@code /proc/PID/cmdline}), so a reused pid is never killed.
  *
- * <p>On a normal {@code close()}/{@code kill()} Cassandra is stopped first and the watchdog is then destroyed.
+ * <p>On a normal {@code close()}/{@code kill()} the child is stopped first and the watchdog is then destroyed.
  * Where there is no {@code /bin/sh} (Windows, which Cassandra 5 does not support anyway) there is no watchdog.
  */
-final class Watchdog {
+public final class Watchdog {
     static final String SCRIPT = ""
             + "while read -r _; do :; done\n"
             + "if [ -r /proc/self/cmdline ]; then\n"
@@ -39,11 +39,11 @@ final class Watchdog {
      * Starts a watchdog for the process {@code pid}, whose command line contains the argument {@code marker}; null if
      * no watchdog can run here (then only the shutdown hook protects against orphans).
      */
-    static Watchdog watch(long pid, String marker) {
+    public static Watchdog watch(long pid, String marker) {
         if (!Files.isExecutable(SHELL)) {
             return null;
         }
-        ProcessBuilder builder = new ProcessBuilder(SHELL.toString(), "-c", SCRIPT, "dispatch-cassandra-watchdog",
+        ProcessBuilder builder = new ProcessBuilder(SHELL.toString(), "-c", SCRIPT, "dispatch-watchdog",
                 Long.toString(pid), marker);
         builder.redirectInput(ProcessBuilder.Redirect.PIPE);
         builder.redirectOutput(ProcessBuilder.Redirect.DISCARD);
@@ -56,7 +56,7 @@ final class Watchdog {
     }
 
     /** Ends the watchdog without it touching the watched process. */
-    void stop() {
+    public void stop() {
         shell.destroyForcibly();
         try {
             shell.waitFor(5, TimeUnit.SECONDS);
