@@ -1,16 +1,26 @@
 package org.dispatchmail.core;
 
 import java.time.Clock;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
+import org.dispatchmail.core.config.ConfigException;
+import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.delivery.MxDeliverer;
 import org.dispatchmail.core.delivery.SmtpClient;
 import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.routing.MxResolver;
+import org.dispatchmail.core.signing.CassandraDomainKeyStore;
+import org.dispatchmail.core.signing.DkimKeys;
+import org.dispatchmail.core.signing.DnsTxtLookup;
+import org.dispatchmail.core.signing.MasterKey;
 import org.dispatchmail.core.worker.DeliveryWorker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,12 +35,19 @@ public final class DispatchEngine implements AutoCloseable {
     private final QueueStore store;
     private final DeliveryWorker worker;
     private final Clock clock;
+    private final Optional<DkimKeys> dkimKeys;
+    private final DkimSigner dkimSigner;
+    private final ScheduledExecutorService keyMaintenance;
 
-    private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock) {
+    private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
+                           Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance) {
         this.session = session;
         this.store = store;
         this.worker = worker;
         this.clock = clock;
+        this.dkimKeys = dkimKeys;
+        this.dkimSigner = new DkimSigner(clock);
+        this.keyMaintenance = keyMaintenance;
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -42,9 +59,17 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().shards(), settings.worker().bucketSize());
             MxDeliverer deliverer = new MxDeliverer(new MxResolver(settings.dnsServers(), settings.dnsTimeout()),
                 new SmtpClient(settings.delivery()), settings.delivery());
+            Optional<DkimKeys> dkimKeys = dkimKeys(settings, session, clock);
+            ScheduledExecutorService keyMaintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
+                Thread thread = new Thread(runnable, "dispatch-dkim-keys");
+                thread.setDaemon(true);
+                return thread;
+            });
+            dkimKeys.ifPresent(keys -> keyMaintenance.scheduleWithFixedDelay(() -> maintain(keys), 0,
+                settings.dkim().checkInterval().toMillis(), TimeUnit.MILLISECONDS));
             DeliveryWorker worker = new DeliveryWorker(store, deliverer::deliver, settings.worker(), clock);
             worker.start();
-            return new DispatchEngine(session, store, worker, clock);
+            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -60,8 +85,41 @@ public final class DispatchEngine implements AutoCloseable {
         return store;
     }
 
+    /** The DKIM key service; fails with a named parameter when no master key is configured. */
+    public DkimKeys dkimKeys() {
+        return dkimKeys.orElseThrow(() -> new ConfigException("dispatch.properties: dkim.masterKeyFile is required"
+            + " for DKIM keys: a file with 32 random bytes in base64 (openssl rand -base64 32), the same on every node"));
+    }
+
+    public DkimSigner dkimSigner() {
+        return dkimSigner;
+    }
+
+    private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {
+        if (settings.dkim().masterKeyFile().isEmpty()) {
+            return Optional.empty();
+        }
+        MasterKey masterKey;
+        try {
+            masterKey = MasterKey.fromFile(settings.dkim().masterKeyFile().get());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("dispatch.properties: dkim.masterKeyFile: " + e.getMessage());
+        }
+        return Optional.of(new DkimKeys(new CassandraDomainKeyStore(session, settings.cassandra().keyspace()), masterKey,
+            new DnsTxtLookup(settings.dnsServers(), settings.dnsTimeout()), settings.dkim(), clock));
+    }
+
+    private static void maintain(DkimKeys keys) {
+        try {
+            keys.maintain();
+        } catch (RuntimeException e) {
+            LOGGER.warn("DKIM key maintenance failed, will retry: {}", e.getMessage());
+        }
+    }
+
     @Override
     public void close() {
+        keyMaintenance.shutdownNow();
         worker.close();
         session.close();
         LOGGER.info("Dispatch stopped");

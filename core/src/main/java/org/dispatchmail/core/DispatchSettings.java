@@ -7,6 +7,7 @@ import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.routing.MxResolver;
+import org.dispatchmail.core.signing.DkimSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
 
 /** Everything dispatch.properties says, checked at start-up so a bad value stops the node with its name. */
@@ -16,6 +17,7 @@ public final class DispatchSettings {
     private final DeliverySettings delivery;
     private final List<String> dnsServers;
     private final Duration dnsTimeout;
+    private final DkimSettings dkim;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -37,6 +39,7 @@ public final class DispatchSettings {
             .maxAddressesPerHost(config.integer("delivery.maxAddressesPerHost", defaults.maxAddressesPerHost(), 1, 100));
         config.optional("delivery.heloName").ifPresent(builder::heloName);
         this.delivery = builder.build();
+        this.dkim = DkimSettings.from(config);
     }
 
     public static DispatchSettings from(ConfigReader config) {
@@ -61,5 +64,9 @@ public final class DispatchSettings {
 
     public Duration dnsTimeout() {
         return dnsTimeout;
+    }
+
+    public DkimSettings dkim() {
+        return dkim;
     }
 }

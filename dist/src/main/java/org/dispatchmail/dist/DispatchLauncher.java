@@ -21,6 +21,15 @@ public final class DispatchLauncher {
         "  run [--conf DIR] [--state DIR]       start Cassandra (unless configured) and James with Dispatch",
         "  add-domain DOMAIN                    add a local domain to the running server",
         "  add-user ADDRESS [PASSWORD]          add a user (asks for the password when not given)",
+        "  dkim generate DOMAIN [--algorithm A] [--selector S]",
+        "                                       make DKIM keys (rsa-sha256, ed25519-sha256 or all; default:",
+        "                                       dkim.algorithms); they sign once their TXT record is in DNS",
+        "  dkim list [DOMAIN]                   list DKIM keys and their state",
+        "  dkim dns DOMAIN                      print the TXT records to publish, as zone-file lines",
+        "  dkim check                           check DNS now and activate the keys it shows",
+        "  dkim rotate DOMAIN                   make successors; each replaces its predecessor once published",
+        "  dkim retire DOMAIN SELECTOR          stop signing with a key (deleted after dkim.gracePeriod)",
+        "  dkim delete DOMAIN SELECTOR          delete a key now",
         "",
         "options:",
         "  --conf DIR       configuration folder (default: conf)",
@@ -59,7 +68,7 @@ public final class DispatchLauncher {
             }
         }
         for (String option : options.keySet()) {
-            if (!List.of("--conf", "--state", "--home", "--webadmin").contains(option)) {
+            if (!List.of("--conf", "--state", "--home", "--webadmin", "--algorithm", "--selector").contains(option)) {
                 throw new LaunchException("unknown option " + option + "\n" + USAGE);
             }
         }
@@ -86,8 +95,94 @@ public final class DispatchLauncher {
                 webadmin(options, conf).addUser(positional.get(1), password);
                 System.out.println("User " + positional.get(1) + " added.");
                 return 0;
+            case "dkim":
+                return dkim(positional, options, webadmin(options, conf));
             default:
                 throw new LaunchException("unknown command " + positional.get(0) + "\n" + USAGE);
+        }
+    }
+
+    private static int dkim(List<String> positional, Map<String, String> options, WebAdminClient webadmin)
+        throws LaunchException {
+        String action = positional.size() > 1 ? positional.get(1) : "";
+        List<String> args = positional.subList(Math.min(2, positional.size()), positional.size());
+        String keys = "/dispatch/dkim/keys";
+        switch (action) {
+            case "generate": {
+                expectCount(args, 1, "dkim generate DOMAIN");
+                StringBuilder query = new StringBuilder();
+                if (options.containsKey("--algorithm")) {
+                    query.append("algorithm=").append(WebAdminClient.encode(options.get("--algorithm")));
+                }
+                if (options.containsKey("--selector")) {
+                    query.append(query.length() > 0 ? "&" : "").append("selector=")
+                        .append(WebAdminClient.encode(options.get("--selector")));
+                }
+                String made = webadmin.call("POST", keys + "/" + WebAdminClient.encode(args.get(0))
+                    + (query.length() > 0 ? "?" + query : ""), null, "make DKIM keys");
+                System.out.println("Made (pending until DNS shows their TXT record):");
+                System.out.println(KeyListing.table(KeyListing.parse(made)));
+                System.out.println();
+                System.out.println("Publish:");
+                System.out.println(KeyListing.zoneLines(KeyListing.parse(made)));
+                return 0;
+            }
+            case "list":
+                if (args.size() > 1) {
+                    throw new LaunchException("dkim list takes at most a DOMAIN\n" + USAGE);
+                }
+                System.out.println(KeyListing.table(KeyListing.parse(webadmin.call("GET",
+                    keys + (args.isEmpty() ? "" : "?domain=" + WebAdminClient.encode(args.get(0))), null, "list DKIM keys"))));
+                return 0;
+            case "dns":
+                expectCount(args, 1, "dkim dns DOMAIN");
+                System.out.println(KeyListing.zoneLines(KeyListing.parse(webadmin.call("GET",
+                    keys + "?domain=" + WebAdminClient.encode(args.get(0)), null, "list DKIM keys"))));
+                return 0;
+            case "check": {
+                expectCount(args, 0, "dkim check");
+                List<Map<String, String>> activated = KeyListing.parse(webadmin.call("POST", "/dispatch/dkim/check",
+                    null, "check DKIM keys"));
+                System.out.println(activated.isEmpty() ? "No pending key is visible in DNS yet."
+                    : "Activated:\n" + KeyListing.table(activated));
+                return 0;
+            }
+            case "rotate": {
+                expectCount(args, 1, "dkim rotate DOMAIN");
+                String made = webadmin.call("POST", keys + "/" + WebAdminClient.encode(args.get(0)) + "/rotate", null,
+                    "rotate DKIM keys");
+                List<Map<String, String>> successors = KeyListing.parse(made);
+                if (successors.isEmpty()) {
+                    System.out.println("Every algorithm of " + args.get(0) + " already has a pending successor.");
+                } else {
+                    System.out.println("Successors (they replace the current keys once DNS shows them):");
+                    System.out.println(KeyListing.table(successors));
+                    System.out.println();
+                    System.out.println("Publish:");
+                    System.out.println(KeyListing.zoneLines(successors));
+                }
+                return 0;
+            }
+            case "retire":
+                expectCount(args, 2, "dkim retire DOMAIN SELECTOR");
+                System.out.println(KeyListing.table(KeyListing.parse(webadmin.call("POST", keys + "/"
+                    + WebAdminClient.encode(args.get(0)) + "/" + WebAdminClient.encode(args.get(1)) + "/retire", null,
+                    "retire a DKIM key"))));
+                return 0;
+            case "delete":
+                expectCount(args, 2, "dkim delete DOMAIN SELECTOR");
+                webadmin.call("DELETE", keys + "/" + WebAdminClient.encode(args.get(0)) + "/"
+                    + WebAdminClient.encode(args.get(1)), null, "delete a DKIM key");
+                System.out.println("Deleted " + args.get(1) + "._domainkey." + args.get(0) + ".");
+                return 0;
+            default:
+                throw new LaunchException("dkim needs one of generate, list, dns, check, rotate, retire, delete\n" + USAGE);
+        }
+    }
+
+    private static void expectCount(List<String> args, int count, String usage) throws LaunchException {
+        if (args.size() != count) {
+            throw new LaunchException("usage: dispatch " + usage);
         }
     }
 

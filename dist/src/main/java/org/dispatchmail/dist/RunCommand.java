@@ -67,6 +67,12 @@ final class RunCommand {
             Files.copy(keystore, runtimeConf.resolve("keystore.p12"), StandardCopyOption.REPLACE_EXISTING);
         }
 
+        if (PropertiesFile.get(settings, "dkim.masterKeyFile", "").isEmpty()) {
+            Path masterKey = state.resolve("dkim/master.key");
+            DkimMasterKeyFile.ensure(masterKey);
+            PropertiesFile.set(runtimeConf.resolve("dispatch.properties"), "dkim.masterKeyFile", masterKey.toString());
+        }
+
         EmbeddedCassandra cassandra = null;
         String cassandraLine;
         if (PropertiesFile.get(settings, "cassandra.contactPoints", "").isEmpty()) {

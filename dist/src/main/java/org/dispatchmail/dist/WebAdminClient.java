@@ -8,7 +8,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
-/** The few James webadmin calls the launcher's admin commands make. */
+/** The James webadmin calls the launcher's admin commands make. */
 final class WebAdminClient {
     private final URI base;
 
@@ -17,21 +17,22 @@ final class WebAdminClient {
     }
 
     void addDomain(String domain) throws LaunchException {
-        put("/domains/" + encode(domain), null, "add domain " + domain);
+        call("PUT", "/domains/" + encode(domain), null, "add domain " + domain);
     }
 
     void addUser(String address, String password) throws LaunchException {
         String body = "{\"password\":\"" + password.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
-        put("/users/" + encode(address), body, "add user " + address);
+        call("PUT", "/users/" + encode(address), body, "add user " + address);
     }
 
-    private void put(String path, String body, String what) throws LaunchException {
+    /** Calls a route; returns the response body, or fails with the server's reason. */
+    String call(String method, String path, String body, String what) throws LaunchException {
         HttpURLConnection connection = null;
         try {
             connection = (HttpURLConnection) base.resolve(path).toURL().openConnection();
-            connection.setRequestMethod("PUT");
+            connection.setRequestMethod(method);
             connection.setConnectTimeout(5000);
-            connection.setReadTimeout(30000);
+            connection.setReadTimeout(60000);
             if (body != null) {
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/json");
@@ -41,8 +42,9 @@ final class WebAdminClient {
             }
             int status = connection.getResponseCode();
             if (status / 100 != 2) {
-                throw new LaunchException("webadmin refused to " + what + ": HTTP " + status + " " + read(connection));
+                throw new LaunchException("webadmin refused to " + what + ": HTTP " + status + " " + read(connection.getErrorStream()));
             }
+            return read(connection.getInputStream());
         } catch (IOException e) {
             throw new LaunchException("cannot reach James's webadmin at " + base + " (is Dispatch running?): "
                 + e.getMessage());
@@ -53,15 +55,18 @@ final class WebAdminClient {
         }
     }
 
-    private static String read(HttpURLConnection connection) {
-        try (InputStream in = connection.getErrorStream()) {
-            return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    private static String read(InputStream in) {
+        if (in == null) {
+            return "";
+        }
+        try (InputStream stream = in) {
+            return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }
     }
 
-    private static String encode(String segment) {
+    static String encode(String segment) {
         return URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
     }
 }

@@ -18,7 +18,8 @@ public final class QueueSchema {
     private static final Logger LOGGER = LoggerFactory.getLogger(QueueSchema.class);
 
     /** Index = version - 1. Append new versions; never edit a released one. */
-    private static final List<List<String>> MIGRATIONS = List.of(List.of(
+    private static final List<List<String>> MIGRATIONS = List.of(
+        List.of(
         // The message body, once, in chunks so a large message never makes a large cell.
         "CREATE TABLE IF NOT EXISTS message_chunks (message_id uuid, chunk int, data blob,"
             + " PRIMARY KEY ((message_id), chunk))",
@@ -37,7 +38,13 @@ public final class QueueSchema {
         "CREATE TABLE IF NOT EXISTS due (shard int, bucket bigint, due_at timestamp, message_id uuid,"
             + " recipient text, PRIMARY KEY ((shard, bucket), due_at, message_id, recipient))",
         "CREATE TABLE IF NOT EXISTS due_cursors (shard int PRIMARY KEY, bucket bigint)",
-        "CREATE TABLE IF NOT EXISTS schema_version (component text PRIMARY KEY, version int, applied_at timestamp)"));
+        "CREATE TABLE IF NOT EXISTS schema_version (component text PRIMARY KEY, version int, applied_at timestamp)"),
+        List.of(
+            // DKIM keys, a partition per domain; the private key is AES-GCM ciphertext (dkim.masterKeyFile).
+            "CREATE TABLE IF NOT EXISTS dkim_keys (domain text, selector text, algorithm text, state text,"
+                + " created_at timestamp, activated_at timestamp, retired_at timestamp, delete_after timestamp,"
+                + " txt_value text, private_key blob, PRIMARY KEY ((domain), selector))",
+            "CREATE TABLE IF NOT EXISTS dkim_domains (bucket int, domain text, PRIMARY KEY ((bucket), domain))"));
 
     private QueueSchema() {
     }

@@ -49,12 +49,20 @@ public final class DnsmasqServer implements AutoCloseable {
      * "--mx-host=sink.test,mx.sink.test,10" or "--host-record=mx.sink.test,127.0.0.25".
      */
     public static DnsmasqServer start(List<String> records) throws IOException, InterruptedException {
+        return start(0, records);
+    }
+
+    /**
+     * On a given port (0: a free one), e.g. to serve new records where a server under test already
+     * looks: stop the old instance, then start this one on its port.
+     */
+    public static DnsmasqServer start(int fixedPort, List<String> records) throws IOException, InterruptedException {
         if (!new File(DNSMASQ).canExecute()) {
             throw new IllegalStateException(DNSMASQ + " is missing: install Debian's dnsmasq-base package (.ci/run does)");
         }
         IOException lastFailure = null;
         for (int attempt = 0; attempt < START_ATTEMPTS; attempt++) {
-            int port = freePort();
+            int port = fixedPort != 0 ? fixedPort : freePort();
             Path log = Files.createTempFile("dnsmasq-", ".log");
             List<String> command = new ArrayList<>(List.of(DNSMASQ,
                     "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll",

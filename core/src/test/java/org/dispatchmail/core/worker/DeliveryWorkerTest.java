@@ -2,10 +2,8 @@ package org.dispatchmail.core.worker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -15,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.dispatchmail.core.MovableClock;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.RecipientOutcome;
@@ -192,33 +191,6 @@ class DeliveryWorkerTest {
         @Override
         public boolean awaitTermination(long timeout, TimeUnit unit) {
             return true;
-        }
-    }
-
-    private static final class MovableClock extends Clock {
-        private Instant now;
-
-        MovableClock(Instant now) {
-            this.now = now;
-        }
-
-        void advance(Duration duration) {
-            now = now.plus(duration);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
         }
     }
 }

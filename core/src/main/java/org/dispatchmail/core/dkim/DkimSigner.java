@@ -1,0 +1,128 @@
+package org.dispatchmail.core.dkim;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Signs messages with DKIM (RFC 6376), relaxed/relaxed, with one or more keys. Thread-safe: it holds only its clock.
+ */
+public final class DkimSigner {
+
+    /** Headers signed when present (and over-signed: each name listed once more than it occurs, so none can be added later). */
+    public static final List<String> SIGNED_HEADERS = List.of("From", "To", "Cc", "Subject", "Date", "Message-ID",
+            "Reply-To", "In-Reply-To", "References", "MIME-Version", "Content-Type");
+
+    static final String FIELD_NAME = "DKIM-Signature";
+
+    private final Clock clock;
+
+    public DkimSigner(Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+    }
+
+    /**
+     * Signs the message (RFC 5322 bytes, CRLF line endings as they will go on the wire; a bare LF counts as CRLF) with
+     * each key, relaxed/relaxed, no l=, t= the clock's epoch seconds, From always signed, the other
+     * {@link #SIGNED_HEADERS} when present, every signed name over-signed once. Returns the complete header fields to
+     * prepend, one per key, in key order, each folded at 78 columns and ending with CRLF. The body hash is computed
+     * once for all keys.
+     *
+     * @throws IllegalArgumentException when the message has no From: header field
+     */
+    public List<String> sign(byte[] message, List<SigningKey> keys) {
+        return sign(message, keys, SignatureOptions.STANDARD);
+    }
+
+    List<String> sign(byte[] message, List<SigningKey> keys, SignatureOptions options) {
+        Objects.requireNonNull(message, "message");
+        Objects.requireNonNull(keys, "keys");
+        byte[] wire = LineEndings.toCrlf(message);
+        MessageParts parts = MessageParts.split(wire);
+        if (parts.count("From") == 0) {
+            throw new IllegalArgumentException("the message has no From: header field, which DKIM must sign");
+        }
+        List<String> names = options.headerNames() != null
+                ? options.headerNames()
+                : HeaderSelection.overSigned(parts, SIGNED_HEADERS);
+        byte[] signedHeaders = canonicalHeaders(HeaderSelection.select(parts.headers(), names));
+        String bodyHash = Base64.getEncoder().encodeToString(bodyHash(wire, parts.bodyStart()));
+        long timestamp = clock.instant().getEpochSecond();
+
+        List<String> fields = new ArrayList<>(keys.size());
+        for (SigningKey key : keys) {
+            fields.add(signatureField(Objects.requireNonNull(key, "key"), names, options, timestamp, bodyHash, signedHeaders));
+        }
+        return fields;
+    }
+
+    /** The message with the given header fields prepended (a convenience for callers and tests). */
+    public static byte[] prepend(List<String> headerFields, byte[] message) {
+        StringBuilder fields = new StringBuilder();
+        for (String field : headerFields) {
+            fields.append(field);
+        }
+        byte[] head = fields.toString().getBytes(StandardCharsets.ISO_8859_1);
+        byte[] out = new byte[head.length + message.length];
+        System.arraycopy(head, 0, out, 0, head.length);
+        System.arraycopy(message, 0, out, head.length, message.length);
+        return out;
+    }
+
+    private static String signatureField(SigningKey key, List<String> names, SignatureOptions options, long timestamp,
+            String bodyHash, byte[] signedHeaders) {
+        FoldingWriter writer = new FoldingWriter(FIELD_NAME);
+        writer.word("v=1;");
+        writer.word("a=" + key.key().algorithm().tag() + ";");
+        writer.word("c=relaxed/relaxed;");
+        writer.word("d=" + key.domain() + ";");
+        for (String[] tag : options.tagsAfterDomain()) {
+            writer.word(tag[0] + "=" + tag[1] + ";");
+        }
+        writer.word("s=" + key.selector() + ";");
+        writer.word("t=" + timestamp + ";");
+        for (int i = 0; i < names.size(); i++) {
+            String piece = names.get(i) + (i == names.size() - 1 ? ";" : options.headerSeparator());
+            if (i == 0) {
+                writer.word("h=" + piece);
+            } else {
+                writer.piece(piece);
+            }
+        }
+        writer.word("bh=" + bodyHash + ";");
+        writer.word("b=");
+        // RFC 6376 §3.7: the signature covers this field too, as it will appear but with an empty b= and no CRLF
+        String unsigned = writer.text();
+        byte[] ownField = RelaxedCanonicalization.header(unsigned).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] data = new byte[signedHeaders.length + ownField.length];
+        System.arraycopy(signedHeaders, 0, data, 0, signedHeaders.length);
+        System.arraycopy(ownField, 0, data, signedHeaders.length, ownField.length);
+        writer.breakable(Base64.getEncoder().encodeToString(key.key().sign(data)));
+        return writer.text() + "\r\n";
+    }
+
+    private static byte[] canonicalHeaders(List<HeaderField> fields) {
+        StringBuilder out = new StringBuilder();
+        for (HeaderField field : fields) {
+            out.append(RelaxedCanonicalization.header(field.text())).append("\r\n");
+        }
+        return out.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    private static byte[] bodyHash(byte[] message, int bodyStart) {
+        byte[] canonical = new byte[RelaxedCanonicalization.maxBodyLength(message, bodyStart)];
+        int length = RelaxedCanonicalization.body(message, bodyStart, canonical);
+        try {
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            sha256.update(canonical, 0, length);
+            return sha256.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+}

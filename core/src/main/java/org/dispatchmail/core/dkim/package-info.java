@@ -1,0 +1,9 @@
+/**
+ * DKIM signing (RFC 6376) with rsa-sha256 and ed25519-sha256 (RFC 8463), relaxed/relaxed, on Java 11.
+ *
+ * <p>{@link org.dispatchmail.core.dkim.DkimSigner} signs RFC 5322 bytes with one or more
+ * {@link org.dispatchmail.core.dkim.SigningKey}s; {@link org.dispatchmail.core.dkim.DkimKeyGenerator} makes keys and
+ * {@link org.dispatchmail.core.dkim.DnsRecord} says what to publish in DNS and whether DNS publishes it. Ed25519 goes
+ * through BouncyCastle's lightweight API because the JDK has it only from Java 15.
+ */
+package org.dispatchmail.core.dkim;

@@ -1,0 +1,147 @@
+package org.dispatchmail.dist;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the DKIM routes' answer (a JSON array of flat objects with string or null values) and
+ * prints it for people: a table, or zone-file lines to publish.
+ */
+final class KeyListing {
+    private KeyListing() {
+    }
+
+    static List<Map<String, String>> parse(String json) {
+        List<Map<String, String>> items = new ArrayList<>();
+        Reader reader = new Reader(json);
+        reader.expect('[');
+        if (reader.peek() == ']') {
+            return items;
+        }
+        do {
+            Map<String, String> item = new LinkedHashMap<>();
+            reader.expect('{');
+            if (reader.peek() != '}') {
+                do {
+                    String key = reader.string();
+                    reader.expect(':');
+                    item.put(key, reader.peek() == 'n' ? reader.nullValue() : reader.string());
+                } while (reader.next(','));
+            }
+            reader.expect('}');
+            items.add(item);
+        } while (reader.next(','));
+        reader.expect(']');
+        return items;
+    }
+
+    static String table(List<Map<String, String>> keys) {
+        if (keys.isEmpty()) {
+            return "No DKIM keys.";
+        }
+        StringBuilder text = new StringBuilder(String.format("%-24s %-22s %-15s %-8s %-22s %s%n",
+            "DOMAIN", "SELECTOR", "ALGORITHM", "STATE", "SINCE", "DELETE AFTER"));
+        for (Map<String, String> key : keys) {
+            String since = key.get("state").equals("active") ? key.get("activatedAt")
+                : key.get("state").equals("retired") ? key.get("retiredAt") : key.get("createdAt");
+            text.append(String.format("%-24s %-22s %-15s %-8s %-22s %s%n", key.get("domain"), key.get("selector"),
+                key.get("algorithm"), key.get("state"), since, key.get("deleteAfter") == null ? "-" : key.get("deleteAfter")));
+        }
+        return text.toString().trim();
+    }
+
+    /** Zone-file lines, each TXT value split in strings of at most 255 characters. */
+    static String zoneLines(List<Map<String, String>> keys) {
+        StringBuilder text = new StringBuilder();
+        for (Map<String, String> key : keys) {
+            text.append("; ").append(key.get("algorithm")).append(", ").append(key.get("state")).append('\n');
+            text.append(key.get("dnsName")).append(". IN TXT (");
+            String value = key.get("dnsValue");
+            for (int i = 0; i < value.length(); i += 255) {
+                text.append(" \"").append(value, i, Math.min(value.length(), i + 255)).append('"');
+            }
+            text.append(" )\n");
+        }
+        return text.toString().trim();
+    }
+
+    private static final class Reader {
+        private final String text;
+        private int at;
+
+        Reader(String text) {
+            this.text = text;
+        }
+
+        char peek() {
+            skipSpace();
+            if (at >= text.length()) {
+                throw new IllegalArgumentException("unexpected end of the webadmin answer");
+            }
+            return text.charAt(at);
+        }
+
+        void expect(char c) {
+            if (peek() != c) {
+                throw new IllegalArgumentException("unexpected '" + text.charAt(at) + "' in the webadmin answer at " + at);
+            }
+            at++;
+        }
+
+        boolean next(char c) {
+            if (at < text.length() && peek() == c) {
+                at++;
+                return true;
+            }
+            return false;
+        }
+
+        String nullValue() {
+            if (!text.startsWith("null", at)) {
+                throw new IllegalArgumentException("expected null in the webadmin answer at " + at);
+            }
+            at += 4;
+            return null;
+        }
+
+        String string() {
+            expect('"');
+            StringBuilder value = new StringBuilder();
+            while (text.charAt(at) != '"') {
+                char c = text.charAt(at++);
+                if (c == '\\') {
+                    char escaped = text.charAt(at++);
+                    switch (escaped) {
+                        case 'n':
+                            value.append('\n');
+                            break;
+                        case 't':
+                            value.append('\t');
+                            break;
+                        case 'r':
+                            value.append('\r');
+                            break;
+                        case 'u':
+                            value.append((char) Integer.parseInt(text.substring(at, at + 4), 16));
+                            at += 4;
+                            break;
+                        default:
+                            value.append(escaped);
+                    }
+                } else {
+                    value.append(c);
+                }
+            }
+            at++;
+            return value.toString();
+        }
+
+        private void skipSpace() {
+            while (at < text.length() && Character.isWhitespace(text.charAt(at))) {
+                at++;
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package org.dispatchmail.mailets;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+import javax.inject.Inject;
+import javax.mail.Address;
+import javax.mail.MessagingException;
+import javax.mail.internet.InternetAddress;
+import javax.mail.internet.MimeMessage;
+
+import org.apache.mailet.Mail;
+import org.apache.mailet.base.GenericMailet;
+import org.dispatchmail.core.dkim.SigningKey;
+import org.dispatchmail.core.signing.DkimKeys;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signs mail for the domain of its From: header with every active key of that domain (RSA and
+ * Ed25519 by default). A domain without keys is passed on unsigned with a log line, unless
+ * dkim.requiredDomains names it: then the mailet fails and James keeps the mail in its error
+ * processor. Put it right before Dispatch: nothing may change the message after it.
+ */
+public class DkimSign extends GenericMailet {
+    private static final Logger LOGGER = LoggerFactory.getLogger(DkimSign.class);
+
+    private final DispatchRuntime runtime;
+    private DkimKeys keys;
+
+    @Inject
+    public DkimSign(DispatchRuntime runtime) {
+        this.runtime = runtime;
+    }
+
+    @Override
+    public void init() {
+        keys = runtime.engine().dkimKeys();
+    }
+
+    @Override
+    public void service(Mail mail) throws MessagingException {
+        MimeMessage message = mail.getMessage();
+        Optional<String> domain = authorDomain(message);
+        if (domain.isEmpty()) {
+            LOGGER.warn("mail {} has no usable From: address; not DKIM-signed", mail.getName());
+            return;
+        }
+        List<SigningKey> signingKeys = keys.signingKeys(domain.get());
+        if (signingKeys.isEmpty()) {
+            if (keys.signatureRequired(domain.get())) {
+                throw new MessagingException("DKIM signature required for " + domain.get()
+                    + " (dkim.requiredDomains) but it has no active key; the mail is kept, not sent unsigned");
+            }
+            LOGGER.info("no active DKIM key for {}: mail {} goes out unsigned", domain.get(), mail.getName());
+            return;
+        }
+        for (String field : runtime.engine().dkimSigner().sign(bytes(message), signingKeys)) {
+            // DKIM-Signature fields may stand anywhere in the header; javax.mail can only append.
+            message.addHeaderLine(field.endsWith("\r\n") ? field.substring(0, field.length() - 2) : field);
+        }
+    }
+
+    private static Optional<String> authorDomain(MimeMessage message) {
+        try {
+            Address[] from = message.getFrom();
+            if (from == null || from.length == 0 || !(from[0] instanceof InternetAddress)) {
+                return Optional.empty();
+            }
+            String address = ((InternetAddress) from[0]).getAddress();
+            int at = address == null ? -1 : address.lastIndexOf('@');
+            return at < 0 ? Optional.empty() : Optional.of(address.substring(at + 1));
+        } catch (MessagingException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static byte[] bytes(MimeMessage message) throws MessagingException {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            message.writeTo(out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new MessagingException("cannot read the message to sign it", e);
+        }
+    }
+
+    @Override
+    public String getMailetInfo() {
+        return "DkimSign: DKIM signatures for the author's domain (RSA and Ed25519)";
+    }
+}
