@@ -181,6 +181,22 @@ class DkimSigningIT {
         assertThat(output).contains("HTTP 400").contains("dsa");
     }
 
+    @Test
+    @Order(5)
+    void retireStopsAKeyAndDeleteRemovesIt() throws Exception {
+        List<String> signing = selectorsOf(DnsDkimVerifier.verify(sendAndReceive("alice@example.com"), "127.0.0.1", dns.port()));
+        String ed25519 = signing.stream().filter(selector -> selector.endsWith("-ed") || selector.contains("-ed-"))
+            .findFirst().orElseThrow();
+
+        assertThat(node.admin("dkim", "retire", "example.com", ed25519)).contains(ed25519).contains("retired");
+        await().atMost(Duration.ofSeconds(10)).until(() -> selectorsOf(DnsDkimVerifier.verify(
+            sendAndReceive("alice@example.com"), "127.0.0.1", dns.port())).equals(
+                signing.stream().filter(s -> !s.equals(ed25519)).collect(java.util.stream.Collectors.toList())));
+
+        assertThat(node.admin("dkim", "delete", "example.com", ed25519)).contains("Deleted " + ed25519 + "._domainkey.example.com");
+        assertThat(node.admin("dkim", "list", "example.com")).doesNotContain(ed25519);
+    }
+
     private static List<String> selectorsOf(List<String> results) {
         List<String> selectors = new ArrayList<>();
         for (String line : results) {

@@ -109,6 +109,29 @@ class DkimKeysTest {
     }
 
     @Test
+    void anActiveKeyOlderThanAutoRotateAfterGetsASuccessorOnce() throws Exception {
+        Path file = dir.resolve("master2.key");
+        Files.writeString(file, MasterKey.newKeyFileContent());
+        DkimKeys rotating = new DkimKeys(store, MasterKey.fromFile(file), name -> dns.getOrDefault(name, List.of()),
+            DkimSettings.from(new ConfigReader("dispatch.properties", Map.of("dkim.autoRotateAfter", "90d"))), clock);
+        DomainKey key = rotating.generate("example.com", List.of(DkimAlgorithm.ED25519_SHA256), Optional.empty()).get(0);
+        publish(key);
+        rotating.maintain();
+
+        clock.advance(Duration.ofDays(89));
+        rotating.maintain();
+        assertThat(rotating.list(Optional.of("example.com"))).hasSize(1);
+
+        clock.advance(Duration.ofDays(1));
+        rotating.maintain();
+        rotating.maintain();
+        List<DomainKey> all = rotating.list(Optional.of("example.com"));
+        assertThat(all).hasSize(2);
+        assertThat(all.get(1).state()).isEqualTo(KeyState.PENDING);
+        assertThat(all.get(1).selector()).isEqualTo("d20270227-ed");
+    }
+
+    @Test
     void retireStopsSigningAtOnceAndDeleteRemovesTheKey() {
         DomainKey key = keys.generate("example.com", List.of(DkimAlgorithm.ED25519_SHA256), Optional.empty()).get(0);
         publish(key);
