@@ -15,6 +15,8 @@ public enum ListenerRole {
     public static final String ROLE_ATTRIBUTE = "dispatch.listener.role";
     public static final String PORT_ATTRIBUTE = "dispatch.listener.port";
     public static final String TLS_ATTRIBUTE = "dispatch.listener.tls";
+    public static final String TLS_PROTOCOL_ATTRIBUTE = "dispatch.listener.tls.protocol";
+    public static final String TLS_CIPHER_ATTRIBUTE = "dispatch.listener.tls.cipher";
 
     public boolean isSubmission() {
         return this != MX;

@@ -4,13 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.DispatchNode;
-import org.dispatchmail.it.support.SmtpProbe;
+import org.dispatchmail.it.support.RawSmtpSession;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,8 +31,10 @@ class RunCommandIT {
             Path pidFile = node.stateDir().resolve("cassandra/cassandra.pid");
             cassandraPid = Long.parseLong(Files.readString(pidFile).trim());
             assertThat(ProcessHandle.of(cassandraPid).map(ProcessHandle::isAlive)).contains(true);
-            List<String> ehlo = SmtpProbe.greetingAndEhlo(node.port(2525), false);
-            assertThat(ehlo.get(0)).startsWith("220 ");
+            try (RawSmtpSession session = RawSmtpSession.open(node.port(2525), false)) {
+                assertThat(session.greeting().get(0)).startsWith("220 ");
+                assertThat(session.send("EHLO probe.test")).anyMatch(line -> line.contains("STARTTLS"));
+            }
             assertThat(Files.readString(node.jamesLog())).contains("Dispatch delivery worker");
         } finally {
             // SIGTERM, as a service manager sends: the JVM reports it as 143 once its shutdown hook ran

@@ -3,7 +3,9 @@ package org.dispatchmail.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -14,7 +16,7 @@ import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
-import org.dispatchmail.it.support.SmtpProbe;
+import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
 import org.dispatchmail.it.support.Submission;
 import org.junit.jupiter.api.AfterAll;
@@ -71,9 +73,12 @@ class SubmissionToMxDeliveryIT {
     void everyShippedListenerAnswersEhloWithItsTlsAndAuthSettings() throws Exception {
         for (int port : List.of(25, 587, 2587, 2525, 465, 2465)) {
             boolean implicitTls = port == 465 || port == 2465;
-            List<String> lines = SmtpProbe.greetingAndEhlo(node.port(port), implicitTls);
-            assertThat(lines.get(0)).as("greeting on %d", port).startsWith("220 ");
-            assertThat(lines.subList(1, lines.size())).as("EHLO on %d", port).allMatch(line -> line.startsWith("250"));
+            List<String> lines;
+            try (RawSmtpSession session = RawSmtpSession.open(node.port(port), implicitTls)) {
+                assertThat(session.greeting().get(0)).as("greeting on %d", port).startsWith("220 ");
+                lines = session.send("EHLO probe.test");
+            }
+            assertThat(lines).as("EHLO on %d", port).allMatch(line -> line.startsWith("250"));
             if (implicitTls) {
                 assertThat(lines).as("EHLO on %d", port).anyMatch(line -> line.contains("AUTH"));
             } else {
@@ -82,6 +87,67 @@ class SubmissionToMxDeliveryIT {
                     .noneMatch(line -> line.contains("AUTH"));
             }
         }
+    }
+
+    @Test
+    void authIsRefusedOnACleartextChannelAndNeverOfferedOnTheMxPort() throws Exception {
+        String plain = "AUTH PLAIN " + Base64.getEncoder().encodeToString(
+            "\0alice@example.com\0correct horse battery".getBytes(StandardCharsets.UTF_8));
+        for (int port : List.of(587, 2587, 2525)) {
+            try (RawSmtpSession session = RawSmtpSession.open(node.port(port), false)) {
+                session.send("EHLO client.test");
+                assertThat(session.sendForFirstLine(plain)).as("port %d", port)
+                    .isEqualTo("538 5.7.11 Encryption required for requested authentication mechanism");
+                assertThat(session.sendForFirstLine("AUTH LOGIN")).as("port %d", port)
+                    .isEqualTo("538 5.7.11 Encryption required for requested authentication mechanism");
+            }
+        }
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(25), false)) {
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine(plain)).startsWith("503 5.5.1 ");
+            session.startTls();
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine(plain)).startsWith("503 5.5.1 ");
+        }
+    }
+
+    @Test
+    void mailFromBeforeAuthIsRefusedOnSubmissionPorts() throws Exception {
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(587), false)) {
+            session.send("EHLO client.test");
+            session.startTls();
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("MAIL FROM:<alice@example.com>"))
+                .isEqualTo("530 5.7.0 Authentication required");
+        }
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true)) {
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("MAIL FROM:<alice@example.com>"))
+                .isEqualTo("530 5.7.0 Authentication required");
+        }
+    }
+
+    @Test
+    void theMxPortTakesMailForLocalDomainsAndNeverRelays() throws Exception {
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(25), false)) {
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("MAIL FROM:<someone@elsewhere.test>")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<alice@example.com>")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<bob@sink.test>")).startsWith("5");
+        }
+    }
+
+    @Test
+    void submittedMailWithoutDateOrMessageIdGetsBoth() throws Exception {
+        String token = UUID.randomUUID().toString();
+        Submission.send(node.port(587), "alice@example.com", "correct horse battery",
+            "alice@example.com", "bob@sink.test", "From: alice@example.com\r\nTo: bob@sink.test\r\nSubject: bare "
+                + token + "\r\n\r\nNo Date, no Message-ID.\r\n");
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+            .until(() -> sink.messages().stream().anyMatch(message -> message.contains(token)));
+        String received = sink.messages().stream().filter(message -> message.contains(token)).findFirst().orElseThrow();
+        assertThat(received).containsPattern("(?m)^Date: \\w{3}, \\d{1,2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} [+-]\\d{4}$");
+        assertThat(received).containsPattern("(?m)^Message-ID: <[0-9a-f-]{36}@[^>]+>$");
     }
 
     @Test

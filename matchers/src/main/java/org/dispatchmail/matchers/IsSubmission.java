@@ -12,7 +12,7 @@ import org.apache.mailet.base.GenericMatcher;
 import org.dispatchmail.core.ListenerRole;
 
 /**
- * Matches mail received on a submission listener (587, 465, ... as tagged by ListenerRoleHook) by
+ * Matches mail received on a submission listener (587, 465, ... as tagged by ListenerPolicy) by
  * an authenticated client: the mail Dispatch signs and sends out.
  */
 public class IsSubmission extends GenericMatcher {

@@ -1,0 +1,111 @@
+package org.dispatchmail.it.support;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * An SMTP client on a raw socket, for what a mail library would hide or refuse: exact replies,
+ * commands out of order, AUTH without TLS.
+ */
+public final class RawSmtpSession implements AutoCloseable {
+    private Socket socket;
+    private BufferedReader in;
+    private OutputStream out;
+    private final List<String> greeting;
+
+    private RawSmtpSession(Socket socket) throws IOException {
+        use(socket);
+        this.greeting = readReply();
+    }
+
+    /** Connects to 127.0.0.1:port (with implicit TLS when asked) and reads the greeting. */
+    public static RawSmtpSession open(int port, boolean implicitTls) throws IOException, GeneralSecurityException {
+        Socket plain = new Socket("127.0.0.1", port);
+        return new RawSmtpSession(implicitTls ? wrap(plain, port) : plain);
+    }
+
+    public List<String> greeting() {
+        return greeting;
+    }
+
+    /** Sends one command line and returns every line of the reply. */
+    public List<String> send(String line) throws IOException {
+        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        return readReply();
+    }
+
+    /** The reply's first line, e.g. "530 5.7.0 Authentication required". */
+    public String sendForFirstLine(String line) throws IOException {
+        return send(line).get(0);
+    }
+
+    /** STARTTLS and the TLS handshake; fails unless the server said 220. */
+    public void startTls() throws IOException, GeneralSecurityException {
+        String reply = sendForFirstLine("STARTTLS");
+        if (!reply.startsWith("220")) {
+            throw new IOException("STARTTLS refused: " + reply);
+        }
+        use(wrap(socket, socket.getPort()));
+    }
+
+    private void use(Socket next) throws IOException {
+        socket = next;
+        socket.setSoTimeout(15_000);
+        in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        out = socket.getOutputStream();
+    }
+
+    private List<String> readReply() throws IOException {
+        List<String> lines = new ArrayList<>();
+        String line;
+        do {
+            line = in.readLine();
+            if (line == null) {
+                throw new IOException("connection closed after " + lines);
+            }
+            lines.add(line);
+        } while (line.length() > 3 && line.charAt(3) == '-');
+        return lines;
+    }
+
+    private static Socket wrap(Socket plain, int port) throws IOException, GeneralSecurityException {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                // the test server's certificate is self-signed on purpose
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[0];
+            }
+        }}, null);
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
+        tls.startHandshake();
+        return tls;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
