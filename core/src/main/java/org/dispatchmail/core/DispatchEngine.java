@@ -15,12 +15,18 @@ import org.dispatchmail.core.delivery.MxDeliverer;
 import org.dispatchmail.core.delivery.SmtpClient;
 import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.NewMessage;
+import org.dispatchmail.core.policy.SenderAlignment;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.signing.CassandraDomainKeyStore;
 import org.dispatchmail.core.signing.DkimKeys;
 import org.dispatchmail.core.signing.DnsTxtLookup;
 import org.dispatchmail.core.signing.MasterKey;
+import org.dispatchmail.core.submission.AuthThrottle;
+import org.dispatchmail.core.submission.CassandraAuthThrottle;
+import org.dispatchmail.core.submission.CassandraSubmissionUserStore;
+import org.dispatchmail.core.submission.PasswordHashing;
+import org.dispatchmail.core.submission.SubmissionUsers;
 import org.dispatchmail.core.worker.DeliveryWorker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,9 +44,13 @@ public final class DispatchEngine implements AutoCloseable {
     private final Optional<DkimKeys> dkimKeys;
     private final DkimSigner dkimSigner;
     private final ScheduledExecutorService keyMaintenance;
+    private final SubmissionUsers submissionUsers;
+    private final AuthThrottle authThrottle;
+    private final SenderAlignment senderAlignment;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
-                           Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance) {
+                           Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
+                           DispatchSettings settings) {
         this.session = session;
         this.store = store;
         this.worker = worker;
@@ -48,6 +58,13 @@ public final class DispatchEngine implements AutoCloseable {
         this.dkimKeys = dkimKeys;
         this.dkimSigner = new DkimSigner(clock);
         this.keyMaintenance = keyMaintenance;
+        String keyspace = settings.cassandra().keyspace();
+        this.submissionUsers = new SubmissionUsers(new CassandraSubmissionUserStore(session, keyspace),
+            new PasswordHashing(settings.submission().passwordIterations(), PasswordHashing.defaults().scramIterations()),
+            clock);
+        this.authThrottle = new CassandraAuthThrottle(session, keyspace, settings.submission().authMaxFailures(),
+            settings.submission().authFailureWindow(), clock);
+        this.senderAlignment = new SenderAlignment(settings.submission().senderAlignment());
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -69,7 +86,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.dkim().checkInterval().toMillis(), TimeUnit.MILLISECONDS));
             DeliveryWorker worker = new DeliveryWorker(store, deliverer::deliver, settings.worker(), clock);
             worker.start();
-            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance);
+            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -93,6 +110,19 @@ public final class DispatchEngine implements AutoCloseable {
 
     public DkimSigner dkimSigner() {
         return dkimSigner;
+    }
+
+    /** Submission logins in Cassandra, for SMTP AUTH and their admin. */
+    public SubmissionUsers submissionUsers() {
+        return submissionUsers;
+    }
+
+    public AuthThrottle authThrottle() {
+        return authThrottle;
+    }
+
+    public SenderAlignment senderAlignment() {
+        return senderAlignment;
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {

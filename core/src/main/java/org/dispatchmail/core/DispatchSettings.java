@@ -6,6 +6,7 @@ import java.util.List;
 import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.DeliverySettings;
+import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.signing.DkimSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
@@ -18,6 +19,7 @@ public final class DispatchSettings {
     private final List<String> dnsServers;
     private final Duration dnsTimeout;
     private final DkimSettings dkim;
+    private final SubmissionSettings submission;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -40,6 +42,7 @@ public final class DispatchSettings {
         config.optional("delivery.heloName").ifPresent(builder::heloName);
         this.delivery = builder.build();
         this.dkim = DkimSettings.from(config);
+        this.submission = SubmissionSettings.from(config);
     }
 
     public static DispatchSettings from(ConfigReader config) {
@@ -68,5 +71,9 @@ public final class DispatchSettings {
 
     public DkimSettings dkim() {
         return dkim;
+    }
+
+    public SubmissionSettings submission() {
+        return submission;
     }
 }

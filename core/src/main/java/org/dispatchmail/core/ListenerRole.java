@@ -17,6 +17,7 @@ public enum ListenerRole {
     public static final String TLS_ATTRIBUTE = "dispatch.listener.tls";
     public static final String TLS_PROTOCOL_ATTRIBUTE = "dispatch.listener.tls.protocol";
     public static final String TLS_CIPHER_ATTRIBUTE = "dispatch.listener.tls.cipher";
+    public static final String AUTH_MECHANISM_ATTRIBUTE = "dispatch.auth.mechanism";
 
     public boolean isSubmission() {
         return this != MX;

@@ -30,6 +30,12 @@ public final class DispatchLauncher {
         "  dkim rotate DOMAIN                   make successors; each replaces its predecessor once published",
         "  dkim retire DOMAIN SELECTOR          stop signing with a key (deleted after dkim.gracePeriod)",
         "  dkim delete DOMAIN SELECTOR          delete a key now",
+        "  submission add LOGIN [--senders LIST] add a submission login (AUTH PLAIN, LOGIN, CRAM-MD5,",
+        "                                       SCRAM-SHA-256); LIST: other addresses and @domains it may use",
+        "  submission list                      list submission logins",
+        "  submission password LOGIN            set a new password",
+        "  submission senders LOGIN LIST        set the other addresses and @domains the login may use",
+        "  submission remove LOGIN              remove a login",
         "",
         "options:",
         "  --conf DIR       configuration folder (default: conf)",
@@ -68,7 +74,7 @@ public final class DispatchLauncher {
             }
         }
         for (String option : options.keySet()) {
-            if (!List.of("--conf", "--state", "--home", "--webadmin", "--algorithm", "--selector").contains(option)) {
+            if (!List.of("--conf", "--state", "--home", "--webadmin", "--algorithm", "--selector", "--senders").contains(option)) {
                 throw new LaunchException("unknown option " + option + "\n" + USAGE);
             }
         }
@@ -92,11 +98,13 @@ public final class DispatchLauncher {
                     throw new LaunchException("add-user takes ADDRESS [PASSWORD]\n" + USAGE);
                 }
                 String password = positional.size() == 3 ? positional.get(2) : askPassword(positional.get(1));
-                webadmin(options, conf).addUser(positional.get(1), password);
+                webadmin(options, conf).addUser(positional.get(1), jsonString(password));
                 System.out.println("User " + positional.get(1) + " added.");
                 return 0;
             case "dkim":
                 return dkim(positional, options, webadmin(options, conf));
+            case "submission":
+                return submission(positional, options, webadmin(options, conf));
             default:
                 throw new LaunchException("unknown command " + positional.get(0) + "\n" + USAGE);
         }
@@ -121,51 +129,51 @@ public final class DispatchLauncher {
                 String made = webadmin.call("POST", keys + "/" + WebAdminClient.encode(args.get(0))
                     + (query.length() > 0 ? "?" + query : ""), null, "make DKIM keys");
                 System.out.println("Made (pending until DNS shows their TXT record):");
-                System.out.println(KeyListing.table(KeyListing.parse(made)));
+                System.out.println(AdminOutput.table(AdminOutput.parse(made)));
                 System.out.println();
                 System.out.println("Publish:");
-                System.out.println(KeyListing.zoneLines(KeyListing.parse(made)));
+                System.out.println(AdminOutput.zoneLines(AdminOutput.parse(made)));
                 return 0;
             }
             case "list":
                 if (args.size() > 1) {
                     throw new LaunchException("dkim list takes at most a DOMAIN\n" + USAGE);
                 }
-                System.out.println(KeyListing.table(KeyListing.parse(webadmin.call("GET",
+                System.out.println(AdminOutput.table(AdminOutput.parse(webadmin.call("GET",
                     keys + (args.isEmpty() ? "" : "?domain=" + WebAdminClient.encode(args.get(0))), null, "list DKIM keys"))));
                 return 0;
             case "dns":
                 expectCount(args, 1, "dkim dns DOMAIN");
-                System.out.println(KeyListing.zoneLines(KeyListing.parse(webadmin.call("GET",
+                System.out.println(AdminOutput.zoneLines(AdminOutput.parse(webadmin.call("GET",
                     keys + "?domain=" + WebAdminClient.encode(args.get(0)), null, "list DKIM keys"))));
                 return 0;
             case "check": {
                 expectCount(args, 0, "dkim check");
-                List<Map<String, String>> activated = KeyListing.parse(webadmin.call("POST", "/dispatch/dkim/check",
+                List<Map<String, String>> activated = AdminOutput.parse(webadmin.call("POST", "/dispatch/dkim/check",
                     null, "check DKIM keys"));
                 System.out.println(activated.isEmpty() ? "No pending key is visible in DNS yet."
-                    : "Activated:\n" + KeyListing.table(activated));
+                    : "Activated:\n" + AdminOutput.table(activated));
                 return 0;
             }
             case "rotate": {
                 expectCount(args, 1, "dkim rotate DOMAIN");
                 String made = webadmin.call("POST", keys + "/" + WebAdminClient.encode(args.get(0)) + "/rotate", null,
                     "rotate DKIM keys");
-                List<Map<String, String>> successors = KeyListing.parse(made);
+                List<Map<String, String>> successors = AdminOutput.parse(made);
                 if (successors.isEmpty()) {
                     System.out.println("Every algorithm of " + args.get(0) + " already has a pending successor.");
                 } else {
                     System.out.println("Successors (they replace the current keys once DNS shows them):");
-                    System.out.println(KeyListing.table(successors));
+                    System.out.println(AdminOutput.table(successors));
                     System.out.println();
                     System.out.println("Publish:");
-                    System.out.println(KeyListing.zoneLines(successors));
+                    System.out.println(AdminOutput.zoneLines(successors));
                 }
                 return 0;
             }
             case "retire":
                 expectCount(args, 2, "dkim retire DOMAIN SELECTOR");
-                System.out.println(KeyListing.table(KeyListing.parse(webadmin.call("POST", keys + "/"
+                System.out.println(AdminOutput.table(AdminOutput.parse(webadmin.call("POST", keys + "/"
                     + WebAdminClient.encode(args.get(0)) + "/" + WebAdminClient.encode(args.get(1)) + "/retire", null,
                     "retire a DKIM key"))));
                 return 0;
@@ -178,6 +186,71 @@ public final class DispatchLauncher {
             default:
                 throw new LaunchException("dkim needs one of generate, list, dns, check, rotate, retire, delete\n" + USAGE);
         }
+    }
+
+    private static int submission(List<String> positional, Map<String, String> options, WebAdminClient webadmin)
+        throws Exception {
+        String action = positional.size() > 1 ? positional.get(1) : "";
+        List<String> args = positional.subList(Math.min(2, positional.size()), positional.size());
+        String users = "/dispatch/submission/users";
+        switch (action) {
+            case "add": {
+                expectCount(args, 1, "submission add LOGIN [--senders a@example.com,@example.org]");
+                String body = "{\"password\":" + jsonString(askPassword(args.get(0))) + ",\"allowedSenders\":"
+                    + jsonList(options.getOrDefault("--senders", "")) + "}";
+                System.out.println(AdminOutput.usersTable(AdminOutput.parse(webadmin.call("POST",
+                    users + "/" + WebAdminClient.encode(args.get(0)), body, "add a submission login"))));
+                return 0;
+            }
+            case "list":
+                expectCount(args, 0, "submission list");
+                System.out.println(AdminOutput.usersTable(AdminOutput.parse(webadmin.call("GET", users, null,
+                    "list submission logins"))));
+                return 0;
+            case "password":
+                expectCount(args, 1, "submission password LOGIN");
+                webadmin.call("PUT", users + "/" + WebAdminClient.encode(args.get(0)) + "/password",
+                    "{\"password\":" + jsonString(askPassword(args.get(0))) + "}", "set a password");
+                System.out.println("Password of " + args.get(0) + " changed.");
+                return 0;
+            case "senders":
+                expectCount(args, 2, "submission senders LOGIN a@example.com,@example.org");
+                System.out.println(AdminOutput.usersTable(AdminOutput.parse(webadmin.call("PUT",
+                    users + "/" + WebAdminClient.encode(args.get(0)) + "/senders",
+                    "{\"allowedSenders\":" + jsonList(args.get(1)) + "}", "set allowed senders"))));
+                return 0;
+            case "remove":
+                expectCount(args, 1, "submission remove LOGIN");
+                webadmin.call("DELETE", users + "/" + WebAdminClient.encode(args.get(0)), null, "remove a login");
+                System.out.println("Login " + args.get(0) + " removed.");
+                return 0;
+            default:
+                throw new LaunchException("submission needs one of add, list, password, senders, remove\n" + USAGE);
+        }
+    }
+
+    private static String jsonString(String text) {
+        StringBuilder json = new StringBuilder("\"");
+        for (char c : text.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                json.append('\\').append(c);
+            } else if (c < 0x20) {
+                json.append(String.format("\\u%04x", (int) c));
+            } else {
+                json.append(c);
+            }
+        }
+        return json.append('"').toString();
+    }
+
+    private static String jsonList(String commaSeparated) {
+        List<String> items = new ArrayList<>();
+        for (String item : commaSeparated.split(",")) {
+            if (!item.trim().isEmpty()) {
+                items.add(jsonString(item.trim()));
+            }
+        }
+        return "[" + String.join(",", items) + "]";
     }
 
     private static void expectCount(List<String> args, int count, String usage) throws LaunchException {

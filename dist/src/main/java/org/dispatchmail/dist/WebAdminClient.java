@@ -20,9 +20,8 @@ final class WebAdminClient {
         call("PUT", "/domains/" + encode(domain), null, "add domain " + domain);
     }
 
-    void addUser(String address, String password) throws LaunchException {
-        String body = "{\"password\":\"" + password.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}";
-        call("PUT", "/users/" + encode(address), body, "add user " + address);
+    void addUser(String address, String passwordJson) throws LaunchException {
+        call("PUT", "/users/" + encode(address), "{\"password\":" + passwordJson + "}", "add user " + address);
     }
 
     /** Calls a route; returns the response body, or fails with the server's reason. */

@@ -61,7 +61,9 @@ class DkimSigningIT {
             "dkim.keyCacheTtl", "1s",
             "dkim.requiredDomains", "strict.example"));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", "alice@example.com", "dkim-pass-1");
+        // a submission login that may also send as the other test domains
+        node.adminWithInput("dkim-pass-1-long\n", "submission", "add", "alice@example.com",
+            "--senders", "@other.example,@strict.example");
     }
 
     @AfterAll
@@ -95,7 +97,7 @@ class DkimSigningIT {
     /** Submits a message and returns it as the remote MX received it. */
     private static byte[] sendAndReceive(String from) throws Exception {
         String token = UUID.randomUUID().toString();
-        String reply = Submission.send(node.port(587), "alice@example.com", "dkim-pass-1", "alice@example.com",
+        String reply = Submission.send(node.port(587), "alice@example.com", "dkim-pass-1-long", "alice@example.com",
             "rcpt@dkim-sink.test", "From: " + from + "\r\nTo: rcpt@dkim-sink.test\r\nSubject: dkim " + token
                 + "\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <" + token + "@example.com>\r\n\r\n"
                 + "Hello,   with  spaces   \r\n\r\nand a second paragraph.\r\n\r\n\r\n");
@@ -162,7 +164,7 @@ class DkimSigningIT {
             .doesNotContain("DKIM-Signature");
 
         String token = UUID.randomUUID().toString();
-        String reply = Submission.send(node.port(587), "alice@example.com", "dkim-pass-1", "alice@example.com",
+        String reply = Submission.send(node.port(587), "alice@example.com", "dkim-pass-1-long", "alice@example.com",
             "rcpt@dkim-sink.test", "From: news@strict.example\r\nTo: rcpt@dkim-sink.test\r\nSubject: " + token
                 + "\r\n\r\nmust be signed\r\n");
         assertThat(reply).startsWith("250");

@@ -9,17 +9,14 @@ import java.util.Optional;
 import javax.inject.Inject;
 
 import org.apache.james.webadmin.Routes;
-import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.dkim.DkimAlgorithm;
 import org.dispatchmail.core.signing.DomainKey;
 import org.dispatchmail.core.signing.DkimKeys;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import spark.Request;
 import spark.Response;
-import spark.Route;
 import spark.Service;
 
 /**
@@ -38,7 +35,6 @@ import spark.Service;
  */
 public class DkimRoutes implements Routes {
     private static final String BASE = "/dispatch/dkim";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final DispatchRuntime runtime;
 
@@ -54,41 +50,28 @@ public class DkimRoutes implements Routes {
 
     @Override
     public void define(Service service) {
-        service.get(BASE + "/keys", guarded((request, response) ->
+        service.get(BASE + "/keys", RouteSupport.guarded((request, response) ->
             json(response, 200, keys().list(Optional.ofNullable(request.queryParams("domain"))))));
-        service.post(BASE + "/keys/:domain", guarded((request, response) ->
+        service.post(BASE + "/keys/:domain", RouteSupport.guarded((request, response) ->
             json(response, 201, keys().generate(request.params("domain"), algorithms(request),
                 Optional.ofNullable(request.queryParams("selector"))))));
-        service.post(BASE + "/keys/:domain/rotate", guarded((request, response) ->
+        service.post(BASE + "/keys/:domain/rotate", RouteSupport.guarded((request, response) ->
             json(response, 201, keys().rotate(request.params("domain")))));
-        service.get(BASE + "/keys/:domain/:selector", guarded((request, response) -> {
+        service.get(BASE + "/keys/:domain/:selector", RouteSupport.guarded((request, response) -> {
             Optional<DomainKey> key = keys().key(request.params("domain"), request.params("selector"));
             return key.isPresent() ? json(response, 200, List.of(key.get()))
-                : error(response, 404, "no DKIM key " + request.params("selector") + " for " + request.params("domain"));
+                : RouteSupport.error(response, 404, "no DKIM key " + request.params("selector") + " for " + request.params("domain"));
         }));
-        service.post(BASE + "/keys/:domain/:selector/retire", guarded((request, response) ->
+        service.post(BASE + "/keys/:domain/:selector/retire", RouteSupport.guarded((request, response) ->
             json(response, 200, List.of(keys().retire(request.params("domain"), request.params("selector"))))));
-        service.delete(BASE + "/keys/:domain/:selector", guarded((request, response) -> {
+        service.delete(BASE + "/keys/:domain/:selector", RouteSupport.guarded((request, response) -> {
             if (!keys().delete(request.params("domain"), request.params("selector"))) {
-                return error(response, 404, "no DKIM key " + request.params("selector") + " for " + request.params("domain"));
+                return RouteSupport.error(response, 404, "no DKIM key " + request.params("selector") + " for " + request.params("domain"));
             }
             response.status(204);
             return "";
         }));
-        service.post(BASE + "/check", guarded((request, response) -> json(response, 200, keys().maintain())));
-    }
-
-    /** Bad input answers 400 with its reason; DKIM not configured answers 503 naming the parameter. */
-    private static Route guarded(Route route) {
-        return (request, response) -> {
-            try {
-                return route.handle(request, response);
-            } catch (IllegalArgumentException e) {
-                return error(response, 400, e.getMessage());
-            } catch (ConfigException e) {
-                return error(response, 503, e.getMessage());
-            }
-        };
+        service.post(BASE + "/check", RouteSupport.guarded((request, response) -> json(response, 200, keys().maintain())));
     }
 
     private DkimKeys keys() {
@@ -119,18 +102,6 @@ public class DkimRoutes implements Routes {
             item.put("dnsValue", key.txtValue());
             items.add(item);
         }
-        response.status(status);
-        response.type("application/json");
-        return JSON.writeValueAsString(items);
-    }
-
-    private static String error(Response response, int status, String message) {
-        response.status(status);
-        response.type("application/json");
-        try {
-            return JSON.writeValueAsString(Map.of("statusCode", status, "message", String.valueOf(message)));
-        } catch (JsonProcessingException e) {
-            return "{}";
-        }
+        return RouteSupport.json(response, status, items);
     }
 }

@@ -5,14 +5,19 @@ import java.time.format.DateTimeFormatter;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 
+import javax.inject.Inject;
+import javax.mail.Address;
 import javax.mail.MessagingException;
+import javax.mail.internet.InternetAddress;
 import javax.mail.internet.MimeMessage;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.MaybeSender;
+import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Request;
 import org.apache.james.protocols.api.Response;
 import org.apache.james.protocols.api.handler.CommandHandler;
@@ -27,6 +32,8 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.SubmissionUser;
+import org.dispatchmail.mailets.DispatchRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * placed before James's core handlers):
  * <ul>
  * <li>AUTH: never on the MX port; on submission ports only inside TLS (538 5.7.11 otherwise);</li>
- * <li>MAIL FROM on a submission port needs AUTH first (530 5.7.0);</li>
+ * <li>MAIL FROM on a submission port needs AUTH first (530 5.7.0), and an address the login may use
+ * (553 5.7.1); so must every From: address of the message (550 5.7.1);</li>
  * <li>submitted mail without Date: or Message-ID: gets one (RFC 6409 section 8);</li>
  * <li>each mail is tagged with the listener's role, port and TLS state, since James 3.8 records none.</li>
  * </ul>
@@ -48,10 +56,17 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, CommandHandle
     static final AttributeName TLS = AttributeName.of(ListenerRole.TLS_ATTRIBUTE);
     static final AttributeName TLS_PROTOCOL = AttributeName.of(ListenerRole.TLS_PROTOCOL_ATTRIBUTE);
     static final AttributeName TLS_CIPHER = AttributeName.of(ListenerRole.TLS_CIPHER_ATTRIBUTE);
+    static final AttributeName AUTH_MECHANISM = AttributeName.of(ListenerRole.AUTH_MECHANISM_ATTRIBUTE);
     private static final DateTimeFormatter RFC5322_DATE =
         DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
+    private final DispatchRuntime runtime;
     private ListenerRole role;
+
+    @Inject
+    public ListenerPolicy(DispatchRuntime runtime) {
+        this.runtime = runtime;
+    }
 
     @Override
     public void init(Configuration config) throws ConfigurationException {
@@ -85,11 +100,34 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, CommandHandle
 
     @Override
     public HookResult doMail(SMTPSession session, MaybeSender sender) {
-        if (role.isSubmission() && session.getUsername() == null) {
-            return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode("530")
-                .smtpDescription("5.7.0 Authentication required").build();
+        if (!role.isSubmission()) {
+            return HookResult.DECLINED;
+        }
+        if (session.getUsername() == null) {
+            return deny("530", "5.7.0 Authentication required");
+        }
+        String login = session.getUsername().asString();
+        if (!sender.isNullSender() && !mayUse(login, sender.asString())) {
+            return deny("553", "5.7.1 Sender address <" + sender.asString() + "> is not allowed for login " + login);
         }
         return HookResult.DECLINED;
+    }
+
+    private boolean mayUse(String login, String address) {
+        List<String> granted;
+        try {
+            granted = runtime.engine().submissionUsers().find(login).map(SubmissionUser::allowedSenders).orElse(List.of());
+        } catch (RuntimeException e) {
+            // Cassandra away: the login's own address still works
+            LOGGER.warn("submission logins unavailable, checking {} against the login only: {}", address, e.getMessage());
+            granted = List.of();
+        }
+        return runtime.engine().senderAlignment().allows(login, granted, address);
+    }
+
+    private static HookResult deny(String code, String description) {
+        return HookResult.builder().hookReturnCode(HookReturnCode.deny()).smtpReturnCode(code)
+            .smtpDescription(description).build();
     }
 
     @Override
@@ -102,9 +140,35 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, CommandHandle
             mail.setAttribute(new Attribute(TLS_CIPHER, AttributeValue.of(tls.getCipherSuite())));
         });
         if (role.isSubmission()) {
+            Optional<String> foreign = foreignAuthor(session, mail);
+            if (foreign.isPresent()) {
+                return deny("550", "5.7.1 From: address <" + foreign.get() + "> is not allowed for login "
+                    + session.getUsername().asString());
+            }
+            session.getAttachment(SubmissionAuth.MECHANISM, ProtocolSession.State.Connection).ifPresent(mechanism ->
+                mail.setAttribute(new Attribute(AUTH_MECHANISM, AttributeValue.of(mechanism))));
             completeHeaders(mail, session.getConfiguration().getHelloName());
         }
         return HookResult.DECLINED;
+    }
+
+    /** The first From: address the login may not use, if any. */
+    private Optional<String> foreignAuthor(SMTPSession session, Mail mail) {
+        if (session.getUsername() == null) {
+            return Optional.empty();
+        }
+        try {
+            Address[] authors = mail.getMessage().getFrom();
+            for (Address author : authors == null ? new Address[0] : authors) {
+                String address = author instanceof InternetAddress ? ((InternetAddress) author).getAddress() : author.toString();
+                if (address == null || !mayUse(session.getUsername().asString(), address)) {
+                    return Optional.of(String.valueOf(address));
+                }
+            }
+            return Optional.empty();
+        } catch (MessagingException e) {
+            return Optional.of("unparsable");
+        }
     }
 
     /** RFC 6409 section 8: a submission server may add a missing Date: and Message-ID:. */

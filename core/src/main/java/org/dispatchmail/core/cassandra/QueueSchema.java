@@ -44,7 +44,19 @@ public final class QueueSchema {
             "CREATE TABLE IF NOT EXISTS dkim_keys (domain text, selector text, algorithm text, state text,"
                 + " created_at timestamp, activated_at timestamp, retired_at timestamp, delete_after timestamp,"
                 + " txt_value text, private_key blob, PRIMARY KEY ((domain), selector))",
-            "CREATE TABLE IF NOT EXISTS dkim_domains (bucket int, domain text, PRIMARY KEY ((bucket), domain))"));
+            "CREATE TABLE IF NOT EXISTS dkim_domains (bucket int, domain text, PRIMARY KEY ((bucket), domain))"),
+        List.of(
+            // Submission users (SMTP AUTH), a partition per login; password hashes only, never a password.
+            "CREATE TABLE IF NOT EXISTS submission_users (login text PRIMARY KEY, allowed_senders list<text>,"
+                + " created_at timestamp, password_changed_at timestamp, pbkdf2_salt blob, pbkdf2_iterations int,"
+                + " pbkdf2_hash blob, cram_md5_context blob, scram_salt blob, scram_iterations int,"
+                + " scram_stored_key blob, scram_server_key blob)",
+            "CREATE TABLE IF NOT EXISTS submission_logins (bucket int, login text, PRIMARY KEY ((bucket), login))",
+            // Failed AUTHs per client address, each row expiring after the window (TTL); newest first so the
+            // count reads recent rows only.
+            "CREATE TABLE IF NOT EXISTS auth_failures (client text, failed_at timestamp, id uuid,"
+                + " PRIMARY KEY ((client), failed_at, id)) WITH CLUSTERING ORDER BY (failed_at DESC, id ASC)",
+            "CREATE TABLE IF NOT EXISTS auth_blocks (client text PRIMARY KEY, blocked_until timestamp)"));
 
     private QueueSchema() {
     }

@@ -132,12 +132,18 @@ public final class DispatchNode implements AutoCloseable {
         return URI.create("http://127.0.0.1:" + webadminPort);
     }
 
-    /** Runs a launcher admin command (add-domain, add-user) against this node, as the README shows. */
+    /** Runs a launcher admin command (add-domain, add-user, dkim ...) against this node, as the README shows. */
     public String admin(String... arguments) throws IOException, InterruptedException {
+        return adminWithInput("", arguments);
+    }
+
+    /** The same, with text on its standard input (a password the command asks for). */
+    public String adminWithInput(String input, String... arguments) throws IOException, InterruptedException {
         List<String> all = new ArrayList<>(List.of(arguments));
         all.add("--webadmin");
         all.add(webadmin().toString());
         Process command = launcher(all.toArray(new String[0])).redirectErrorStream(true).start();
+        command.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
         command.getOutputStream().close();
         String text = new String(command.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!command.waitFor(60, TimeUnit.SECONDS) || command.exitValue() != 0) {

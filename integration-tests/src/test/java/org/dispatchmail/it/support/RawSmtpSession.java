@@ -33,7 +33,15 @@ public final class RawSmtpSession implements AutoCloseable {
 
     /** Connects to 127.0.0.1:port (with implicit TLS when asked) and reads the greeting. */
     public static RawSmtpSession open(int port, boolean implicitTls) throws IOException, GeneralSecurityException {
-        Socket plain = new Socket("127.0.0.1", port);
+        return open(port, implicitTls, "127.0.0.1");
+    }
+
+    /** The same from a chosen loopback source address, to look like another client. */
+    public static RawSmtpSession open(int port, boolean implicitTls, String sourceAddress)
+        throws IOException, GeneralSecurityException {
+        Socket plain = new Socket();
+        plain.bind(new java.net.InetSocketAddress(sourceAddress, 0));
+        plain.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
         return new RawSmtpSession(implicitTls ? wrap(plain, port) : plain);
     }
 

@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the DKIM routes' answer (a JSON array of flat objects with string or null values) and
- * prints it for people: a table, or zone-file lines to publish.
+ * Reads the answers of Dispatch's webadmin routes (a JSON array of flat objects whose values are
+ * strings, null, or arrays of strings, read as one comma-separated string) and prints them for
+ * people: tables, or zone-file lines to publish.
  */
-final class KeyListing {
-    private KeyListing() {
+final class AdminOutput {
+    private AdminOutput() {
     }
 
     static List<Map<String, String>> parse(String json) {
@@ -27,7 +28,8 @@ final class KeyListing {
                 do {
                     String key = reader.string();
                     reader.expect(':');
-                    item.put(key, reader.peek() == 'n' ? reader.nullValue() : reader.string());
+                    char next = reader.peek();
+                    item.put(key, next == 'n' ? reader.nullValue() : next == '[' ? reader.strings() : reader.string());
                 } while (reader.next(','));
             }
             reader.expect('}');
@@ -35,6 +37,18 @@ final class KeyListing {
         } while (reader.next(','));
         reader.expect(']');
         return items;
+    }
+
+    static String usersTable(List<Map<String, String>> users) {
+        if (users.isEmpty()) {
+            return "No submission logins.";
+        }
+        StringBuilder text = new StringBuilder(String.format("%-32s %-22s %s%n", "LOGIN", "PASSWORD CHANGED", "MAY ALSO SEND AS"));
+        for (Map<String, String> user : users) {
+            text.append(String.format("%-32s %-22s %s%n", user.get("login"), user.get("passwordChangedAt"),
+                user.get("allowedSenders").isEmpty() ? "-" : user.get("allowedSenders")));
+        }
+        return text.toString().trim();
     }
 
     static String table(List<Map<String, String>> keys) {
@@ -96,6 +110,18 @@ final class KeyListing {
                 return true;
             }
             return false;
+        }
+
+        String strings() {
+            expect('[');
+            List<String> values = new ArrayList<>();
+            if (peek() != ']') {
+                do {
+                    values.add(string());
+                } while (next(','));
+            }
+            expect(']');
+            return String.join(", ", values);
         }
 
         String nullValue() {

@@ -1,0 +1,44 @@
+package org.dispatchmail.core.policy;
+
+import java.time.Duration;
+
+import org.dispatchmail.core.config.ConfigReader;
+
+/** The submission.* parameters of dispatch.properties. */
+public final class SubmissionSettings {
+    private final SenderAlignment.Mode senderAlignment;
+    private final int authMaxFailures;
+    private final Duration authFailureWindow;
+    private final int passwordIterations;
+
+    private SubmissionSettings(ConfigReader config) {
+        this.senderAlignment = config.enumValue("submission.senderAlignment", SenderAlignment.Mode.class,
+            SenderAlignment.Mode.STRICT);
+        this.authMaxFailures = config.integer("submission.authMaxFailures", 5, 1, 1000);
+        this.authFailureWindow = config.duration("submission.authFailureWindow", Duration.ofMinutes(10));
+        if (authFailureWindow.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw config.error("submission.authFailureWindow", "must be at least 1s");
+        }
+        this.passwordIterations = config.integer("submission.passwordIterations", 310_000, 10_000, 10_000_000);
+    }
+
+    public static SubmissionSettings from(ConfigReader config) {
+        return new SubmissionSettings(config);
+    }
+
+    public SenderAlignment.Mode senderAlignment() {
+        return senderAlignment;
+    }
+
+    public int authMaxFailures() {
+        return authMaxFailures;
+    }
+
+    public Duration authFailureWindow() {
+        return authFailureWindow;
+    }
+
+    public int passwordIterations() {
+        return passwordIterations;
+    }
+}

@@ -1,0 +1,48 @@
+package org.dispatchmail.mailets;
+
+import java.util.Map;
+
+import org.dispatchmail.core.config.ConfigException;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import spark.Response;
+import spark.Route;
+
+/** What Dispatch's webadmin routes share: JSON, and errors as {"statusCode", "message"}. */
+final class RouteSupport {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private RouteSupport() {
+    }
+
+    /** Bad input answers 400 with its reason; a feature not configured answers 503 naming the parameter. */
+    static Route guarded(Route route) {
+        return (request, response) -> {
+            try {
+                return route.handle(request, response);
+            } catch (IllegalArgumentException e) {
+                return error(response, 400, e.getMessage());
+            } catch (ConfigException e) {
+                return error(response, 503, e.getMessage());
+            }
+        };
+    }
+
+    static String json(Response response, int status, Object body) throws JsonProcessingException {
+        response.status(status);
+        response.type("application/json");
+        return JSON.writeValueAsString(body);
+    }
+
+    static String error(Response response, int status, String message) {
+        response.status(status);
+        response.type("application/json");
+        try {
+            return JSON.writeValueAsString(Map.of("statusCode", status, "message", String.valueOf(message)));
+        } catch (JsonProcessingException e) {
+            return "{}";
+        }
+    }
+}
