@@ -15,7 +15,9 @@ import org.dispatchmail.core.delivery.MxDeliverer;
 import org.dispatchmail.core.delivery.SmtpClient;
 import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.NewMessage;
+import org.dispatchmail.core.policy.CassandraUsageStore;
 import org.dispatchmail.core.policy.SenderAlignment;
+import org.dispatchmail.core.policy.SendingLimits;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.signing.CassandraDomainKeyStore;
@@ -47,6 +49,8 @@ public final class DispatchEngine implements AutoCloseable {
     private final SubmissionUsers submissionUsers;
     private final AuthThrottle authThrottle;
     private final SenderAlignment senderAlignment;
+    private final SendingLimits sendingLimits;
+    private final int maxRecipientsPerMessage;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
@@ -65,6 +69,9 @@ public final class DispatchEngine implements AutoCloseable {
         this.authThrottle = new CassandraAuthThrottle(session, keyspace, settings.submission().authMaxFailures(),
             settings.submission().authFailureWindow(), clock);
         this.senderAlignment = new SenderAlignment(settings.submission().senderAlignment());
+        this.sendingLimits = new SendingLimits(new CassandraUsageStore(session, keyspace),
+            settings.submission().maxMessagesPerHour(), settings.submission().maxRecipientsPerHour(), clock);
+        this.maxRecipientsPerMessage = settings.submission().maxRecipientsPerMessage();
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -123,6 +130,14 @@ public final class DispatchEngine implements AutoCloseable {
 
     public SenderAlignment senderAlignment() {
         return senderAlignment;
+    }
+
+    public SendingLimits sendingLimits() {
+        return sendingLimits;
+    }
+
+    public int maxRecipientsPerMessage() {
+        return maxRecipientsPerMessage;
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {

@@ -16,6 +16,7 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Request;
@@ -26,12 +27,14 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.MailHook;
+import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.policy.SendingLimits;
 import org.dispatchmail.core.submission.SubmissionUser;
 import org.dispatchmail.mailets.DispatchRuntime;
 import org.slf4j.Logger;
@@ -45,11 +48,13 @@ import org.slf4j.LoggerFactory;
  * <li>AUTH: never on the MX port; on submission ports only inside TLS (538 5.7.11 otherwise);</li>
  * <li>MAIL FROM on a submission port needs AUTH first (530 5.7.0), and an address the login may use
  * (553 5.7.1); so must every From: address of the message (550 5.7.1);</li>
+ * <li>per-login limits on a submission port: messages and recipients per hour across nodes (451 4.7.1),
+ * recipients per message (452 4.5.3);</li>
  * <li>submitted mail without Date: or Message-ID: gets one (RFC 6409 section 8);</li>
  * <li>each mail is tagged with the listener's role, port and TLS state, since James 3.8 records none.</li>
  * </ul>
  */
-public class ListenerPolicy implements JamesMessageHook, MailHook, CommandHandler<SMTPSession> {
+public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, CommandHandler<SMTPSession> {
     private static final Logger LOGGER = LoggerFactory.getLogger(ListenerPolicy.class);
     static final AttributeName ROLE = AttributeName.of(ListenerRole.ROLE_ATTRIBUTE);
     static final AttributeName PORT = AttributeName.of(ListenerRole.PORT_ATTRIBUTE);
@@ -57,6 +62,8 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, CommandHandle
     static final AttributeName TLS_PROTOCOL = AttributeName.of(ListenerRole.TLS_PROTOCOL_ATTRIBUTE);
     static final AttributeName TLS_CIPHER = AttributeName.of(ListenerRole.TLS_CIPHER_ATTRIBUTE);
     static final AttributeName AUTH_MECHANISM = AttributeName.of(ListenerRole.AUTH_MECHANISM_ATTRIBUTE);
+    private static final ProtocolSession.AttachmentKey<Integer> RECIPIENTS =
+        ProtocolSession.AttachmentKey.of("dispatch.transaction.recipients", Integer.class);
     private static final DateTimeFormatter RFC5322_DATE =
         DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
@@ -110,7 +117,47 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, CommandHandle
         if (!sender.isNullSender() && !mayUse(login, sender.asString())) {
             return deny("553", "5.7.1 Sender address <" + sender.asString() + "> is not allowed for login " + login);
         }
+        Optional<String> overLimit = limit(limits -> limits.refuseMessage(login));
+        if (overLimit.isPresent()) {
+            return denySoft("451", "4.7.1 Sending limit: " + overLimit.get());
+        }
+        session.setAttachment(RECIPIENTS, 0, ProtocolSession.State.Transaction);
         return HookResult.DECLINED;
+    }
+
+    @Override
+    public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress recipient) {
+        if (!role.isSubmission() || session.getUsername() == null) {
+            return HookResult.DECLINED;
+        }
+        int sofar = session.getAttachment(RECIPIENTS, ProtocolSession.State.Transaction).orElse(0);
+        int max = runtime.engine().maxRecipientsPerMessage();
+        if (sofar >= max) {
+            return denySoft("452", "4.5.3 Too many recipients for one message (at most " + max
+                + "); send the others in another message");
+        }
+        String login = session.getUsername().asString();
+        Optional<String> overLimit = limit(limits -> limits.refuseRecipient(login, sofar));
+        if (overLimit.isPresent()) {
+            return denySoft("451", "4.7.1 Sending limit: " + overLimit.get());
+        }
+        session.setAttachment(RECIPIENTS, sofar + 1, ProtocolSession.State.Transaction);
+        return HookResult.DECLINED;
+    }
+
+    /** The limits live in Cassandra; while it is away they are not enforced (mail waits in James anyway). */
+    private Optional<String> limit(java.util.function.Function<SendingLimits, Optional<String>> check) {
+        try {
+            return check.apply(runtime.engine().sendingLimits());
+        } catch (RuntimeException e) {
+            LOGGER.warn("sending limits unavailable: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static HookResult denySoft(String code, String description) {
+        return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode(code)
+            .smtpDescription(description).build();
     }
 
     private boolean mayUse(String login, String address) {
@@ -147,6 +194,14 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, CommandHandle
             }
             session.getAttachment(SubmissionAuth.MECHANISM, ProtocolSession.State.Connection).ifPresent(mechanism ->
                 mail.setAttribute(new Attribute(AUTH_MECHANISM, AttributeValue.of(mechanism))));
+            if (session.getUsername() != null) {
+                String login = session.getUsername().asString();
+                int recipients = mail.getRecipients().size();
+                limit(limits -> {
+                    limits.recordAccepted(login, recipients);
+                    return Optional.empty();
+                });
+            }
             completeHeaders(mail, session.getConfiguration().getHelloName());
         }
         return HookResult.DECLINED;

@@ -56,7 +56,11 @@ public final class QueueSchema {
             // count reads recent rows only.
             "CREATE TABLE IF NOT EXISTS auth_failures (client text, failed_at timestamp, id uuid,"
                 + " PRIMARY KEY ((client), failed_at, id)) WITH CLUSTERING ORDER BY (failed_at DESC, id ASC)",
-            "CREATE TABLE IF NOT EXISTS auth_blocks (client text PRIMARY KEY, blocked_until timestamp)"));
+            "CREATE TABLE IF NOT EXISTS auth_blocks (client text PRIMARY KEY, blocked_until timestamp)"),
+        List.of(
+            // One row per message submitted by a login, in hourly partitions that expire by themselves.
+            "CREATE TABLE IF NOT EXISTS submission_usage (login text, hour bigint, at timestamp, id uuid, recipients int,"
+                + " PRIMARY KEY ((login, hour), at, id)) WITH default_time_to_live = 7200"));
 
     private QueueSchema() {
     }

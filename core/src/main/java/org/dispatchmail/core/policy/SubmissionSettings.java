@@ -10,6 +10,9 @@ public final class SubmissionSettings {
     private final int authMaxFailures;
     private final Duration authFailureWindow;
     private final int passwordIterations;
+    private final int maxMessagesPerHour;
+    private final int maxRecipientsPerHour;
+    private final int maxRecipientsPerMessage;
 
     private SubmissionSettings(ConfigReader config) {
         this.senderAlignment = config.enumValue("submission.senderAlignment", SenderAlignment.Mode.class,
@@ -20,6 +23,9 @@ public final class SubmissionSettings {
             throw config.error("submission.authFailureWindow", "must be at least 1s");
         }
         this.passwordIterations = config.integer("submission.passwordIterations", 310_000, 10_000, 10_000_000);
+        this.maxMessagesPerHour = config.integer("submission.maxMessagesPerHour", 1000, 0, 10_000_000);
+        this.maxRecipientsPerHour = config.integer("submission.maxRecipientsPerHour", 5000, 0, 100_000_000);
+        this.maxRecipientsPerMessage = config.integer("submission.maxRecipientsPerMessage", 100, 1, 100_000);
     }
 
     public static SubmissionSettings from(ConfigReader config) {
@@ -40,5 +46,17 @@ public final class SubmissionSettings {
 
     public int passwordIterations() {
         return passwordIterations;
+    }
+
+    public int maxMessagesPerHour() {
+        return maxMessagesPerHour;
+    }
+
+    public int maxRecipientsPerHour() {
+        return maxRecipientsPerHour;
+    }
+
+    public int maxRecipientsPerMessage() {
+        return maxRecipientsPerMessage;
     }
 }
