@@ -13,6 +13,7 @@ public enum ListenerRole {
 
     /** Mail attribute names set by the listener hook. */
     public static final String ROLE_ATTRIBUTE = "dispatch.listener.role";
+    public static final String NAME_ATTRIBUTE = "dispatch.listener.name";
     public static final String PORT_ATTRIBUTE = "dispatch.listener.port";
     public static final String TLS_ATTRIBUTE = "dispatch.listener.tls";
     public static final String TLS_PROTOCOL_ATTRIBUTE = "dispatch.listener.tls.protocol";

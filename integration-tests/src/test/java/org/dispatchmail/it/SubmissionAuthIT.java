@@ -72,6 +72,42 @@ class SubmissionAuthIT {
     }
 
     @Test
+    void everyMechanismWorksOnEverySubmissionPort() throws Exception {
+        for (int port : List.of(587, 2587, 2525, 465, 2465)) {
+            boolean implicitTls = port == 465 || port == 2465;
+            for (String mechanism : List.of("PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-256")) {
+                try (RawSmtpSession session = RawSmtpSession.open(node.port(port), implicitTls)) {
+                    session.send("EHLO client.test");
+                    if (!implicitTls) {
+                        session.startTls();
+                        session.send("EHLO client.test");
+                    }
+                    assertThat(authenticate(session, mechanism)).as("%s on %d", mechanism, port)
+                        .isEqualTo("235 2.7.0 Authentication successful");
+                }
+            }
+        }
+    }
+
+    private static String authenticate(RawSmtpSession session, String mechanism) throws Exception {
+        switch (mechanism) {
+            case "PLAIN":
+                return session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(LOGIN, PASSWORD));
+            case "LOGIN":
+                session.sendForFirstLine("AUTH LOGIN " + SaslClient.base64(LOGIN));
+                return session.sendForFirstLine(SaslClient.base64(PASSWORD));
+            case "CRAM-MD5":
+                String challenge = SaslClient.unbase64(session.sendForFirstLine("AUTH CRAM-MD5").substring(4));
+                return session.sendForFirstLine(SaslClient.cramMd5(LOGIN, PASSWORD, challenge));
+            default:
+                SaslClient.Scram scram = new SaslClient.Scram(LOGIN, PASSWORD, "rOprNGfwEbeRWgbNEkqO");
+                String serverFirst = session.sendForFirstLine("AUTH SCRAM-SHA-256 " + SaslClient.base64(scram.clientFirst()));
+                session.sendForFirstLine(SaslClient.base64(scram.clientFinal(SaslClient.unbase64(serverFirst.substring(4)))));
+                return session.sendForFirstLine("");
+        }
+    }
+
+    @Test
     void cramMd5OnTheImplicitTlsPort() throws Exception {
         for (String password : List.of(PASSWORD, "not the password")) {
             try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true)) {

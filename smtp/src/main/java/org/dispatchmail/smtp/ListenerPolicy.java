@@ -57,6 +57,7 @@ import org.slf4j.LoggerFactory;
 public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, CommandHandler<SMTPSession> {
     private static final Logger LOGGER = LoggerFactory.getLogger(ListenerPolicy.class);
     static final AttributeName ROLE = AttributeName.of(ListenerRole.ROLE_ATTRIBUTE);
+    static final AttributeName NAME = AttributeName.of(ListenerRole.NAME_ATTRIBUTE);
     static final AttributeName PORT = AttributeName.of(ListenerRole.PORT_ATTRIBUTE);
     static final AttributeName TLS = AttributeName.of(ListenerRole.TLS_ATTRIBUTE);
     static final AttributeName TLS_PROTOCOL = AttributeName.of(ListenerRole.TLS_PROTOCOL_ATTRIBUTE);
@@ -69,6 +70,7 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
 
     private final DispatchRuntime runtime;
     private ListenerRole role;
+    private String name;
 
     @Inject
     public ListenerPolicy(DispatchRuntime runtime) {
@@ -86,6 +88,8 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
         } catch (IllegalArgumentException e) {
             throw new ConfigurationException("smtpserver.xml: ListenerPolicy <role> " + e.getMessage());
         }
+        // empty: "<role>-<local port>", filled in per mail
+        name = config.getString("name", "").trim();
     }
 
     @Override
@@ -180,6 +184,8 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
     @Override
     public HookResult onMessage(SMTPSession session, Mail mail) {
         mail.setAttribute(new Attribute(ROLE, AttributeValue.of(role.configName())));
+        mail.setAttribute(new Attribute(NAME, AttributeValue.of(name.isEmpty()
+            ? role.configName() + "-" + session.getLocalAddress().getPort() : name)));
         mail.setAttribute(new Attribute(PORT, AttributeValue.of(session.getLocalAddress().getPort())));
         mail.setAttribute(new Attribute(TLS, AttributeValue.of(session.isTLSStarted())));
         session.getSSLSession().ifPresent(tls -> {
