@@ -8,8 +8,10 @@ import org.apache.james.domainlist.api.DomainList;
 import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.rrt.api.RecipientRewriteTable;
+import org.apache.james.rrt.api.RecipientRewriteTableException;
 import org.apache.james.smtpserver.fastfail.ValidRcptHandler;
 import org.apache.james.user.api.UsersRepository;
+import org.apache.james.user.api.UsersRepositoryException;
 
 /**
  * On the MX port, a recipient in a local domain must be a James user or an alias (smtpserver.xml:
@@ -36,5 +38,16 @@ public class KnownLocalRecipients extends ValidRcptHandler {
             return HookResult.DECLINED;
         }
         return super.doRcpt(session, sender, rcpt);
+    }
+
+    @Override
+    protected boolean isValidRecipient(SMTPSession session, MailAddress recipient)
+        throws UsersRepositoryException, RecipientRewriteTableException {
+        try {
+            return super.isValidRecipient(session, recipient);
+        } catch (IllegalArgumentException e) {
+            // e.g. "bob@elsewhere.test"@example.com: James cannot even make a user name of it (it would answer 451)
+            return false;
+        }
     }
 }
