@@ -51,10 +51,11 @@ public final class DispatchEngine implements AutoCloseable {
     private final SenderAlignment senderAlignment;
     private final SendingLimits sendingLimits;
     private final int maxRecipientsPerMessage;
+    private final MxResolver mxResolver;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
-                           DispatchSettings settings) {
+                           DispatchSettings settings, MxResolver mxResolver) {
         this.session = session;
         this.store = store;
         this.worker = worker;
@@ -72,6 +73,7 @@ public final class DispatchEngine implements AutoCloseable {
         this.sendingLimits = new SendingLimits(new CassandraUsageStore(session, keyspace),
             settings.submission().maxMessagesPerHour(), settings.submission().maxRecipientsPerHour(), clock);
         this.maxRecipientsPerMessage = settings.submission().maxRecipientsPerMessage();
+        this.mxResolver = mxResolver;
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -81,7 +83,8 @@ public final class DispatchEngine implements AutoCloseable {
             QueueSchema.apply(session, settings.cassandra().keyspace(), settings.cassandra().replicationCql());
             QueueStore store = new CassandraQueueStore(session, settings.cassandra().keyspace(),
                 settings.worker().shards(), settings.worker().bucketSize());
-            MxDeliverer deliverer = new MxDeliverer(new MxResolver(settings.dnsServers(), settings.dnsTimeout()),
+            MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout());
+            MxDeliverer deliverer = new MxDeliverer(resolver,
                 new SmtpClient(settings.delivery()), settings.delivery());
             Optional<DkimKeys> dkimKeys = dkimKeys(settings, session, clock);
             ScheduledExecutorService keyMaintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
@@ -93,7 +96,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.dkim().checkInterval().toMillis(), TimeUnit.MILLISECONDS));
             DeliveryWorker worker = new DeliveryWorker(store, deliverer::deliver, settings.worker(), clock);
             worker.start();
-            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings);
+            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings, resolver);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -138,6 +141,11 @@ public final class DispatchEngine implements AutoCloseable {
 
     public int maxRecipientsPerMessage() {
         return maxRecipientsPerMessage;
+    }
+
+    /** The resolver delivery uses (its cache included), for checks at submission time. */
+    public MxResolver mxResolver() {
+        return mxResolver;
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {

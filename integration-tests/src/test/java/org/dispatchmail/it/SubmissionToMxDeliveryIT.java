@@ -44,7 +44,7 @@ class SubmissionToMxDeliveryIT {
         int sinkPort = FreePorts.pick();
         sink = SmtpSink.start(MX_ADDRESS, sinkPort, "mx.sink.test");
         dns = DnsmasqServer.start(List.of("--mx-host=sink.test,mx.sink.test,10",
-            "--host-record=mx.sink.test," + MX_ADDRESS));
+            "--host-record=mx.sink.test," + MX_ADDRESS, "--mx-host=null.test,.,0"));
         node = DispatchNode.start(Map.of(
             "cassandra.contactPoints", cassandra.contactPoint(),
             "cassandra.keyspace", KEYSPACE,
@@ -134,6 +134,22 @@ class SubmissionToMxDeliveryIT {
             assertThat(session.sendForFirstLine("MAIL FROM:<someone@elsewhere.test>")).startsWith("250");
             assertThat(session.sendForFirstLine("RCPT TO:<alice@example.com>")).startsWith("250");
             assertThat(session.sendForFirstLine("RCPT TO:<bob@sink.test>")).startsWith("5");
+        }
+    }
+
+    @Test
+    void recipientDomainsThatCannotTakeMailAreRefusedAtRcpt() throws Exception {
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true)) {
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + Base64.getEncoder().encodeToString(
+                "\0alice@example.com\0correct horse battery".getBytes(StandardCharsets.UTF_8)))).startsWith("235");
+            assertThat(session.sendForFirstLine("MAIL FROM:<alice@example.com>")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<bob@nowhere.test>"))
+                .isEqualTo("550 5.1.2 Recipient domain nowhere.test does not exist or has no mail server");
+            assertThat(session.sendForFirstLine("RCPT TO:<bob@null.test>"))
+                .isEqualTo("556 5.1.10 Recipient domain null.test accepts no mail (null MX)");
+            assertThat(session.sendForFirstLine("RCPT TO:<bob@sink.test>")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<alice@example.com>")).as("local domains are not looked up").startsWith("250");
         }
     }
 

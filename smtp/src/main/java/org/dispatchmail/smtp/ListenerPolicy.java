@@ -17,6 +17,8 @@ import javax.mail.internet.MimeMessage;
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.core.MailAddress;
+import org.apache.james.domainlist.api.DomainList;
+import org.apache.james.domainlist.api.DomainListException;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Request;
@@ -35,6 +37,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.dispatchmail.core.ListenerRole;
 import org.dispatchmail.core.policy.SendingLimits;
+import org.dispatchmail.core.routing.MxResolution;
 import org.dispatchmail.core.submission.SubmissionUser;
 import org.dispatchmail.mailets.DispatchRuntime;
 import org.slf4j.Logger;
@@ -48,6 +51,8 @@ import org.slf4j.LoggerFactory;
  * <li>AUTH: never on the MX port; on submission ports only inside TLS (538 5.7.11 otherwise);</li>
  * <li>MAIL FROM on a submission port needs AUTH first (530 5.7.0), and an address the login may use
  * (553 5.7.1); so must every From: address of the message (550 5.7.1);</li>
+ * <li>a recipient domain that does not exist (550 5.1.2) or takes no mail (null MX, 556 5.1.10) is refused at
+ * RCPT on a submission port, rather than bounced later;</li>
  * <li>per-login limits on a submission port: messages and recipients per hour across nodes (451 4.7.1),
  * recipients per message (452 4.5.3);</li>
  * <li>submitted mail without Date: or Message-ID: gets one (RFC 6409 section 8);</li>
@@ -69,12 +74,14 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
         DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
     private final DispatchRuntime runtime;
+    private final DomainList localDomains;
     private ListenerRole role;
     private String name;
 
     @Inject
-    public ListenerPolicy(DispatchRuntime runtime) {
+    public ListenerPolicy(DispatchRuntime runtime, DomainList localDomains) {
         this.runtime = runtime;
+        this.localDomains = localDomains;
     }
 
     @Override
@@ -140,6 +147,10 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             return denySoft("452", "4.5.3 Too many recipients for one message (at most " + max
                 + "); send the others in another message");
         }
+        Optional<HookResult> unreachable = unreachableDomain(recipient);
+        if (unreachable.isPresent()) {
+            return unreachable.get();
+        }
         String login = session.getUsername().asString();
         Optional<String> overLimit = limit(limits -> limits.refuseRecipient(login, sofar));
         if (overLimit.isPresent()) {
@@ -147,6 +158,28 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
         }
         session.setAttachment(RECIPIENTS, sofar + 1, ProtocolSession.State.Transaction);
         return HookResult.DECLINED;
+    }
+
+    /** A remote recipient domain that DNS says does not exist or takes no mail; a DNS problem lets it through (the queue retries). */
+    private Optional<HookResult> unreachableDomain(MailAddress recipient) {
+        try {
+            if (localDomains.containsDomain(recipient.getDomain())) {
+                return Optional.empty();
+            }
+        } catch (DomainListException e) {
+            LOGGER.warn("cannot tell whether {} is local: {}", recipient.getDomain().asString(), e.getMessage());
+            return Optional.empty();
+        }
+        String domain = recipient.getDomain().asString();
+        MxResolution resolution = runtime.engine().mxResolver().resolve(domain);
+        switch (resolution.kind()) {
+            case NO_SUCH_DOMAIN:
+                return Optional.of(deny("550", "5.1.2 Recipient domain " + domain + " does not exist or has no mail server"));
+            case NULL_MX:
+                return Optional.of(deny("556", "5.1.10 Recipient domain " + domain + " accepts no mail (null MX)"));
+            default:
+                return Optional.empty();
+        }
     }
 
     /** The limits live in Cassandra; while it is away they are not enforced (mail waits in James anyway). */
