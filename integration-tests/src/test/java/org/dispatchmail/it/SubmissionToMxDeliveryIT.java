@@ -78,7 +78,8 @@ class SubmissionToMxDeliveryIT {
                 assertThat(session.greeting().get(0)).as("greeting on %d", port).startsWith("220 ");
                 lines = session.send("EHLO probe.test");
             }
-            assertThat(lines).as("EHLO on %d", port).allMatch(line -> line.startsWith("250"));
+            assertThat(lines).as("EHLO on %d", port).allMatch(line -> line.startsWith("250"))
+                .as("message size limit advertised on %d", port).anyMatch(line -> line.substring(4).equals("SIZE 52428800"));
             if (implicitTls) {
                 assertThat(lines).as("EHLO on %d", port).anyMatch(line -> line.contains("AUTH"));
             } else {
