@@ -4,20 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -27,16 +20,12 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -127,24 +116,24 @@ class SmtpBadInputIT {
         long inboxBefore = inboxCount();
         String token = UUID.randomUUID().toString();
         Map<String, String> heard = new LinkedHashMap<>();
-        try (Wire mx = Wire.open(node.port(25), false)) {
-            mx.command("EHLO client.test");
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO client.test");
             // a bounce to this sender would land on the receiving MX too
-            assertThat(mx.command("MAIL FROM:<victim@sink.test>")).containsExactly("250 2.1.0 Sender <victim@sink.test> OK");
+            assertThat(mx.send("MAIL FROM:<victim@sink.test>")).containsExactly("250 2.1.0 Sender <victim@sink.test> OK");
             for (String recipient : expected.keySet()) {
-                heard.put(recipient, String.join(" / ", mx.command("RCPT TO:" + recipient)));
+                heard.put(recipient, String.join(" / ", mx.send("RCPT TO:" + recipient)));
             }
-            assertThat(mx.command("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Recipient <alice@example.com> OK");
-            assertThat(mx.command("DATA")).containsExactly("354 Ok Send data ending with <CRLF>.<CRLF>");
-            assertThat(mx.command("Subject: relay attempt " + token + "\r\n\r\nhello\r\n."))
+            assertThat(mx.send("RCPT TO:<alice@example.com>")).containsExactly("250 2.1.5 Recipient <alice@example.com> OK");
+            assertThat(mx.send("DATA")).containsExactly("354 Ok Send data ending with <CRLF>.<CRLF>");
+            assertThat(mx.send("Subject: relay attempt " + token + "\r\n\r\nhello\r\n."))
                 .containsExactly("250 2.6.0 Message received");
         }
         assertThat(heard).containsExactlyEntriesOf(expected);
         // postmaster of a local domain is still taken (RFC 5321 section 4.5.1)
-        try (Wire mx = Wire.open(node.port(25), false)) {
-            mx.command("EHLO client.test");
-            mx.command("MAIL FROM:<someone@elsewhere.test>");
-            assertThat(mx.command("RCPT TO:<postmaster@example.com>"))
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO client.test");
+            mx.send("MAIL FROM:<someone@elsewhere.test>");
+            assertThat(mx.send("RCPT TO:<postmaster@example.com>"))
                 .containsExactly("250 2.1.5 Recipient <postmaster@example.com> OK");
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> inboxCount() == inboxBefore + 1);
@@ -156,8 +145,8 @@ class SmtpBadInputIT {
     @Test
     void commandsPipelinedBehindStarttlsAreNeverRun() throws Exception {
         for (int port : List.of(25, 587)) {
-            try (Wire wire = Wire.open(node.port(port), false)) {
-                wire.command("EHLO client.test");
+            try (RawSmtpSession wire = RawSmtpSession.open(node.port(port), false)) {
+                wire.send("EHLO client.test");
                 wire.write("STARTTLS\r\nMAIL FROM:<injected@elsewhere.test>\r\n");
                 assertThat(wire.reply()).as("port %d", port).containsExactly(STARTTLS_INJECTION_REFUSED);
                 assertThat(wire.closedByPeer()).as("port %d", port).isTrue();
@@ -165,27 +154,27 @@ class SmtpBadInputIT {
         }
         // James 3.8.1 stops looking for this after a DATA command; CommandGuard and MessageGuard look again
         // (a message refused after its final dot, so that nothing lands in alice's mailbox)
-        try (Wire mx = Wire.open(node.port(25), false)) {
-            mx.command("EHLO client.test");
-            mx.command("MAIL FROM:<someone@elsewhere.test>");
-            mx.command("RCPT TO:<alice@example.com>");
-            mx.command("DATA");
-            assertThat(mx.command("Subject: before STARTTLS\r\n\r\nhel\0lo\r\n.")).containsExactly(NUL_IN_DATA);
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO client.test");
+            mx.send("MAIL FROM:<someone@elsewhere.test>");
+            mx.send("RCPT TO:<alice@example.com>");
+            mx.send("DATA");
+            assertThat(mx.send("Subject: before STARTTLS\r\n\r\nhel\0lo\r\n.")).containsExactly(NUL_IN_DATA);
             mx.write("STARTTLS\r\nMAIL FROM:<injected@elsewhere.test>\r\n");
             assertThat(mx.reply()).containsExactly(STARTTLS_INJECTION_REFUSED);
             assertThat(mx.closedByPeer()).isTrue();
         }
-        try (Wire mx = Wire.open(node.port(25), false)) {
-            mx.command("EHLO client.test");
-            assertThat(mx.command("DATA").get(0)).startsWith("503 ");
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO client.test");
+            assertThat(mx.send("DATA").get(0)).startsWith("503 ");
             mx.write("STARTTLS\r\nMAIL FROM:<injected@elsewhere.test>\r\n");
             assertThat(mx.reply()).containsExactly(STARTTLS_INJECTION_REFUSED);
             assertThat(mx.closedByPeer()).isTrue();
         }
         // plaintext sent after the 220, before the handshake, is no TLS record: the connection ends there
-        try (Wire mx = Wire.open(node.port(25), false)) {
-            mx.command("EHLO client.test");
-            assertThat(mx.command("STARTTLS")).containsExactly("220 2.0.0 Ready to start TLS");
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO client.test");
+            assertThat(mx.send("STARTTLS")).containsExactly("220 2.0.0 Ready to start TLS");
             mx.write("MAIL FROM:<injected@elsewhere.test>\r\n");
             assertThatThrownBy(mx::wrapTls).isInstanceOf(IOException.class);
         }
@@ -205,7 +194,7 @@ class SmtpBadInputIT {
         for (Map.Entry<String, String> variant : refused.entrySet()) {
             String token = UUID.randomUUID().toString();
             refusedTokens.add(token);
-            try (Wire submission = submission()) {
+            try (RawSmtpSession submission = submission()) {
                 startMessage(submission, "");
                 submission.write(smuggling(token, variant.getKey()));
                 String what = "fake end " + visible(variant.getKey());
@@ -215,17 +204,17 @@ class SmtpBadInputIT {
                     assertThat(submission.closedByPeer()).as(what).isTrue();
                 } else {
                     // the smuggled MAIL, RCPT and DATA were read as data: no reply of theirs comes before this one
-                    assertThat(submission.command("NOOP")).as(what).containsExactly("250 2.0.0 OK");
+                    assertThat(submission.send("NOOP")).as(what).containsExactly("250 2.0.0 OK");
                 }
             }
         }
         // the same text with its dot escaped is one message, whose body holds the would-be second one
         String token = UUID.randomUUID().toString();
-        try (Wire submission = submission()) {
+        try (RawSmtpSession submission = submission()) {
             startMessage(submission, "");
             submission.write(smuggling(token, "\r\n..\r\n"));
             assertThat(submission.reply()).containsExactly("250 2.6.0 Message received");
-            assertThat(submission.command("NOOP")).containsExactly("250 2.0.0 OK");
+            assertThat(submission.send("NOOP")).containsExactly("250 2.0.0 OK");
         }
         await().atMost(Duration.ofSeconds(60)).until(() -> !sinkMessagesWith(token).isEmpty());
         awaitMarkerAtSink();
@@ -240,27 +229,27 @@ class SmtpBadInputIT {
 
     @Test
     void overLongCommandAndDataLinesGetPreciseReplies() throws Exception {
-        try (Wire mx = Wire.open(node.port(25), false)) {
-            mx.command("EHLO client.test");
-            assertThat(mx.command("NOOP " + "x".repeat(500))).containsExactly("250 2.0.0 OK");
-            assertThat(mx.command("NOOP " + "x".repeat(600)))
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO client.test");
+            assertThat(mx.send("NOOP " + "x".repeat(500))).containsExactly("250 2.0.0 OK");
+            assertThat(mx.send("NOOP " + "x".repeat(600)))
                 .containsExactly("500 5.5.2 Line too long: at most 512 octets for a command (RFC 5321 section 4.5.3.1.4)");
-            assertThat(mx.command("MAIL FROM:<" + "a".repeat(300) + "@elsewhere.test>"))
+            assertThat(mx.send("MAIL FROM:<" + "a".repeat(300) + "@elsewhere.test>"))
                 .containsExactly("501 5.1.3 Path too long: at most 256 octets (RFC 5321 section 4.5.3.1.3)");
-            assertThat(mx.command("MAIL FROM:<someone@elsewhere.test> X-PAD=" + "p".repeat(2100)))
+            assertThat(mx.send("MAIL FROM:<someone@elsewhere.test> X-PAD=" + "p".repeat(2100)))
                 .containsExactly("500 5.5.2 Line too long: at most 2048 octets for MAIL and RCPT");
             // over James's 8192-octet frame: its own reply, which Dispatch cannot change from a handler
-            assertThat(mx.command("NOOP " + "x".repeat(9000))).containsExactly(LINE_TOO_LONG_FOR_JAMES);
+            assertThat(mx.send("NOOP " + "x".repeat(9000))).containsExactly(LINE_TOO_LONG_FOR_JAMES);
             // none of those was taken: the session goes on, and no sender is set yet
-            assertThat(mx.command("MAIL FROM:<someone@elsewhere.test>")).containsExactly("250 2.1.0 Sender <someone@elsewhere.test> OK");
+            assertThat(mx.send("MAIL FROM:<someone@elsewhere.test>")).containsExactly("250 2.1.0 Sender <someone@elsewhere.test> OK");
         }
         String token = UUID.randomUUID().toString();
-        try (Wire submission = submission()) {
+        try (RawSmtpSession submission = submission()) {
             startMessage(submission, "");
             submission.write(header(token) + "\r\n" + "y".repeat(999) + "\r\n.\r\n");
             assertThat(submission.reply())
                 .containsExactly("554 5.6.0 Message refused: a line is longer than 998 characters (RFC 5322 section 2.1.1)");
-            assertThat(submission.command("NOOP")).containsExactly("250 2.0.0 OK");
+            assertThat(submission.send("NOOP")).containsExactly("250 2.0.0 OK");
         }
         awaitMarkerAtSink();
         assertThat(sinkMessagesWith(token)).isEmpty();
@@ -268,44 +257,44 @@ class SmtpBadInputIT {
 
     @Test
     void nulAndBareLineEndsInCommandsAreRefused() throws Exception {
-        try (Wire mx = Wire.open(node.port(25), false)) {
-            mx.command("EHLO client.test");
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO client.test");
             String nul = "500 5.5.2 Syntax error: NUL character in command";
             String bare = "500 5.5.2 Syntax error: a command line must end with CRLF (bare CR or LF received)";
-            assertThat(mx.command("NOOP\0")).containsExactly(nul);
-            assertThat(mx.command("EHLO cl\0ient.test")).containsExactly(nul);
-            assertThat(mx.command("MAIL FROM:<someone@elsewhere.test>\0")).containsExactly(nul);
+            assertThat(mx.send("NOOP\0")).containsExactly(nul);
+            assertThat(mx.send("EHLO cl\0ient.test")).containsExactly(nul);
+            assertThat(mx.send("MAIL FROM:<someone@elsewhere.test>\0")).containsExactly(nul);
             mx.write("MAIL FROM:<someone@elsewhere.test>\n");
             assertThat(mx.reply()).containsExactly(bare);
-            assertThat(mx.command("MAIL FROM:<someone@elsewhere.test>\rRCPT TO:<alice@example.com>")).containsExactly(bare);
-            assertThat(mx.command("HELO caf\u00e9.test")).containsExactly("500 5.5.2 Syntax error: 8-bit characters in command");
+            assertThat(mx.send("MAIL FROM:<someone@elsewhere.test>\rRCPT TO:<alice@example.com>")).containsExactly(bare);
+            assertThat(mx.send("HELO caf\u00e9.test")).containsExactly("500 5.5.2 Syntax error: 8-bit characters in command");
             // the session goes on, and none of the refused MAIL commands set a sender
-            assertThat(mx.command("MAIL FROM:<someone@elsewhere.test>")).containsExactly("250 2.1.0 Sender <someone@elsewhere.test> OK");
+            assertThat(mx.send("MAIL FROM:<someone@elsewhere.test>")).containsExactly("250 2.1.0 Sender <someone@elsewhere.test> OK");
         }
     }
 
     @Test
     void eightBitAddressesAndHeadersNeedSmtputf8WhichIsNotOffered() throws Exception {
         String token = UUID.randomUUID().toString();
-        try (Wire submission = submission()) {
-            assertThat(submission.command("MAIL FROM:<alice@example.com> SMTPUTF8"))
+        try (RawSmtpSession submission = submission()) {
+            assertThat(submission.send("MAIL FROM:<alice@example.com> SMTPUTF8"))
                 .containsExactly("555 5.5.4 SMTPUTF8 is not offered by this server");
-            assertThat(submission.command("MAIL FROM:<alic\u00e9@example.com>"))
+            assertThat(submission.send("MAIL FROM:<alic\u00e9@example.com>"))
                 .containsExactly("553 5.6.7 Non-ASCII addresses need SMTPUTF8, which this server does not offer");
-            assertThat(submission.command("MAIL FROM:<alice@example.com> BODY=8BITMIME")).containsExactly(
+            assertThat(submission.send("MAIL FROM:<alice@example.com> BODY=8BITMIME")).containsExactly(
                 "250 2.1.0 Sender <alice@example.com> OK");
-            assertThat(submission.command("RCPT TO:<b\u00f6b@sink.test>"))
+            assertThat(submission.send("RCPT TO:<b\u00f6b@sink.test>"))
                 .containsExactly("553 5.6.7 Non-ASCII addresses need SMTPUTF8, which this server does not offer");
-            assertThat(submission.command("RCPT TO:<bob@sink.test>")).containsExactly("250 2.1.5 Recipient <bob@sink.test> OK");
-            assertThat(submission.command("DATA").get(0)).startsWith("354");
+            assertThat(submission.send("RCPT TO:<bob@sink.test>")).containsExactly("250 2.1.5 Recipient <bob@sink.test> OK");
+            assertThat(submission.send("DATA").get(0)).startsWith("354");
             submission.write("From: alice@example.com\r\nTo: bob@sink.test\r\nSubject: caf\u00e9 " + token + "\r\n\r\nhello\r\n.\r\n");
             assertThat(submission.reply()).containsExactly("554 5.6.9 Message refused: 8-bit characters in a header need"
                 + " SMTPUTF8, which this server does not offer; use RFC 2047 encoded-words");
-            assertThat(submission.command("NOOP")).containsExactly("250 2.0.0 OK");
+            assertThat(submission.send("NOOP")).containsExactly("250 2.0.0 OK");
         }
         // 8-bit in the body is what 8BITMIME is for
         String bodyToken = UUID.randomUUID().toString();
-        try (Wire submission = submission()) {
+        try (RawSmtpSession submission = submission()) {
             startMessage(submission, " BODY=8BITMIME");
             submission.write(header(bodyToken) + "\r\ncaf\u00e9 cr\u00e8me\r\n.\r\n");
             assertThat(submission.reply()).containsExactly("250 2.6.0 Message received");
@@ -316,21 +305,21 @@ class SmtpBadInputIT {
     }
 
     /** A session on 587 after STARTTLS and AUTH PLAIN as alice. */
-    private static Wire submission() throws Exception {
-        Wire wire = Wire.open(node.port(587), false);
-        wire.command("EHLO client.test");
+    private static RawSmtpSession submission() throws Exception {
+        RawSmtpSession wire = RawSmtpSession.open(node.port(587), false);
+        wire.send("EHLO client.test");
         wire.startTls();
-        wire.command("EHLO client.test");
+        wire.send("EHLO client.test");
         String credentials = Base64.getEncoder().encodeToString(("\0" + USER + "\0" + PASSWORD).getBytes(StandardCharsets.UTF_8));
-        assertThat(wire.command("AUTH PLAIN " + credentials)).containsExactly("235 2.7.0 Authentication successful");
+        assertThat(wire.send("AUTH PLAIN " + credentials)).containsExactly("235 2.7.0 Authentication successful");
         return wire;
     }
 
     /** MAIL, RCPT to the receiving MX, DATA. */
-    private static void startMessage(Wire submission, String mailParameters) throws IOException {
-        assertThat(submission.command("MAIL FROM:<alice@example.com>" + mailParameters).get(0)).startsWith("250");
-        assertThat(submission.command("RCPT TO:<bob@sink.test>").get(0)).startsWith("250");
-        assertThat(submission.command("DATA")).containsExactly("354 Ok Send data ending with <CRLF>.<CRLF>");
+    private static void startMessage(RawSmtpSession submission, String mailParameters) throws IOException {
+        assertThat(submission.send("MAIL FROM:<alice@example.com>" + mailParameters).get(0)).startsWith("250");
+        assertThat(submission.send("RCPT TO:<bob@sink.test>").get(0)).startsWith("250");
+        assertThat(submission.send("DATA")).containsExactly("354 Ok Send data ending with <CRLF>.<CRLF>");
     }
 
     private static String header(String token) {
@@ -356,7 +345,7 @@ class SmtpBadInputIT {
      */
     private static void awaitMarkerAtSink() throws Exception {
         String marker = UUID.randomUUID().toString();
-        try (Wire submission = submission()) {
+        try (RawSmtpSession submission = submission()) {
             startMessage(submission, "");
             submission.write(header(marker) + "\r\nmarker\r\n.\r\n");
             assertThat(submission.reply()).containsExactly("250 2.6.0 Message received");
@@ -382,116 +371,4 @@ class SmtpBadInputIT {
     }
 
     /** A raw SMTP connection: exact bytes out, every reply line in, and whether the server hung up. */
-    static final class Wire implements AutoCloseable {
-        private Socket socket;
-        private InputStream in;
-        private OutputStream out;
-
-        static Wire open(int port, boolean implicitTls) throws IOException, GeneralSecurityException {
-            Socket plain = new Socket();
-            plain.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
-            Wire wire = new Wire();
-            wire.use(plain);
-            if (implicitTls) {
-                wire.wrapTls();
-            }
-            wire.reply();
-            return wire;
-        }
-
-        private void use(Socket next) throws IOException {
-            socket = next;
-            socket.setSoTimeout(15_000);
-            in = socket.getInputStream();
-            out = socket.getOutputStream();
-        }
-
-        /** Exactly these characters, UTF-8 encoded. */
-        void write(String text) throws IOException {
-            out.write(text.getBytes(StandardCharsets.UTF_8));
-            out.flush();
-        }
-
-        /** One command line (CRLF added); the lines of its reply. */
-        List<String> command(String line) throws IOException {
-            write(line + "\r\n");
-            return reply();
-        }
-
-        /** One whole (possibly multi-line) reply. */
-        List<String> reply() throws IOException {
-            List<String> lines = new ArrayList<>();
-            String line;
-            do {
-                line = line();
-                if (line == null) {
-                    throw new IOException("connection closed after " + lines);
-                }
-                lines.add(line);
-            } while (line.length() > 3 && line.charAt(3) == '-');
-            return lines;
-        }
-
-        /** True once the server has closed the connection without sending anything more. */
-        boolean closedByPeer() throws IOException {
-            socket.setSoTimeout(5000);
-            try {
-                return in.read() < 0;
-            } catch (SocketTimeoutException e) {
-                return false;
-            } catch (IOException e) {
-                // reset by the server
-                return true;
-            }
-        }
-
-        private String line() throws IOException {
-            ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-            int b;
-            while ((b = in.read()) >= 0) {
-                if (b == '\n') {
-                    byte[] bytes = buffer.toByteArray();
-                    int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                    return new String(bytes, 0, length, StandardCharsets.UTF_8);
-                }
-                buffer.write(b);
-            }
-            return buffer.size() == 0 ? null : buffer.toString(StandardCharsets.UTF_8);
-        }
-
-        void startTls() throws IOException, GeneralSecurityException {
-            List<String> reply = command("STARTTLS");
-            if (!reply.get(0).startsWith("220")) {
-                throw new IOException("STARTTLS refused: " + reply);
-            }
-            wrapTls();
-        }
-
-        void wrapTls() throws IOException, GeneralSecurityException {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                    // the node's certificate is self-signed
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(socket, "127.0.0.1", socket.getPort(), true);
-            tls.startHandshake();
-            use(tls);
-        }
-
-        @Override
-        public void close() throws IOException {
-            socket.close();
-        }
-    }
 }

@@ -1,10 +1,11 @@
 package org.dispatchmail.it.support;
 
-import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
@@ -22,7 +23,7 @@ import javax.net.ssl.X509TrustManager;
  */
 public final class RawSmtpSession implements AutoCloseable {
     private Socket socket;
-    private BufferedReader in;
+    private InputStream in;
     private OutputStream out;
     private final List<String> greeting;
 
@@ -49,11 +50,33 @@ public final class RawSmtpSession implements AutoCloseable {
         return greeting;
     }
 
-    /** Sends one command line and returns every line of the reply. */
+    /** Sends one command line (CRLF added) and returns every line of the reply. */
     public List<String> send(String line) throws IOException {
-        out.write((line + "\r\n").getBytes(StandardCharsets.UTF_8));
+        write(line + "\r\n");
+        return reply();
+    }
+
+    /** Writes exactly these characters, UTF-8 encoded: bare CR, LF, NUL and pipelining included. */
+    public void write(String text) throws IOException {
+        out.write(text.getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /** Reads one whole (possibly multi-line) reply. */
+    public List<String> reply() throws IOException {
         return readReply();
+    }
+
+    /** True once the server has closed the connection without sending anything more. */
+    public boolean closedByPeer() throws IOException {
+        socket.setSoTimeout(5000);
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the server
+        }
     }
 
     /** The reply's first line, e.g. "530 5.7.0 Authentication required". */
@@ -67,13 +90,18 @@ public final class RawSmtpSession implements AutoCloseable {
         if (!reply.startsWith("220")) {
             throw new IOException("STARTTLS refused: " + reply);
         }
+        wrapTls();
+    }
+
+    /** The TLS handshake on the open connection, without sending STARTTLS first. */
+    public void wrapTls() throws IOException, GeneralSecurityException {
         use(wrap(socket, socket.getPort()));
     }
 
     private void use(Socket next) throws IOException {
         socket = next;
         socket.setSoTimeout(15_000);
-        in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+        in = socket.getInputStream();
         out = socket.getOutputStream();
     }
 
@@ -81,13 +109,28 @@ public final class RawSmtpSession implements AutoCloseable {
         List<String> lines = new ArrayList<>();
         String line;
         do {
-            line = in.readLine();
+            line = readLine();
             if (line == null) {
                 throw new IOException("connection closed after " + lines);
             }
             lines.add(line);
         } while (line.length() > 3 && line.charAt(3) == '-');
         return lines;
+    }
+
+    /** A reply line up to LF, its CR dropped; null at end of stream. Read byte by byte to see exactly what came. */
+    private String readLine() throws IOException {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (b == '\n') {
+                byte[] bytes = buffer.toByteArray();
+                int length = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, length, StandardCharsets.UTF_8);
+            }
+            buffer.write(b);
+        }
+        return buffer.size() == 0 ? null : buffer.toString(StandardCharsets.UTF_8);
     }
 
     private static Socket wrap(Socket plain, int port) throws IOException, GeneralSecurityException {
