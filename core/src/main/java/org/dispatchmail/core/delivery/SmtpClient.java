@@ -19,7 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Plain SMTP client (RFC 5321) for relaying one message to one server. */
-public final class SmtpClient {
+public final class SmtpClient implements SmtpTransport {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
 
@@ -37,17 +37,27 @@ public final class SmtpClient {
         this.settings = Objects.requireNonNull(settings, "settings");
     }
 
+    @Override
+    public TransactionResult send(SmtpTarget target, Envelope envelope, MessageContent content) {
+        return send(target.address(), target.hostName(), target.port(), envelope, content);
+    }
+
+    public TransactionResult send(InetAddress address, String hostName, Envelope envelope, MessageContent content) {
+        return send(address, hostName, settings.remotePort(), envelope, content);
+    }
+
     /**
      * One SMTP transaction with one server: connect, greeting, EHLO (HELO after a 5xx), MAIL FROM, RCPT TO per
      * recipient, DATA when at least one recipient was accepted, QUIT. Never throws for network or protocol
      * problems: they are described in the returned outcomes.
      */
-    public TransactionResult send(InetAddress address, String hostName, Envelope envelope, MessageContent content) {
+    private TransactionResult send(InetAddress address, String hostName, int port, Envelope envelope,
+                                   MessageContent content) {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
         Transaction transaction = new Transaction(address, hostName == null ? address.getHostAddress() : hostName,
-                envelope, content);
+                port, envelope, content);
         TransactionResult result = transaction.run();
         if (LOG.isDebugEnabled()) {
             LOG.debug("SMTP transaction with {}[{}]: {}", transaction.host, transaction.addressText, result);
@@ -58,6 +68,7 @@ public final class SmtpClient {
     /** The state of one transaction; a recipient's outcome stays null until decided (accepted ones wait for DATA). */
     private final class Transaction {
         private final InetAddress address;
+        private final int port;
         private final String host;
         private final String addressText;
         private final Envelope envelope;
@@ -69,8 +80,9 @@ public final class SmtpClient {
         // after a 421 the server closes the connection itself (RFC 5321 §3.8), so no QUIT
         private boolean serverClosing;
 
-        Transaction(InetAddress address, String host, Envelope envelope, MessageContent content) {
+        Transaction(InetAddress address, String host, int port, Envelope envelope, MessageContent content) {
             this.address = address;
+            this.port = port;
             this.host = host;
             this.addressText = address.getHostAddress();
             this.envelope = envelope;
@@ -83,7 +95,7 @@ public final class SmtpClient {
             Socket socket = new Socket();
             try {
                 try {
-                    socket.connect(new InetSocketAddress(address, settings.remotePort()),
+                    socket.connect(new InetSocketAddress(address, port),
                             Math.toIntExact(settings.connectTimeout().toMillis()));
                 } catch (IOException e) {
                     return failAll(connectError(e), RecipientOutcome.NO_ANSWER_STATUS, true);

@@ -1,0 +1,28 @@
+package org.dispatchmail.core.delivery;
+
+import java.util.Objects;
+
+/** A login for a smart host that requires SMTP AUTH. */
+public final class SmtpCredentials {
+    private final String username;
+    private final String password;
+
+    public SmtpCredentials(String username, String password) {
+        this.username = Objects.requireNonNull(username, "username");
+        this.password = Objects.requireNonNull(password, "password");
+    }
+
+    public String username() {
+        return username;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    @Override
+    public String toString() {
+        // never the password, not even in a debug log
+        return username;
+    }
+}

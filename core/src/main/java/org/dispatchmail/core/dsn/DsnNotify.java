@@ -1,0 +1,6 @@
+package org.dispatchmail.core.dsn;
+
+/** RFC 3461 NOTIFY keywords of one recipient. */
+public enum DsnNotify {
+    SUCCESS, FAILURE, DELAY, NEVER
+}

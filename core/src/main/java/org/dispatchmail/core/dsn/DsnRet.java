@@ -1,0 +1,6 @@
+package org.dispatchmail.core.dsn;
+
+/** RFC 3461 RET: how much of the original message a failure report carries back. */
+public enum DsnRet {
+    FULL, HDRS
+}
