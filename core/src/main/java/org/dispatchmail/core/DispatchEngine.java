@@ -1,5 +1,6 @@
 package org.dispatchmail.core;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Optional;
 import java.util.UUID;
@@ -7,18 +8,22 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.dispatchmail.core.admin.QueueAdmin;
 import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.delivery.MxDeliverer;
 import org.dispatchmail.core.delivery.SmtpClient;
+import org.dispatchmail.core.queue.CassandraGreylistMemory;
 import org.dispatchmail.core.queue.CassandraQueueStore;
+import org.dispatchmail.core.queue.CassandraShardLeases;
 import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.policy.CassandraUsageStore;
 import org.dispatchmail.core.policy.SenderAlignment;
 import org.dispatchmail.core.policy.SendingLimits;
 import org.dispatchmail.core.queue.QueueStore;
+import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.signing.CassandraDomainKeyStore;
 import org.dispatchmail.core.signing.DkimKeys;
@@ -29,7 +34,11 @@ import org.dispatchmail.core.submission.CassandraAuthThrottle;
 import org.dispatchmail.core.submission.CassandraSubmissionUserStore;
 import org.dispatchmail.core.submission.PasswordHashing;
 import org.dispatchmail.core.submission.SubmissionUsers;
+import org.dispatchmail.core.worker.DeliveryReports;
 import org.dispatchmail.core.worker.DeliveryWorker;
+import org.dispatchmail.core.worker.QueueGauges;
+import org.dispatchmail.core.worker.QueueMetrics;
+import org.dispatchmail.core.worker.ReportSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,10 +61,15 @@ public final class DispatchEngine implements AutoCloseable {
     private final SendingLimits sendingLimits;
     private final int maxRecipientsPerMessage;
     private final MxResolver mxResolver;
+    private final QueueAdmin queueAdmin;
+    private final QueueGauges queueGauges;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
-                           DispatchSettings settings, MxResolver mxResolver) {
+                           DispatchSettings settings, MxResolver mxResolver, QueueAdmin queueAdmin,
+                           QueueGauges queueGauges) {
+        this.queueAdmin = queueAdmin;
+        this.queueGauges = queueGauges;
         this.session = session;
         this.store = store;
         this.worker = worker;
@@ -77,12 +91,14 @@ public final class DispatchEngine implements AutoCloseable {
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
-    public static DispatchEngine start(DispatchSettings settings, Clock clock) {
+    public static DispatchEngine start(DispatchSettings settings, Clock clock, ReportSender reportSender,
+                                       QueueMetrics metrics) {
         CqlSession session = CassandraConnector.connect(settings.cassandra());
         try {
             QueueSchema.apply(session, settings.cassandra().keyspace(), settings.cassandra().replicationCql());
-            QueueStore store = new CassandraQueueStore(session, settings.cassandra().keyspace(),
-                settings.worker().shards(), settings.worker().bucketSize());
+            String keyspace = settings.cassandra().keyspace();
+            QueueStore store = new CassandraQueueStore(session, keyspace, settings.worker().shards(),
+                settings.worker().bucketSize(), settings.retry().maxLifetime().plus(settings.worker().retention()));
             MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout());
             MxDeliverer deliverer = new MxDeliverer(resolver,
                 new SmtpClient(settings.delivery()), settings.delivery());
@@ -94,9 +110,18 @@ public final class DispatchEngine implements AutoCloseable {
             });
             dkimKeys.ifPresent(keys -> keyMaintenance.scheduleWithFixedDelay(() -> maintain(keys), 0,
                 settings.dkim().checkInterval().toMillis(), TimeUnit.MILLISECONDS));
-            DeliveryWorker worker = new DeliveryWorker(store, deliverer::deliver, settings.worker(), clock);
+            DeliveryReports reports = new DeliveryReports(reportSender, settings.delivery().heloName(),
+                settings.reportMaxReturnedSize(), metrics, clock);
+            DeliveryWorker worker = DeliveryWorker.create(store, new CassandraShardLeases(session, keyspace),
+                new CassandraGreylistMemory(session, keyspace), deliverer::deliver,
+                new RetryPolicy(settings.retry(), new SecureRandom()), reports, metrics, settings.worker(), clock);
+            QueueAdmin admin = new QueueAdmin(store, reports, settings.retry().maxLifetime(), clock);
+            QueueGauges gauges = new QueueGauges(admin::summary, worker::ownedShards);
+            keyMaintenance.scheduleWithFixedDelay(gauges::refresh, 5_000,
+                settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
-            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings, resolver);
+            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings, resolver,
+                admin, gauges);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -110,6 +135,16 @@ public final class DispatchEngine implements AutoCloseable {
 
     public QueueStore store() {
         return store;
+    }
+
+    /** Summary, lists and commands on the queue, for webadmin. */
+    public QueueAdmin queueAdmin() {
+        return queueAdmin;
+    }
+
+    /** Queue depth and oldest entry of this node's shards, for the metrics. */
+    public QueueGauges queueGauges() {
+        return queueGauges;
     }
 
     /** The DKIM key service; fails with a named parameter when no master key is configured. */

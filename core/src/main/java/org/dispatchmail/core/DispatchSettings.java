@@ -7,6 +7,7 @@ import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.policy.SubmissionSettings;
+import org.dispatchmail.core.retry.RetrySettings;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.signing.DkimSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
@@ -20,6 +21,8 @@ public final class DispatchSettings {
     private final Duration dnsTimeout;
     private final DkimSettings dkim;
     private final SubmissionSettings submission;
+    private final RetrySettings retry;
+    private final long reportMaxReturnedSize;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -43,6 +46,8 @@ public final class DispatchSettings {
         this.delivery = builder.build();
         this.dkim = DkimSettings.from(config);
         this.submission = SubmissionSettings.from(config);
+        this.retry = RetrySettings.from(config);
+        this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
     }
 
     public static DispatchSettings from(ConfigReader config) {
@@ -71,6 +76,15 @@ public final class DispatchSettings {
 
     public DkimSettings dkim() {
         return dkim;
+    }
+
+    public RetrySettings retry() {
+        return retry;
+    }
+
+    /** Failure reports carry the whole original message up to this size, its headers only above it. */
+    public long reportMaxReturnedSize() {
+        return reportMaxReturnedSize;
     }
 
     public SubmissionSettings submission() {

@@ -36,6 +36,14 @@ public final class DispatchLauncher {
         "  submission password LOGIN            set a new password",
         "  submission senders LOGIN LIST        set the other addresses and @domains the login may use",
         "  submission remove LOGIN              remove a login",
+        "  queue summary                        unfinished recipients by domain, age and state (like qshape)",
+        "  queue list [--status S] [--domain D] [--sender A] [--limit N]",
+        "                                       list unfinished recipients, oldest first; S: pending,",
+        "                                       in_flight, deferred or held",
+        "  queue show ID                        one message: envelope, recipients, every attempt",
+        "  queue retry|hold|release|bounce|delete (ID | --domain D | all)",
+        "                                       retry now, hold, release, bounce now (with a report to the",
+        "                                       sender), or delete (no report) one message, a domain, or all",
         "",
         "options:",
         "  --conf DIR       configuration folder (default: conf)",
@@ -74,7 +82,8 @@ public final class DispatchLauncher {
             }
         }
         for (String option : options.keySet()) {
-            if (!List.of("--conf", "--state", "--home", "--webadmin", "--algorithm", "--selector", "--senders").contains(option)) {
+            if (!List.of("--conf", "--state", "--home", "--webadmin", "--algorithm", "--selector", "--senders",
+                "--status", "--domain", "--sender", "--limit").contains(option)) {
                 throw new LaunchException("unknown option " + option + "\n" + USAGE);
             }
         }
@@ -105,6 +114,8 @@ public final class DispatchLauncher {
                 return dkim(positional, options, webadmin(options, conf));
             case "submission":
                 return submission(positional, options, webadmin(options, conf));
+            case "queue":
+                return queue(positional, options, webadmin(options, conf));
             default:
                 throw new LaunchException("unknown command " + positional.get(0) + "\n" + USAGE);
         }
@@ -226,6 +237,60 @@ public final class DispatchLauncher {
                 return 0;
             default:
                 throw new LaunchException("submission needs one of add, list, password, senders, remove\n" + USAGE);
+        }
+    }
+
+    private static int queue(List<String> positional, Map<String, String> options, WebAdminClient webadmin)
+        throws LaunchException {
+        String action = positional.size() > 1 ? positional.get(1) : "";
+        List<String> args = positional.subList(Math.min(2, positional.size()), positional.size());
+        String base = "/dispatch/queue";
+        switch (action) {
+            case "summary":
+                expectCount(args, 0, "queue summary");
+                System.out.print(webadmin.call("GET", base + "/summary?format=text", null, "read the queue summary"));
+                return 0;
+            case "list": {
+                expectCount(args, 0, "queue list [--status S] [--domain D] [--sender A] [--limit N]");
+                StringBuilder query = new StringBuilder("?format=text");
+                Map<String, String> filters = Map.of("--status", "state", "--domain", "domain", "--sender", "sender",
+                    "--limit", "limit");
+                filters.forEach((option, parameter) -> {
+                    if (options.containsKey(option)) {
+                        query.append('&').append(parameter).append('=').append(WebAdminClient.encode(options.get(option)));
+                    }
+                });
+                System.out.print(webadmin.call("GET", base + query, null, "list the queue"));
+                return 0;
+            }
+            case "show":
+                expectCount(args, 1, "queue show ID");
+                System.out.print(webadmin.call("GET", base + "/messages/" + WebAdminClient.encode(args.get(0))
+                    + "?format=text", null, "show queued message " + args.get(0)));
+                return 0;
+            case "retry":
+            case "hold":
+            case "release":
+            case "bounce":
+            case "delete": {
+                String usage = "queue " + action + " (ID | --domain D | all)";
+                String method = action.equals("delete") ? "DELETE" : "POST";
+                String actionQuery = action.equals("delete") ? "" : "&action=" + action;
+                String path;
+                if (options.containsKey("--domain")) {
+                    expectCount(args, 0, usage);
+                    path = base + "?format=text&domain=" + WebAdminClient.encode(options.get("--domain")) + actionQuery;
+                } else {
+                    expectCount(args, 1, usage);
+                    path = args.get(0).equals("all") ? base + "?format=text&all=true" + actionQuery
+                        : base + "/messages/" + WebAdminClient.encode(args.get(0)) + "?format=text" + actionQuery;
+                }
+                System.out.print(webadmin.call(method, path, null, action + " queued mail"));
+                return 0;
+            }
+            default:
+                throw new LaunchException("queue needs one of summary, list, show, retry, hold, release, bounce,"
+                    + " delete\n" + USAGE);
         }
     }
 

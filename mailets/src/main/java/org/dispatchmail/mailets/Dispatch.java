@@ -3,16 +3,24 @@ package org.dispatchmail.mailets;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.mailet.DsnParameters;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.dsn.DsnNotify;
+import org.dispatchmail.core.dsn.DsnRet;
+import org.dispatchmail.core.dsn.MessageDsn;
+import org.dispatchmail.core.dsn.RecipientDsn;
 import org.dispatchmail.core.queue.NewMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +49,17 @@ public class Dispatch extends GenericMailet {
         if (mail.getRecipients().isEmpty()) {
             return;
         }
+        Optional<DsnParameters> dsn = mail.dsnParameters();
         List<String> recipients = new ArrayList<>();
+        List<RecipientDsn> recipientDsn = new ArrayList<>();
         for (MailAddress recipient : mail.getRecipients()) {
             recipients.add(recipient.asString());
+            recipientDsn.add(dsn.map(d -> d.getRcptParameters().get(recipient)).map(Dispatch::recipientDsn)
+                .orElse(RecipientDsn.NONE));
         }
         String sender = mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse("");
-        NewMessage message = new NewMessage(mail.getName(), sender, recipients, content(mail));
+        NewMessage message = new NewMessage(mail.getName(), sender, recipients, content(mail),
+            dsn.map(Dispatch::messageDsn).orElse(MessageDsn.NONE), recipientDsn);
         UUID id;
         try {
             id = runtime.engine().enqueue(message);
@@ -57,6 +70,17 @@ public class Dispatch extends GenericMailet {
         LOGGER.info("queued mail={} queue={} from=<{}> recipients={} size={}", mail.getName(), id, sender,
             recipients.size(), message.size());
         mail.setState(Mail.GHOST);
+    }
+
+    private static MessageDsn messageDsn(DsnParameters dsn) {
+        return new MessageDsn(dsn.getRetParameter().map(ret -> DsnRet.valueOf(ret.name())),
+            dsn.getEnvIdParameter().map(DsnParameters.EnvId::asString));
+    }
+
+    private static RecipientDsn recipientDsn(DsnParameters.RecipientDsnParameters parameters) {
+        Set<DsnNotify> notify = EnumSet.noneOf(DsnNotify.class);
+        parameters.getNotifyParameter().ifPresent(set -> set.forEach(n -> notify.add(DsnNotify.valueOf(n.name()))));
+        return new RecipientDsn(notify, parameters.getOrcptParameter().map(a -> "rfc822;" + a.asString()));
     }
 
     private static byte[] content(Mail mail) throws MessagingException {

@@ -12,6 +12,7 @@ import javax.inject.Singleton;
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
 import org.apache.james.utils.PropertiesProvider;
+import org.apache.mailet.MailetContext;
 import org.dispatchmail.core.DispatchEngine;
 import org.dispatchmail.core.DispatchSettings;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
@@ -19,6 +20,8 @@ import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import com.codahale.metrics.MetricRegistry;
 
 /**
  * The node's one Dispatch engine, shared by the mailets and the start-up hook. It only needs
@@ -30,11 +33,16 @@ public class DispatchRuntime {
     static final String FILE = "dispatch.properties";
 
     private final PropertiesProvider propertiesProvider;
+    private final MailetContext mailetContext;
+    private final MetricRegistry metricRegistry;
     private DispatchEngine engine;
 
     @Inject
-    public DispatchRuntime(PropertiesProvider propertiesProvider) {
+    public DispatchRuntime(PropertiesProvider propertiesProvider, MailetContext mailetContext,
+                           MetricRegistry metricRegistry) {
         this.propertiesProvider = propertiesProvider;
+        this.mailetContext = mailetContext;
+        this.metricRegistry = metricRegistry;
     }
 
     /** Starts the engine on first use; fails with a message naming the file and the parameter. */
@@ -42,7 +50,10 @@ public class DispatchRuntime {
         if (engine == null) {
             try {
                 DispatchSettings settings = DispatchSettings.from(new ConfigReader(FILE, readProperties()));
-                engine = DispatchEngine.start(settings, Clock.systemUTC());
+                JamesQueueMetrics metrics = new JamesQueueMetrics(metricRegistry);
+                engine = DispatchEngine.start(settings, Clock.systemUTC(), new JamesReportSender(mailetContext),
+                    metrics);
+                metrics.registerGauges(engine.queueGauges());
             } catch (ConfigException | CassandraUnavailableException e) {
                 // One line that says what to fix, above James's stack trace of the failed start.
                 LOGGER.error("Dispatch cannot start: {}", e.getMessage());

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.SimpleStatement;
+import com.datastax.oss.driver.api.core.servererrors.InvalidQueryException;
 
 /**
  * Creates or migrates Dispatch's keyspace at start-up. Each migration is a list of idempotent
@@ -60,7 +61,24 @@ public final class QueueSchema {
         List.of(
             // One row per message submitted by a login, in hourly partitions that expire by themselves.
             "CREATE TABLE IF NOT EXISTS submission_usage (login text, hour bigint, at timestamp, id uuid, recipients int,"
-                + " PRIMARY KEY ((login, hour), at, id)) WITH default_time_to_live = 7200"));
+                + " PRIMARY KEY ((login, hour), at, id)) WITH default_time_to_live = 7200"),
+        List.of(
+            // DSN parameters (RFC 3461), greylisting memory per recipient, TLS facts per attempt.
+            "ALTER TABLE messages ADD (ret text, envid text)",
+            "ALTER TABLE recipients ADD (notify text, orcpt text, greylist_attempts int, first_greylisted_at timestamp,"
+                + " last_greylisted_at timestamp, delay_warnings int)",
+            "ALTER TABLE attempts ADD (tls text)",
+            // Unfinished messages per shard and day, for the admin's lists and the queue gauges. A deleted
+            // row that comes back after a short gc_grace is harmless: the recipients rows are the truth.
+            "CREATE TABLE IF NOT EXISTS active_messages (shard int, day bigint, message_id uuid, created_at timestamp,"
+                + " PRIMARY KEY ((shard, day), message_id)) WITH gc_grace_seconds = 3600",
+            "ALTER TABLE due WITH gc_grace_seconds = 3600",
+            // Shard leases (LWT) and the nodes alive (heartbeat rows that expire).
+            "CREATE TABLE IF NOT EXISTS shard_leases (shard int PRIMARY KEY, owner text) WITH gc_grace_seconds = 3600",
+            "CREATE TABLE IF NOT EXISTS nodes (node text PRIMARY KEY, seen_at timestamp) WITH gc_grace_seconds = 3600",
+            // Greylisting windows learned per destination domain, shared by every node.
+            "CREATE TABLE IF NOT EXISTS greylist_windows (destination text PRIMARY KEY, lower_ms bigint,"
+                + " upper_ms bigint, observed_at timestamp)"));
 
     private QueueSchema() {
     }
@@ -82,8 +100,7 @@ public final class QueueSchema {
         }
         for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
             for (String statement : MIGRATIONS.get(version - 1)) {
-                session.execute(SimpleStatement.newInstance(statement.replace("CREATE TABLE IF NOT EXISTS ",
-                    "CREATE TABLE IF NOT EXISTS " + keyspace + ".")));
+                execute(session, qualified(statement, keyspace));
             }
             session.execute(SimpleStatement.newInstance("INSERT INTO " + keyspace
                 + ".schema_version (component, version, applied_at) VALUES ('queue', ?, ?)", version, Instant.now()));
@@ -91,6 +108,27 @@ public final class QueueSchema {
         }
         if (!session.checkSchemaAgreement()) {
             LOGGER.warn("Cassandra nodes do not agree on the schema yet; they will converge");
+        }
+    }
+
+    private static String qualified(String statement, String keyspace) {
+        for (String prefix : List.of("CREATE TABLE IF NOT EXISTS ", "ALTER TABLE ")) {
+            if (statement.startsWith(prefix)) {
+                return prefix + keyspace + "." + statement.substring(prefix.length());
+            }
+        }
+        throw new IllegalStateException("unqualified schema statement: " + statement);
+    }
+
+    /** Runs one statement; a column added by an earlier, interrupted run of the same migration is no error. */
+    private static void execute(CqlSession session, String statement) {
+        try {
+            session.execute(SimpleStatement.newInstance(statement));
+        } catch (InvalidQueryException e) {
+            String message = String.valueOf(e.getMessage());
+            if (!(statement.startsWith("ALTER TABLE ") && (message.contains("conflicts with an existing column") || message.contains("already exist")))) {
+                throw e;
+            }
         }
     }
 

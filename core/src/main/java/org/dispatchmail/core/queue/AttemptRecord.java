@@ -52,4 +52,9 @@ public final class AttemptRecord {
     public Optional<Instant> nextAttemptAt() {
         return nextAttemptAt;
     }
+
+    /** The TLS protocol and cipher of the connection, empty for plain SMTP or when none was made. */
+    public Optional<String> tls() {
+        return Optional.empty();
+    }
 }

@@ -20,6 +20,8 @@ import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
+import org.dispatchmail.core.dsn.MessageDsn;
+import org.dispatchmail.core.dsn.RecipientDsn;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
@@ -27,6 +29,7 @@ import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -42,11 +45,13 @@ public final class CassandraQueueStore implements QueueStore {
     private final CqlSession session;
     private final int shards;
     private final Duration bucketSize;
+    private final int ttlSeconds;
 
     private final PreparedStatement insertChunk;
     private final PreparedStatement insertMessage;
     private final PreparedStatement insertRecipient;
     private final PreparedStatement insertDue;
+    private final PreparedStatement insertActive;
     private final PreparedStatement selectDue;
     private final PreparedStatement deleteDue;
     private final PreparedStatement selectCursor;
@@ -55,25 +60,44 @@ public final class CassandraQueueStore implements QueueStore {
     private final PreparedStatement selectRecipients;
     private final PreparedStatement claimRecipient;
     private final PreparedStatement completeRecipient;
+    private final PreparedStatement updateRecipient;
     private final PreparedStatement insertAttempt;
+    private final PreparedStatement selectAttempts;
     private final PreparedStatement selectMessage;
     private final PreparedStatement selectChunk;
+    private final PreparedStatement deleteChunks;
+    private final PreparedStatement deleteActive;
+    private final PreparedStatement deleteMessage;
+    private final PreparedStatement deleteRecipients;
+    private final PreparedStatement deleteAttempts;
+    private final PreparedStatement selectActive;
 
-    public CassandraQueueStore(CqlSession session, String keyspace, int shards, Duration bucketSize) {
+    /**
+     * @param retention how long every row lives: a message's state and history disappear by themselves
+     *                  this long after they were last written (the lifetime plus the history kept after it)
+     */
+    public CassandraQueueStore(CqlSession session, String keyspace, int shards, Duration bucketSize,
+                               Duration retention) {
         if (shards < 1) {
             throw new IllegalArgumentException("shards must be at least 1");
         }
         this.session = session;
         this.shards = shards;
         this.bucketSize = bucketSize;
+        this.ttlSeconds = Math.toIntExact(Math.min(retention.getSeconds(), 630_720_000L));
         String ks = keyspace + ".";
-        insertChunk = session.prepare("INSERT INTO " + ks + "message_chunks (message_id, chunk, data) VALUES (?, ?, ?)");
+        String ttl = " USING TTL " + ttlSeconds;
+        insertChunk = session.prepare("INSERT INTO " + ks + "message_chunks (message_id, chunk, data) VALUES (?, ?, ?)"
+            + ttl);
         insertMessage = session.prepare("INSERT INTO " + ks + "messages (message_id, mail_name, sender, size,"
-            + " chunk_count, recipient_count, created_at, shard) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+            + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + ttl);
         insertRecipient = session.prepare("INSERT INTO " + ks + "recipients (message_id, recipient, state, attempts,"
-            + " next_attempt_at, updated_at) VALUES (?, ?, ?, 0, ?, ?) IF NOT EXISTS");
+            + " next_attempt_at, updated_at, notify, orcpt, greylist_attempts, delay_warnings)"
+            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0, 0) IF NOT EXISTS" + ttl);
         insertDue = session.prepare("INSERT INTO " + ks + "due (shard, bucket, due_at, message_id, recipient)"
-            + " VALUES (?, ?, ?, ?, ?)");
+            + " VALUES (?, ?, ?, ?, ?)" + ttl);
+        insertActive = session.prepare("INSERT INTO " + ks + "active_messages (shard, day, message_id, created_at)"
+            + " VALUES (?, ?, ?, ?)" + ttl);
         selectDue = session.prepare("SELECT due_at, message_id, recipient FROM " + ks + "due"
             + " WHERE shard = ? AND bucket = ? AND due_at <= ? LIMIT ?");
         deleteDue = session.prepare("DELETE FROM " + ks + "due WHERE shard = ? AND bucket = ? AND due_at = ?"
@@ -82,16 +106,28 @@ public final class CassandraQueueStore implements QueueStore {
         updateCursor = session.prepare("UPDATE " + ks + "due_cursors SET bucket = ? WHERE shard = ?");
         selectRecipient = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ? AND recipient = ?");
         selectRecipients = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ?");
-        claimRecipient = session.prepare("UPDATE " + ks + "recipients SET state = ?, claimed_by = ?, claim_until = ?,"
-            + " updated_at = ? WHERE message_id = ? AND recipient = ? IF state = ? AND claimed_by = ? AND claim_until = ?");
-        completeRecipient = session.prepare("UPDATE " + ks + "recipients SET state = ?, attempts = ?,"
-            + " next_attempt_at = ?, claimed_by = null, claim_until = null, last_result = ?, updated_at = ?"
-            + " WHERE message_id = ? AND recipient = ? IF claimed_by = ?");
+        claimRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + " SET state = ?, claimed_by = ?,"
+            + " claim_until = ?, updated_at = ? WHERE message_id = ? AND recipient = ?"
+            + " IF state = ? AND claimed_by = ? AND claim_until = ?");
+        String setAll = " SET state = ?, attempts = ?, next_attempt_at = ?, claimed_by = null, claim_until = null,"
+            + " last_result = ?, greylist_attempts = ?, first_greylisted_at = ?, last_greylisted_at = ?,"
+            + " delay_warnings = ?, updated_at = ? WHERE message_id = ? AND recipient = ?";
+        completeRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll + " IF claimed_by = ?");
+        updateRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
+            + " IF state = ? AND claimed_by = null");
         insertAttempt = session.prepare("INSERT INTO " + ks + "attempts (message_id, recipient, attempted_at, node,"
-            + " host, address, stage, reply_code, enhanced_code, reply_text, decision, next_attempt_at)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+            + " host, address, stage, reply_code, enhanced_code, reply_text, decision, next_attempt_at, tls)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + ttl);
+        selectAttempts = session.prepare("SELECT * FROM " + ks + "attempts WHERE message_id = ? AND recipient = ?");
         selectMessage = session.prepare("SELECT * FROM " + ks + "messages WHERE message_id = ?");
         selectChunk = session.prepare("SELECT data FROM " + ks + "message_chunks WHERE message_id = ? AND chunk = ?");
+        deleteChunks = session.prepare("DELETE FROM " + ks + "message_chunks WHERE message_id = ?");
+        deleteActive = session.prepare("DELETE FROM " + ks + "active_messages WHERE shard = ? AND day = ?"
+            + " AND message_id = ?");
+        deleteMessage = session.prepare("DELETE FROM " + ks + "messages WHERE message_id = ?");
+        deleteRecipients = session.prepare("DELETE FROM " + ks + "recipients WHERE message_id = ?");
+        deleteAttempts = session.prepare("DELETE FROM " + ks + "attempts WHERE message_id = ? AND recipient = ?");
+        selectActive = session.prepare("SELECT message_id FROM " + ks + "active_messages WHERE shard = ? AND day = ?");
     }
 
     /** The same mail name always maps to the same queue id: a repeated hand-over is one message. */
@@ -113,14 +149,19 @@ public final class CassandraQueueStore implements QueueStore {
         }
         awaitAll(writes, "store the content of " + message.name());
         run(insertMessage.bind(id, message.name(), message.sender(), (long) content.length, chunkCount,
-            message.recipients().size(), now, shard), "store " + message.name());
+            message.recipients().size(), now, shard, message.messageDsn().ret().map(Enum::name).orElse(null),
+            message.messageDsn().envelopeId().orElse(null)), "store " + message.name());
+        run(insertActive.bind(shard, epochDay(now), id, now), "list " + message.name() + " as active");
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
         BatchStatementBuilder due = BatchStatement.builder(BatchType.UNLOGGED);
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED);
-        for (String recipient : message.recipients()) {
+        for (int i = 0; i < message.recipients().size(); i++) {
+            String recipient = message.recipients().get(i);
+            RecipientDsn dsn = message.recipientDsn(i);
             due.addStatement(insertDue.bind(shard, bucketOf(now), now, id, recipient));
-            rows.addStatement(insertRecipient.bind(id, recipient, RecipientState.PENDING.name(), now, now));
+            rows.addStatement(insertRecipient.bind(id, recipient, RecipientState.PENDING.name(), now, now,
+                dsn.notifyText().isEmpty() ? null : dsn.notifyText(), dsn.originalRecipient().orElse(null)));
         }
         run(due.build(), "index " + message.name());
         // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
@@ -133,7 +174,8 @@ public final class CassandraQueueStore implements QueueStore {
         return shards;
     }
 
-    int shardOf(UUID id) {
+    @Override
+    public int shardOf(UUID id) {
         return Math.floorMod(id.hashCode(), shards);
     }
 
@@ -194,21 +236,95 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     @Override
-    public boolean complete(AttemptRecord attempt, int attempts) {
+    public boolean complete(AttemptRecord attempt, RecipientRecord updated) {
         RecipientOutcome outcome = attempt.outcome();
         SmtpReply reply = outcome.reply();
         Instant next = attempt.nextAttemptAt().orElse(null);
         run(insertAttempt.bind(attempt.messageId(), attempt.recipient(), attempt.attemptedAt(), attempt.node(),
             outcome.host(), outcome.address(), outcome.stage(), reply == null ? null : reply.code(),
-            outcome.enhancedStatus(), reply == null ? outcome.error() : reply.text(), attempt.decision().name(), next),
-            "record an attempt");
-        if (next != null) {
-            indexAt(attempt.messageId(), attempt.recipient(), next);
+            outcome.enhancedStatus(), reply == null ? outcome.error() : reply.text(), attempt.decision().name(), next,
+            attempt.tls().orElse(null)), "record an attempt");
+        if (!updated.state().isFinal()) {
+            indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
-        ResultSet result = run(completeRecipient.bind(attempt.decision().name(), attempts,
-            next == null ? attempt.attemptedAt() : next, outcome.describe(), Instant.now(),
-            attempt.messageId(), attempt.recipient(), attempt.node()), "update " + attempt.recipient());
+        ResultSet result = run(bindSetAll(completeRecipient, updated).setString(12, attempt.node()).build(),
+            "update " + attempt.recipient());
         return result.wasApplied();
+    }
+
+    @Override
+    public boolean update(RecipientRecord seen, RecipientRecord updated) {
+        if (updated.state().isWaiting()) {
+            indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
+        }
+        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(12, seen.state().name()).build(),
+            "update " + seen.recipient());
+        return result.wasApplied();
+    }
+
+    /** Binds the 11 values of a full state write, and leaves the condition's value to the caller. */
+    private static BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
+        return statement.boundStatementBuilder()
+            .setString(0, r.state().name())
+            .setInt(1, r.attempts())
+            .setInstant(2, r.nextAttemptAt())
+            .setString(3, r.lastResult().orElse(null))
+            .setInt(4, r.greylistAttempts())
+            .setInstant(5, r.firstGreylistedAt().orElse(null))
+            .setInstant(6, r.lastGreylistedAt().orElse(null))
+            .setInt(7, r.delayWarningsSent())
+            .setInstant(8, Instant.now())
+            .setUuid(9, r.messageId())
+            .setString(10, r.recipient())
+            .setString(11, null);
+    }
+
+    @Override
+    public List<AttemptHistoryEntry> attempts(UUID messageId, String recipient) {
+        List<AttemptHistoryEntry> entries = new ArrayList<>();
+        for (Row row : run(selectAttempts.bind(messageId, recipient), "read the attempts of " + recipient)) {
+            entries.add(new AttemptHistoryEntry(row.getInstant("attempted_at"), row.getString("node"),
+                Optional.ofNullable(row.getString("host")), Optional.ofNullable(row.getString("address")),
+                row.getString("stage"), row.isNull("reply_code") ? Optional.empty() : Optional.of(row.getInt("reply_code")),
+                Optional.ofNullable(row.getString("enhanced_code")), Optional.ofNullable(row.getString("reply_text")),
+                Optional.ofNullable(row.getString("tls")), row.getString("decision"),
+                Optional.ofNullable(row.getInstant("next_attempt_at"))));
+        }
+        return entries;
+    }
+
+    @Override
+    public void finish(UUID messageId) {
+        Row row = run(selectMessage.bind(messageId), "read message " + messageId).one();
+        run(deleteChunks.bind(messageId), "remove the content of " + messageId);
+        if (row != null) {
+            run(deleteActive.bind(row.getInt("shard"), epochDay(row.getInstant("created_at")), messageId),
+                "unlist " + messageId);
+        }
+    }
+
+    @Override
+    public void delete(UUID messageId) {
+        finish(messageId);
+        for (RecipientRecord record : recipients(messageId)) {
+            run(deleteAttempts.bind(messageId, record.recipient()), "remove the history of " + record.recipient());
+        }
+        // Its due entries now point at nothing: the workers drop them as orphans.
+        run(deleteRecipients.bind(messageId), "remove the recipients of " + messageId);
+        run(deleteMessage.bind(messageId), "remove " + messageId);
+    }
+
+    @Override
+    public List<UUID> activeMessages(int shard, long epochDay) {
+        List<UUID> ids = new ArrayList<>();
+        for (Row row : run(selectActive.bind(shard, epochDay), "list the active messages of shard " + shard)) {
+            ids.add(row.getUuid("message_id"));
+        }
+        return ids;
+    }
+
+    static long epochDay(Instant t) {
+        return Math.floorDiv(t.getEpochSecond(), 86_400L);
     }
 
     @Override
@@ -230,8 +346,10 @@ public final class CassandraQueueStore implements QueueStore {
                 return new SequenceInputStream(new ChunkEnumeration(messageId, chunks));
             }
         };
+        MessageDsn dsn = new MessageDsn(MessageDsn.parseRet(row.getString("ret")),
+            Optional.ofNullable(row.getString("envid")));
         return Optional.of(new StoredMessage(messageId, row.getString("mail_name"), row.getString("sender"),
-            row.getInstant("created_at"), content));
+            row.getInstant("created_at"), dsn, row.getInt("recipient_count"), content));
     }
 
     private void indexAt(UUID messageId, String recipient, Instant at) {
@@ -239,10 +357,20 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private static RecipientRecord toRecord(Row row) {
-        return new RecipientRecord(row.getUuid("message_id"), row.getString("recipient"),
-            RecipientState.valueOf(row.getString("state")), row.isNull("attempts") ? 0 : row.getInt("attempts"),
-            row.getInstant("next_attempt_at"), Optional.ofNullable(row.getString("claimed_by")),
-            Optional.ofNullable(row.getInstant("claim_until")), Optional.ofNullable(row.getString("last_result")));
+        RecipientDsn dsn = new RecipientDsn(RecipientDsn.parseNotify(row.getString("notify")),
+            Optional.ofNullable(row.getString("orcpt")));
+        return RecipientRecord.builder(row.getUuid("message_id"), row.getString("recipient"),
+                RecipientState.valueOf(row.getString("state")), row.getInstant("next_attempt_at"))
+            .attempts(row.isNull("attempts") ? 0 : row.getInt("attempts"))
+            .claimedBy(Optional.ofNullable(row.getString("claimed_by")))
+            .claimUntil(Optional.ofNullable(row.getInstant("claim_until")))
+            .lastResult(Optional.ofNullable(row.getString("last_result")))
+            .dsn(dsn)
+            .greylistAttempts(row.isNull("greylist_attempts") ? 0 : row.getInt("greylist_attempts"))
+            .firstGreylistedAt(Optional.ofNullable(row.getInstant("first_greylisted_at")))
+            .lastGreylistedAt(Optional.ofNullable(row.getInstant("last_greylisted_at")))
+            .delayWarningsSent(row.isNull("delay_warnings") ? 0 : row.getInt("delay_warnings"))
+            .build();
     }
 
     private ResultSet run(Statement<?> statement, String what) {

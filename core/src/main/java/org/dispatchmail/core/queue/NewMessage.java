@@ -1,7 +1,11 @@
 package org.dispatchmail.core.queue;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
+
+import org.dispatchmail.core.dsn.MessageDsn;
+import org.dispatchmail.core.dsn.RecipientDsn;
 
 /** A message handed to the queue: its envelope and its RFC 5322 bytes (CRLF line endings). */
 public final class NewMessage {
@@ -9,6 +13,8 @@ public final class NewMessage {
     private final String sender;
     private final List<String> recipients;
     private final byte[] content;
+    private final MessageDsn messageDsn;
+    private final List<RecipientDsn> recipientDsn;
 
     /**
      * @param name a name unique to this mail (James's mail name): enqueuing the same name twice stores
@@ -16,6 +22,18 @@ public final class NewMessage {
      * @param sender the reverse-path, "" for the null sender
      */
     public NewMessage(String name, String sender, List<String> recipients, byte[] content) {
+        this(name, sender, recipients, content, MessageDsn.NONE,
+            Collections.nCopies(recipients.size(), RecipientDsn.NONE));
+    }
+
+    /** With the client's DSN parameters (RFC 3461): one RecipientDsn per recipient, in order. */
+    public NewMessage(String name, String sender, List<String> recipients, byte[] content, MessageDsn messageDsn,
+                      List<RecipientDsn> recipientDsn) {
+        this.messageDsn = Objects.requireNonNull(messageDsn);
+        this.recipientDsn = List.copyOf(recipientDsn);
+        if (this.recipientDsn.size() != recipients.size()) {
+            throw new IllegalArgumentException("one DSN entry per recipient expected");
+        }
         this.name = Objects.requireNonNull(name);
         this.sender = Objects.requireNonNull(sender);
         this.recipients = List.copyOf(recipients);
@@ -39,6 +57,14 @@ public final class NewMessage {
 
     public byte[] content() {
         return content.clone();
+    }
+
+    public MessageDsn messageDsn() {
+        return messageDsn;
+    }
+
+    public RecipientDsn recipientDsn(int index) {
+        return recipientDsn.get(index);
     }
 
     public int size() {

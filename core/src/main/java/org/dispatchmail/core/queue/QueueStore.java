@@ -16,6 +16,9 @@ public interface QueueStore {
 
     int shards();
 
+    /** The shard of a message: its recipients' due entries live in this shard. */
+    int shardOf(UUID messageId);
+
     /** The time bucket holding instant t. */
     long bucketOf(Instant t);
 
@@ -43,9 +46,30 @@ public interface QueueStore {
     Optional<StoredMessage> message(UUID messageId);
 
     /**
-     * Records the attempt and the recipient's new state (indexing it again when deferred), provided
-     * this node still holds the claim. False when the claim was lost (then nothing is written but
-     * the attempt history).
+     * Records the attempt and the recipient's new state {@code updated} (indexing it again at its next
+     * attempt unless it is final), provided this node still holds the claim. False when the claim was
+     * lost (then nothing is written but the attempt history).
      */
-    boolean complete(AttemptRecord attempt, int attempts);
+    boolean complete(AttemptRecord attempt, RecipientRecord updated);
+
+    /**
+     * Changes a recipient that nobody holds (an admin's retry, hold, release or bounce; an expiry) if it is
+     * still in the state {@code seen} had; indexes it at its next attempt when it waits for one.
+     */
+    boolean update(RecipientRecord seen, RecipientRecord updated);
+
+    /** What was tried for one recipient, oldest first. */
+    List<AttemptHistoryEntry> attempts(UUID messageId, String recipient);
+
+    /**
+     * Called once every recipient is final: removes the content (the history stays until the retention
+     * ends) and the message from the list of active ones.
+     */
+    void finish(UUID messageId);
+
+    /** Removes the message, its content, its recipients and its history (an admin's delete). */
+    void delete(UUID messageId);
+
+    /** Messages of a shard queued on the given day (epoch day, UTC) that are not finished yet. */
+    List<UUID> activeMessages(int shard, long epochDay);
 }

@@ -10,17 +10,22 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.RecipientOutcome;
-import org.dispatchmail.core.queue.AttemptRecord;
+import org.dispatchmail.core.dsn.RecipientDsn;
 import org.dispatchmail.core.queue.DueEntry;
+import org.dispatchmail.core.queue.GreylistMemory;
+import org.dispatchmail.core.queue.ShardLeases;
+import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
@@ -29,9 +34,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds due recipients in the shared queue, claims them, delivers them and writes back what
- * happened. Every node runs one; claims make sure two nodes never attempt the same recipient at
- * the same time, and a claim that runs out (its node died) is taken over.
+ * Finds due recipients in the shards this node leases, claims them, delivers them and hands the
+ * outcomes to the recorder. Claims make sure two nodes never attempt the same recipient at the same
+ * time; a claim that ran out, or whose node stopped heartbeating, is taken over.
  */
 public final class DeliveryWorker implements AutoCloseable {
     private static final Logger LOGGER = LoggerFactory.getLogger(DeliveryWorker.class);
@@ -43,7 +48,10 @@ public final class DeliveryWorker implements AutoCloseable {
 
     private final QueueStore store;
     private final DomainDelivery delivery;
+    private final OutcomeRecorder recorder;
+    private final ShardOwnership ownership;
     private final WorkerSettings settings;
+    private final Duration maxLifetime;
     private final Clock clock;
     private final Map<Integer, Long> cursors = new HashMap<>();
     private final Semaphore slots;
@@ -52,27 +60,57 @@ public final class DeliveryWorker implements AutoCloseable {
     private Instant failingSince;
     private Instant lastFailureLog;
 
-    public DeliveryWorker(QueueStore store, DomainDelivery delivery, WorkerSettings settings, Clock clock) {
-        this(store, delivery, settings, clock,
-            Executors.newFixedThreadPool(settings.deliveryThreads(), named("dispatch-delivery")));
+    /** A worker with its parts: the claims and leases of this node, the retry policy and the reports. */
+    public static DeliveryWorker create(QueueStore store, ShardLeases leases, GreylistMemory greylistMemory,
+                                        DomainDelivery delivery, RetryPolicy policy, DeliveryReports reports,
+                                        QueueMetrics metrics, WorkerSettings settings, Clock clock) {
+        OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory, policy, policy.settings(), reports,
+            metrics, settings.nodeId(), clock);
+        ShardOwnership ownership = new ShardOwnership(leases, settings.nodeId(), store.shards(), settings.leaseTime());
+        return new DeliveryWorker(store, delivery, recorder, ownership, settings, policy.settings().maxLifetime(),
+            clock, Executors.newFixedThreadPool(settings.deliveryThreads(), named("dispatch-delivery")));
     }
 
-    /** With the executor that runs deliveries given: tests pass one that runs them in the polling thread. */
-    DeliveryWorker(QueueStore store, DomainDelivery delivery, WorkerSettings settings, Clock clock,
-                   ExecutorService deliveries) {
+    /** The shards this node works now. */
+    public Set<Integer> ownedShards() {
+        return ownership.owned();
+    }
+
+    DeliveryWorker(QueueStore store, DomainDelivery delivery, OutcomeRecorder recorder, ShardOwnership ownership,
+                   WorkerSettings settings, Duration maxLifetime, Clock clock, ExecutorService deliveries) {
         this.store = store;
         this.delivery = delivery;
+        this.recorder = recorder;
+        this.ownership = ownership;
         this.settings = settings;
+        this.maxLifetime = maxLifetime;
         this.clock = clock;
         this.slots = new Semaphore(settings.deliveryThreads());
         this.deliveries = deliveries;
-        this.poller = Executors.newSingleThreadScheduledExecutor(named("dispatch-queue-poller"));
+        this.poller = Executors.newScheduledThreadPool(2, named("dispatch-queue"));
     }
 
     public void start() {
+        long leaseRound = Math.max(1000, settings.leaseTime().toMillis() / 3);
+        poller.scheduleWithFixedDelay(this::refreshLeasesSafely, 0, leaseRound, TimeUnit.MILLISECONDS);
         poller.scheduleWithFixedDelay(this::pollSafely, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
         LOGGER.info("Dispatch delivery worker {} started: {} shards, {} delivery threads",
             settings.nodeId(), store.shards(), settings.deliveryThreads());
+    }
+
+    private void refreshLeasesSafely() {
+        try {
+            refreshLeases();
+        } catch (RuntimeException e) {
+            LOGGER.debug("Shard lease round failed: {}", e.getMessage());
+        }
+    }
+
+    /** One lease round; newly taken shards have their cursor read again (another node moved it). */
+    public synchronized void refreshLeases() {
+        for (int shard : ownership.refresh()) {
+            cursors.remove(shard);
+        }
     }
 
     private void pollSafely() {
@@ -97,12 +135,12 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** One pass over every shard; returns how many recipients were claimed. */
+    /** One pass over every shard this node leases; returns how many recipients were claimed. */
     public synchronized int pollOnce() {
         Instant now = clock.instant();
         long current = store.bucketOf(now);
         int claimed = 0;
-        for (int shard = 0; shard < store.shards(); shard++) {
+        for (int shard : ownership.owned()) {
             claimed += pollShard(shard, current, now);
         }
         return claimed;
@@ -113,12 +151,13 @@ public final class DeliveryWorker implements AutoCloseable {
             .orElseGet(() -> store.bucketOf(now.minus(FIRST_LOOKBACK))));
         boolean canAdvance = true;
         int claimed = 0;
+        Set<String> liveNodes = ownership.liveNodes();
         for (long bucket = start; bucket <= currentBucket; bucket++) {
             List<DueEntry> entries = store.dueEntries(shard, bucket, now, settings.batchSize());
             Map<UUID, List<RecipientRecord>> batch = new LinkedHashMap<>();
             boolean allHandled = entries.size() < settings.batchSize();
             for (DueEntry entry : entries) {
-                allHandled &= handle(entry, now, batch);
+                allHandled &= handle(entry, now, liveNodes, batch);
             }
             batch.forEach(this::submit);
             claimed += batch.values().stream().mapToInt(List::size).sum();
@@ -134,7 +173,8 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     /** True when the entry needs no more looking at. */
-    private boolean handle(DueEntry entry, Instant now, Map<UUID, List<RecipientRecord>> batch) {
+    private boolean handle(DueEntry entry, Instant now, Set<String> liveNodes,
+                           Map<UUID, List<RecipientRecord>> batch) {
         Optional<RecipientRecord> found = store.recipient(entry.messageId(), entry.recipient());
         if (found.isEmpty()) {
             if (entry.dueAt().plus(ORPHAN_GRACE).isBefore(now)) {
@@ -144,7 +184,13 @@ public final class DeliveryWorker implements AutoCloseable {
             return false;
         }
         RecipientRecord record = found.get();
-        if (record.state().isFinal() || !record.claimableAt(now)) {
+        if (record.state() == RecipientState.HELD) {
+            // A held recipient is indexed at its expiry only: nothing stays queued past its lifetime.
+            expireIfDue(record, now);
+            store.removeDue(entry);
+            return true;
+        }
+        if (record.state().isFinal() || !(record.claimableAt(now) || claimOfDeadNode(record, liveNodes))) {
             // Finished, or waiting for a later time under another index entry.
             store.removeDue(entry);
             return true;
@@ -160,6 +206,20 @@ public final class DeliveryWorker implements AutoCloseable {
             slots.release();
         }
         return true;
+    }
+
+    /** A node that stopped heartbeating will not finish its attempt: take it over without waiting for the claim. */
+    private boolean claimOfDeadNode(RecipientRecord record, Set<String> liveNodes) {
+        return record.state() == RecipientState.IN_FLIGHT && !liveNodes.isEmpty()
+            && record.claimedBy().map(node -> !liveNodes.contains(node) && !node.equals(settings.nodeId()))
+                .orElse(false);
+    }
+
+    private void expireIfDue(RecipientRecord record, Instant now) {
+        Optional<StoredMessage> message = store.message(record.messageId());
+        if (message.isPresent() && !message.get().createdAt().plus(maxLifetime).isAfter(now)) {
+            recorder.expireWithoutAttempt(message.get(), record, false, "held past the queue lifetime");
+        }
     }
 
     private void submit(UUID messageId, List<RecipientRecord> recipients) {
@@ -183,48 +243,27 @@ public final class DeliveryWorker implements AutoCloseable {
             return;
         }
         StoredMessage message = stored.get();
+        Instant now = clock.instant();
         Map<String, List<RecipientRecord>> byDomain = new LinkedHashMap<>();
         for (RecipientRecord record : recipients) {
+            if (!message.createdAt().plus(maxLifetime).isAfter(now)) {
+                recorder.expireWithoutAttempt(message, record, true, "queue lifetime of " + maxLifetime.toDays()
+                    + " days over");
+                continue;
+            }
             byDomain.computeIfAbsent(domainOf(record.recipient()), d -> new ArrayList<>()).add(record);
         }
         byDomain.forEach((domain, records) -> {
             List<String> addresses = new ArrayList<>();
-            records.forEach(record -> addresses.add(record.recipient()));
-            List<RecipientOutcome> outcomes = delivery.deliver(domain, new Envelope(message.sender(), addresses),
-                message.content());
-            for (int i = 0; i < records.size(); i++) {
-                record(message, records.get(i), outcomes.get(i));
+            List<RecipientDsn> dsn = new ArrayList<>();
+            for (RecipientRecord record : records) {
+                addresses.add(record.recipient());
+                dsn.add(record.dsn());
             }
+            List<RecipientOutcome> outcomes = delivery.deliver(domain,
+                new Envelope(message.sender(), addresses, message.dsn(), dsn), message.content());
+            recorder.record(message, domain, records, outcomes);
         });
-    }
-
-    private void record(StoredMessage message, RecipientRecord record, RecipientOutcome outcome) {
-        Instant now = clock.instant();
-        int attempts = record.attempts() + 1;
-        RecipientState decision;
-        Optional<Instant> next = Optional.empty();
-        switch (outcome.status()) {
-            case DELIVERED:
-                decision = RecipientState.DELIVERED;
-                break;
-            case PERMANENT:
-                decision = RecipientState.BOUNCED;
-                break;
-            default:
-                Instant retryAt = now.plus(settings.delayAfter(attempts));
-                if (retryAt.isAfter(message.createdAt().plus(settings.maxLifetime()))) {
-                    decision = RecipientState.EXPIRED;
-                } else {
-                    decision = RecipientState.DEFERRED;
-                    next = Optional.of(retryAt);
-                }
-        }
-        boolean stillMine = store.complete(new AttemptRecord(message.id(), settings.nodeId(), now, outcome, decision,
-            next), attempts);
-        LOGGER.info("queue={} rcpt={} host={} ip={} stage={} result=\"{}\" decision={} next={} attempts={}{}",
-            message.id(), record.recipient(), outcome.host(), outcome.address(), outcome.stage(), outcome.describe(),
-            decision.name().toLowerCase(Locale.ROOT), next.map(Instant::toString).orElse("-"), attempts,
-            stillMine ? "" : " (claim was lost to another node meanwhile)");
     }
 
     static String domainOf(String recipient) {
@@ -244,10 +283,11 @@ public final class DeliveryWorker implements AutoCloseable {
             Thread.currentThread().interrupt();
             deliveries.shutdownNow();
         }
+        ownership.releaseAll();
     }
 
-    private static java.util.concurrent.ThreadFactory named(String prefix) {
-        return new java.util.concurrent.ThreadFactory() {
+    static ThreadFactory named(String prefix) {
+        return new ThreadFactory() {
             private int count;
 
             @Override

@@ -8,20 +8,18 @@ import java.util.List;
 
 import org.dispatchmail.core.config.ConfigReader;
 
-/** How the delivery workers of one node take and schedule work: the queue.* and retry.* parameters. */
+/** How the delivery workers of one node take work: the queue.* parameters. */
 public final class WorkerSettings {
-    public static final List<Duration> DEFAULT_SCHEDULE = List.of(Duration.ofMinutes(1), Duration.ofMinutes(5),
-        Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4));
-
     private final String nodeId;
     private final int shards;
     private final Duration bucketSize;
     private final Duration pollInterval;
     private final Duration claimDuration;
+    private final Duration leaseTime;
+    private final Duration retention;
+    private final Duration gaugeInterval;
     private final int deliveryThreads;
     private final int batchSize;
-    private final List<Duration> retrySchedule;
-    private final Duration maxLifetime;
 
     private WorkerSettings(ConfigReader config) {
         this.nodeId = config.string("node.id", defaultNodeId());
@@ -38,13 +36,17 @@ public final class WorkerSettings {
         if (claimDuration.compareTo(Duration.ofMinutes(1)) < 0) {
             throw config.error("queue.claimDuration", "must be at least 1m: a slow SMTP transaction must not lose its claim");
         }
+        this.leaseTime = config.duration("queue.leaseTime", Duration.ofSeconds(30));
+        if (leaseTime.compareTo(Duration.ofSeconds(3)) < 0) {
+            throw config.error("queue.leaseTime", "must be at least 3s");
+        }
+        this.retention = config.duration("queue.retention", Duration.ofDays(7));
+        this.gaugeInterval = config.duration("metrics.queueScanInterval", Duration.ofMinutes(1));
+        if (gaugeInterval.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw config.error("metrics.queueScanInterval", "must be at least 1s");
+        }
         this.deliveryThreads = config.integer("delivery.threads", 16, 1, 1024);
         this.batchSize = config.integer("queue.batchSize", 500, 1, 100_000);
-        this.retrySchedule = config.durations("retry.schedule", DEFAULT_SCHEDULE);
-        if (retrySchedule.isEmpty() || retrySchedule.stream().anyMatch(Duration::isZero)) {
-            throw config.error("retry.schedule", "must list at least one delay, none of them 0");
-        }
-        this.maxLifetime = config.duration("retry.maxLifetime", Duration.ofDays(5));
     }
 
     public static WorkerSettings from(ConfigReader config) {
@@ -84,25 +86,26 @@ public final class WorkerSettings {
         return claimDuration;
     }
 
+    /** How long a shard lease and a node's heartbeat last unless renewed (renewed every third of it). */
+    public Duration leaseTime() {
+        return leaseTime;
+    }
+
+    /** How long a finished message's state and attempt history stay readable (its content goes at once). */
+    public Duration retention() {
+        return retention;
+    }
+
+    /** How often the queue gauges (depth by state, oldest entry) are computed again. */
+    public Duration gaugeInterval() {
+        return gaugeInterval;
+    }
+
     public int deliveryThreads() {
         return deliveryThreads;
     }
 
     public int batchSize() {
         return batchSize;
-    }
-
-    public List<Duration> retrySchedule() {
-        return retrySchedule;
-    }
-
-    public Duration maxLifetime() {
-        return maxLifetime;
-    }
-
-    /** The delay before attempt number {@code attemptsSoFar + 1}; the last delay repeats. */
-    public Duration delayAfter(int attemptsSoFar) {
-        int index = Math.max(0, Math.min(attemptsSoFar - 1, retrySchedule.size() - 1));
-        return retrySchedule.get(index);
     }
 }

@@ -1,0 +1,46 @@
+package org.dispatchmail.core.admin;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Which queue entries an admin command applies to: one message, one recipient domain, or everything. */
+public final class QueueSelector {
+    private final Optional<UUID> messageId;
+    private final Optional<String> domain;
+
+    private QueueSelector(Optional<UUID> messageId, Optional<String> domain) {
+        this.messageId = messageId;
+        this.domain = domain.map(d -> d.toLowerCase(Locale.ROOT));
+    }
+
+    public static QueueSelector message(UUID id) {
+        return new QueueSelector(Optional.of(id), Optional.empty());
+    }
+
+    public static QueueSelector domain(String domain) {
+        return new QueueSelector(Optional.empty(), Optional.of(domain));
+    }
+
+    public static QueueSelector all() {
+        return new QueueSelector(Optional.empty(), Optional.empty());
+    }
+
+    public Optional<UUID> messageId() {
+        return messageId;
+    }
+
+    public Optional<String> domain() {
+        return domain;
+    }
+
+    /** Whether a recipient address falls under this selector (the message itself is checked by the caller). */
+    public boolean matchesRecipient(String recipient) {
+        return domain.map(d -> recipient.toLowerCase(Locale.ROOT).endsWith("@" + d)).orElse(true);
+    }
+
+    @Override
+    public String toString() {
+        return messageId.map(id -> "message " + id).orElseGet(() -> domain.map(d -> "domain " + d).orElse("all"));
+    }
+}

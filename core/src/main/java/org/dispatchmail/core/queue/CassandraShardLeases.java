@@ -1,0 +1,92 @@
+package org.dispatchmail.core.queue;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
+
+/** Shard leases as lightweight transactions on rows with a TTL; heartbeats as rows with a TTL. */
+public final class CassandraShardLeases implements ShardLeases {
+    private final CqlSession session;
+    private final PreparedStatement heartbeat;
+    private final PreparedStatement selectNodes;
+    private final PreparedStatement selectOwners;
+    private final PreparedStatement acquire;
+    private final PreparedStatement renew;
+    private final PreparedStatement release;
+
+    public CassandraShardLeases(CqlSession session, String keyspace) {
+        this.session = session;
+        String ks = keyspace + ".";
+        heartbeat = session.prepare("INSERT INTO " + ks + "nodes (node, seen_at) VALUES (?, ?) USING TTL ?");
+        selectNodes = session.prepare("SELECT node FROM " + ks + "nodes");
+        selectOwners = session.prepare("SELECT shard, owner FROM " + ks + "shard_leases");
+        acquire = session.prepare("INSERT INTO " + ks + "shard_leases (shard, owner) VALUES (?, ?)"
+            + " IF NOT EXISTS USING TTL ?");
+        renew = session.prepare("UPDATE " + ks + "shard_leases USING TTL ? SET owner = ? WHERE shard = ? IF owner = ?");
+        release = session.prepare("DELETE FROM " + ks + "shard_leases WHERE shard = ? IF owner = ?");
+    }
+
+    @Override
+    public void heartbeat(String node, Duration ttl) {
+        run(heartbeat.bind(node, Instant.now(), seconds(ttl)), "record the heartbeat of " + node);
+    }
+
+    @Override
+    public Set<String> liveNodes() {
+        Set<String> nodes = new HashSet<>();
+        for (Row row : run(selectNodes.bind(), "list the live nodes")) {
+            nodes.add(row.getString("node"));
+        }
+        return nodes;
+    }
+
+    @Override
+    public Map<Integer, String> owners() {
+        Map<Integer, String> owners = new HashMap<>();
+        for (Row row : run(selectOwners.bind(), "read the shard leases")) {
+            if (!row.isNull("owner")) {
+                owners.put(row.getInt("shard"), row.getString("owner"));
+            }
+        }
+        return owners;
+    }
+
+    @Override
+    public boolean acquire(int shard, String node, Duration ttl) {
+        return run(acquire.bind(shard, node, seconds(ttl)), "lease shard " + shard).wasApplied();
+    }
+
+    @Override
+    public boolean renew(int shard, String node, Duration ttl) {
+        return run(renew.bind(seconds(ttl), node, shard, node), "renew the lease of shard " + shard).wasApplied();
+    }
+
+    @Override
+    public void release(int shard, String node) {
+        run(release.bind(shard, node), "release shard " + shard);
+    }
+
+    private static int seconds(Duration ttl) {
+        return (int) Math.max(1, ttl.getSeconds());
+    }
+
+    private ResultSet run(Statement<?> statement, String what) {
+        try {
+            return session.execute(statement);
+        } catch (DriverException e) {
+            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
+        }
+    }
+}
