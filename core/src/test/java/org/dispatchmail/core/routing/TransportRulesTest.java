@@ -458,4 +458,47 @@ class TransportRulesTest {
                 Optional.of(new org.dispatchmail.core.delivery.SmtpCredentials("u", "p"))))
                 .isInstanceOf(IllegalArgumentException.class);
     }
+
+    // ---------------------------------------------------------------- the shipped configuration
+
+    private static Map<String, String> shippedProperties() throws Exception {
+        java.util.Properties properties = new java.util.Properties();
+        try (java.io.Reader reader = Files.newBufferedReader(Path.of("..", "conf", "dispatch.properties"),
+                StandardCharsets.UTF_8)) {
+            properties.load(reader);
+        }
+        Map<String, String> values = new HashMap<>();
+        properties.stringPropertyNames().forEach(name -> values.put(name, properties.getProperty(name)));
+        return values;
+    }
+
+    @Test
+    void shippedDefaultsRouteEverythingByMx() throws Exception {
+        RoutingSettings settings = RoutingSettings.from(new ConfigReader("dispatch.properties", shippedProperties()));
+
+        assertThat(settings.rules().routeFor("example.com").describe()).isEqualTo("mx (tls opportunistic)");
+        assertThat(settings.deadHostTime()).isEqualTo(java.time.Duration.ofMinutes(5));
+    }
+
+    @Test
+    void theDocumentedExampleWorks() throws Exception {
+        Path password = dir.resolve("provider.password");
+        Files.write(password, "pw\n".getBytes(StandardCharsets.UTF_8));
+        Map<String, String> values = shippedProperties();
+        for (String line : Files.readAllLines(Path.of("..", "conf", "dispatch.properties"), StandardCharsets.UTF_8)) {
+            java.util.regex.Matcher example = java.util.regex.Pattern.compile("#\\s+(transport\\.[\\w.]+)=(\\S+)")
+                    .matcher(line);
+            if (example.matches()) {
+                values.put(example.group(1), example.group(1).endsWith("passwordFile")
+                        ? password.toString() : example.group(2));
+            }
+        }
+        TransportRules rules = TransportRules.from(new ConfigReader("dispatch.properties", values));
+
+        assertThat(rules.routeFor("anywhere.example").describe())
+                .isEqualTo("transport provider: smarthost smtp.provider.example:587 (tls required, auth as "
+                        + "outbound@example.com)");
+        assertThat(rules.routeFor("mail.partner.example").describe())
+                .isEqualTo("transport partner: mx (tls required)");
+    }
 }
