@@ -5,9 +5,11 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import org.dispatchmail.core.routing.DeadHosts;
 import org.dispatchmail.core.routing.MailHost;
@@ -133,7 +135,11 @@ public final class MxDeliverer {
                                            MessageContent content) {
         List<SmtpTarget> live = new ArrayList<>();
         DeadHosts.Entry latest = null;
+        Set<InetSocketAddress> seen = new HashSet<>();
         for (SmtpTarget target : targets) {
+            if (!seen.add(socketAddress(target))) {
+                continue; // two MX names for one server: one try is enough
+            }
             Optional<DeadHosts.Entry> dead = deadHosts.find(socketAddress(target));
             if (dead.isEmpty()) {
                 live.add(target);
@@ -149,8 +155,8 @@ public final class MxDeliverer {
                     allServers + " were unreachable recently (last error: " + latest.error() + ", " + ago
                             + "s ago)", RecipientOutcome.NO_ANSWER_STATUS);
         }
-        if (live.size() < targets.size()) {
-            LOG.debug("{}: skipping {} recently unreachable server(s)", allServers, targets.size() - live.size());
+        if (live.size() < seen.size()) {
+            LOG.debug("{}: skipping {} recently unreachable server(s)", allServers, seen.size() - live.size());
         }
         TransactionResult last = null;
         for (SmtpTarget target : live) {

@@ -74,6 +74,10 @@ class MxDelivererTest {
                 "--host-record=b.multi.test,127.0.2.3",
                 "--host-record=c.multi.test,127.0.3.1",
                 "--host-record=implicit.test,127.0.0.6",
+                // two MX names, one server
+                "--mx-host=dup.test,down.fallback.test,10",
+                "--mx-host=dup.test,alias.dup.test,20",
+                "--host-record=alias.dup.test,127.0.0.2",
                 "--mx-host=xn--bcher-kva.test,up.fallback.test,10",
                 "--mx-host=partner.test,up.fallback.test,10",
                 // smart hosts: address records only, two addresses
@@ -173,6 +177,15 @@ class MxDelivererTest {
                 .doesNotHaveDuplicates()
                 .allMatch(address -> address.startsWith("127.0.1.") || address.startsWith("127.0.2."));
         assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome.enhancedStatus()).isEqualTo("4.4.1"));
+    }
+
+    @Test
+    void aServerBehindTwoMxNamesIsTriedOnce() {
+        ScriptedTransport transport = new ScriptedTransport();
+
+        deliverer(transport).deliver("dup.test", ENVELOPE, MESSAGE);
+
+        assertThat(transport.tried()).containsExactly("down.fallback.test[127.0.0.2]:25");
     }
 
     @Test
