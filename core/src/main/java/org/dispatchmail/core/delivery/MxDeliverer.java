@@ -1,84 +1,260 @@
 package org.dispatchmail.core.delivery;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.dispatchmail.core.routing.DeadHosts;
 import org.dispatchmail.core.routing.MailHost;
 import org.dispatchmail.core.routing.MxResolution;
 import org.dispatchmail.core.routing.MxResolver;
+import org.dispatchmail.core.routing.Route;
+import org.dispatchmail.core.routing.RoutingSettings;
+import org.dispatchmail.core.routing.TransportRules;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Delivers a message to the recipients of one domain: finds its mail servers and tries them in order. */
+/**
+ * Delivers a message to the recipients of one domain along its {@link Route}: the domain's MX hosts, or the smart
+ * host of its transport rule. Tries the servers in order and moves on while the server (not the message) is the
+ * problem; skips server addresses that were unreachable within delivery.deadHostTime.
+ */
 public final class MxDeliverer {
 
     private static final Logger LOG = LoggerFactory.getLogger(MxDeliverer.class);
 
-    private final MxResolver resolver;
-    private final SmtpClient client;
-    private final DeliverySettings settings;
+    /** RFC 3463 X.1.3: the recipient's domain is not a valid domain name. */
+    static final String BAD_DOMAIN_STATUS = "5.1.3";
 
-    public MxDeliverer(MxResolver resolver, SmtpClient client, DeliverySettings settings) {
+    private final MxResolver resolver;
+    private final SmtpTransport transport;
+    private final DeliverySettings settings;
+    private final TransportRules rules;
+    private final DeadHosts deadHosts;
+    private final Clock clock;
+
+    /** Every domain by MX with opportunistic TLS; unreachable servers skipped for the default time. */
+    public MxDeliverer(MxResolver resolver, SmtpTransport transport, DeliverySettings settings) {
+        this(resolver, transport, settings, RoutingSettings.defaults(), Clock.systemUTC());
+    }
+
+    /** @param clock times the dead-host cache */
+    public MxDeliverer(MxResolver resolver, SmtpTransport transport, DeliverySettings settings,
+                       RoutingSettings routing, Clock clock) {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
-        this.client = Objects.requireNonNull(client, "client");
+        this.transport = Objects.requireNonNull(transport, "transport");
         this.settings = Objects.requireNonNull(settings, "settings");
+        this.rules = Objects.requireNonNull(routing, "routing").rules();
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.deadHosts = new DeadHosts(routing.deadHostTime(), DeadHosts.DEFAULT_CAPACITY, clock);
     }
 
     /**
-     * Resolves {@code domain}, then tries at most maxMxHosts hosts and maxAddressesPerHost addresses of each, moving
-     * on while the server (not the message) is the problem. Returns one outcome per recipient; never throws.
+     * Delivers to the recipients of {@code domain}: one outcome per envelope recipient, in envelope order; never
+     * throws. The route taken is in {@link #deliverRouted}.
      */
     public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
+        return deliverRouted(domain, envelope, content).outcomes();
+    }
+
+    /** As {@link #deliver}, and tells which route was taken. */
+    public Result deliverRouted(String domain, Envelope envelope, MessageContent content) {
         Objects.requireNonNull(envelope, "envelope");
-        MxResolution resolution;
+        Objects.requireNonNull(content, "content");
+        Route route;
         try {
-            resolution = resolver.resolve(domain);
-        } catch (RuntimeException e) {
-            LOG.warn("MX resolution of {} failed unexpectedly", domain, e);
-            resolution = MxResolution.temporaryFailure("internal error resolving " + domain + ": " + e);
+            route = rules.routeFor(domain);
+        } catch (IllegalArgumentException e) {
+            // a name that cannot be valid never will be: no DNS, no relay can fix it
+            return new Result(null, failAll(envelope, RecipientOutcome.Status.PERMANENT, RecipientOutcome.STAGE_DNS,
+                    e.getMessage(), BAD_DOMAIN_STATUS));
         }
+        List<RecipientOutcome> outcomes = route.isSmartHost()
+                ? viaSmartHost(domain, route, envelope, content)
+                : viaMx(domain, route, envelope, content);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} via {}: {}", domain, route.describe(), outcomes);
+        }
+        return new Result(route, outcomes);
+    }
+
+    private List<RecipientOutcome> viaMx(String domain, Route route, Envelope envelope, MessageContent content) {
+        MxResolution resolution = lookUp(() -> resolver.resolve(domain), domain);
         switch (resolution.kind()) {
             case NULL_MX:
-                return dnsOutcomes(envelope, RecipientOutcome.Status.PERMANENT, resolution.detail(),
-                        RecipientOutcome.NULL_MX_STATUS);
+                return failAll(envelope, RecipientOutcome.Status.PERMANENT, RecipientOutcome.STAGE_DNS,
+                        resolution.detail(), RecipientOutcome.NULL_MX_STATUS);
             case NO_SUCH_DOMAIN:
-                return dnsOutcomes(envelope, RecipientOutcome.Status.PERMANENT, resolution.detail(),
-                        RecipientOutcome.NO_SUCH_DOMAIN_STATUS);
+                return failAll(envelope, RecipientOutcome.Status.PERMANENT, RecipientOutcome.STAGE_DNS,
+                        resolution.detail(), RecipientOutcome.NO_SUCH_DOMAIN_STATUS);
             case TEMPORARY_FAILURE:
-                return dnsOutcomes(envelope, RecipientOutcome.Status.TEMPORARY, resolution.detail(),
-                        RecipientOutcome.DNS_TEMPORARY_STATUS);
+                return failAll(envelope, RecipientOutcome.Status.TEMPORARY, RecipientOutcome.STAGE_DNS,
+                        resolution.detail(), RecipientOutcome.DNS_TEMPORARY_STATUS);
             default:
-                return tryHosts(domain, resolution.hosts(), envelope, content);
+                break;
+        }
+        List<SmtpTarget> targets = new ArrayList<>();
+        List<MailHost> hosts = resolution.hosts();
+        for (MailHost host : hosts.subList(0, Math.min(hosts.size(), settings.maxMxHosts()))) {
+            addTargets(targets, host, settings.remotePort(), route);
+        }
+        return attempt("all mail servers of " + domain, targets, envelope, content);
+    }
+
+    private List<RecipientOutcome> viaSmartHost(String domain, Route route, Envelope envelope,
+                                                MessageContent content) {
+        String host = route.host().indexOf(':') >= 0 ? "[" + route.host() + "]" : route.host();
+        String relay = "smart host " + host + ":" + route.port() + " (transport " + route.rule().orElse("?") + ")";
+        MxResolution resolution = lookUp(() -> resolver.resolveHost(route.host()), route.host());
+        if (resolution.kind() != MxResolution.Kind.HOSTS) {
+            // the relay is our own configuration: a relay that does not resolve must not bounce anyone's mail
+            return failAll(envelope, RecipientOutcome.Status.TEMPORARY, RecipientOutcome.STAGE_DNS,
+                    relay + " has no usable address: " + resolution.detail(), RecipientOutcome.DNS_TEMPORARY_STATUS);
+        }
+        List<SmtpTarget> targets = new ArrayList<>();
+        addTargets(targets, resolution.hosts().get(0), route.port(), route);
+        return attempt("all servers of " + relay + " for " + domain, targets, envelope, content);
+    }
+
+    private void addTargets(List<SmtpTarget> targets, MailHost host, int port, Route route) {
+        List<InetAddress> addresses = host.addresses();
+        for (InetAddress address : addresses.subList(0, Math.min(addresses.size(), settings.maxAddressesPerHost()))) {
+            targets.add(new SmtpTarget(host.name(), address, port, route.tls(), route.credentials()));
         }
     }
 
-    private List<RecipientOutcome> tryHosts(String domain, List<MailHost> hosts, Envelope envelope,
-                                            MessageContent content) {
-        TransactionResult last = null;
-        for (MailHost host : hosts.subList(0, Math.min(hosts.size(), settings.maxMxHosts()))) {
-            List<InetAddress> addresses = host.addresses();
-            for (InetAddress address : addresses.subList(0, Math.min(addresses.size(),
-                    settings.maxAddressesPerHost()))) {
-                last = client.send(address, host.name(), envelope, content);
-                if (!last.tryNextHost()) {
-                    return last.outcomes();
-                }
-                LOG.debug("{}: {}[{}] failed, trying the next server: {}", domain, host.name(),
-                        address.getHostAddress(), last.outcomes().get(0).describe());
+    /** Tries the targets that are not known dead, in order, until one decides. */
+    private List<RecipientOutcome> attempt(String allServers, List<SmtpTarget> targets, Envelope envelope,
+                                           MessageContent content) {
+        List<SmtpTarget> live = new ArrayList<>();
+        DeadHosts.Entry latest = null;
+        Set<InetSocketAddress> seen = new HashSet<>();
+        for (SmtpTarget target : targets) {
+            if (!seen.add(socketAddress(target))) {
+                continue; // two MX names for one server: one try is enough
             }
+            Optional<DeadHosts.Entry> dead = deadHosts.find(socketAddress(target));
+            if (dead.isEmpty()) {
+                live.add(target);
+            } else if (latest == null || !dead.get().since().isBefore(latest.since())) {
+                // on a tie the later one in order, which was tried last
+                latest = dead.get();
+            }
+        }
+        if (live.isEmpty()) {
+            // nothing changed since they last failed: connecting again would only wait out the same timeouts
+            long ago = Duration.between(latest.since(), clock.instant()).getSeconds();
+            return failAll(envelope, RecipientOutcome.Status.TEMPORARY, RecipientOutcome.STAGE_CONNECT,
+                    allServers + " were unreachable recently (last error: " + latest.error() + ", " + ago
+                            + "s ago)", RecipientOutcome.NO_ANSWER_STATUS);
+        }
+        if (live.size() < seen.size()) {
+            LOG.debug("{}: skipping {} recently unreachable server(s)", allServers, seen.size() - live.size());
+        }
+        TransactionResult last = null;
+        for (SmtpTarget target : live) {
+            last = send(target, envelope, content);
+            InetSocketAddress server = socketAddress(target);
+            if (unreachable(last)) {
+                String error = target.hostName() + "[" + target.address().getHostAddress() + "]:" + target.port()
+                        + ": " + last.outcomes().get(0).error();
+                deadHosts.markDead(server, error);
+                LOG.info("{} is unreachable, skipped for {}", error, deadHosts.deadTime());
+            } else {
+                deadHosts.markAlive(server);
+            }
+            if (!last.tryNextHost()) {
+                return last.outcomes();
+            }
+            LOG.debug("{} failed, trying the next server: {}", target, last.outcomes().get(0).describe());
         }
         // every server failed for server-side reasons: the last one's story is as good as any
         return last.outcomes();
     }
 
-    private static List<RecipientOutcome> dnsOutcomes(Envelope envelope, RecipientOutcome.Status status,
-                                                      String detail, String enhancedStatus) {
+    private TransactionResult send(SmtpTarget target, Envelope envelope, MessageContent content) {
+        try {
+            return transport.send(target, envelope, content);
+        } catch (RuntimeException e) {
+            // the transport promises not to throw; if it does, stop here rather than repeat the fault on every server
+            LOG.warn("SMTP transport failed unexpectedly with {}", target, e);
+            return new TransactionResult(failAll(envelope, RecipientOutcome.Status.TEMPORARY,
+                    RecipientOutcome.STAGE_CONNECT, "internal error: " + e, RecipientOutcome.CONNECTION_DROPPED_STATUS),
+                    false);
+        }
+    }
+
+    /** No connection at all: refused, timed out or unroutable, as the transport reports it (4.4.1 at connect). */
+    private static boolean unreachable(TransactionResult result) {
+        if (!result.tryNextHost() || result.outcomes().isEmpty()) {
+            return false;
+        }
+        for (RecipientOutcome outcome : result.outcomes()) {
+            if (!RecipientOutcome.STAGE_CONNECT.equals(outcome.stage()) || outcome.reply() != null
+                    || !RecipientOutcome.NO_ANSWER_STATUS.equals(outcome.enhancedStatus())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static InetSocketAddress socketAddress(SmtpTarget target) {
+        return new InetSocketAddress(target.address(), target.port());
+    }
+
+    private static MxResolution lookUp(Supplier<MxResolution> lookup, String name) {
+        try {
+            return lookup.get();
+        } catch (RuntimeException e) {
+            LOG.warn("DNS lookup of {} failed unexpectedly", name, e);
+            return MxResolution.temporaryFailure("internal error looking up " + name + ": " + e);
+        }
+    }
+
+    private static List<RecipientOutcome> failAll(Envelope envelope, RecipientOutcome.Status status, String stage,
+                                                  String detail, String enhancedStatus) {
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (String recipient : envelope.recipients()) {
-            outcomes.add(RecipientOutcome.fromError(status, recipient, null, null, RecipientOutcome.STAGE_DNS,
-                    detail, enhancedStatus));
+            outcomes.add(RecipientOutcome.fromError(status, recipient, null, null, stage, detail, enhancedStatus));
         }
         return outcomes;
+    }
+
+    /** The outcomes of one delivery and the route they took. */
+    public static final class Result {
+        private final Route route;
+        private final List<RecipientOutcome> outcomes;
+
+        Result(Route route, List<RecipientOutcome> outcomes) {
+            this.route = route;
+            this.outcomes = List.copyOf(outcomes);
+        }
+
+        /** Empty only when the domain is not a valid name, so no route applies. */
+        public Optional<Route> route() {
+            return Optional.ofNullable(route);
+        }
+
+        /** The route for logs: e.g. "mx (tls opportunistic)"; "none" when no route applies. */
+        public String routeDescription() {
+            return route == null ? "none" : route.describe();
+        }
+
+        /** Exactly one outcome per envelope recipient, in envelope order. */
+        public List<RecipientOutcome> outcomes() {
+            return outcomes;
+        }
+
+        @Override
+        public String toString() {
+            return routeDescription() + " " + outcomes;
+        }
     }
 }

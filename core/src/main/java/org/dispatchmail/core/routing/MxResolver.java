@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -191,7 +193,40 @@ public final class MxResolver {
         }
     }
 
-    /** The A-label form of the domain as an absolute DNS name. */
+    /**
+     * The addresses of one named server, such as a smart host: A and AAAA records only, never MX. An IP literal
+     * (192.0.2.1, 2001:db8::1) is used as it is. The result is HOSTS with one host (preference 0, not implicit),
+     * NO_SUCH_DOMAIN when the name does not exist or has no address, or TEMPORARY_FAILURE. Never throws for DNS
+     * problems.
+     */
+    public MxResolution resolveHost(String host) {
+        try {
+            Optional<InetAddress> literal = DomainNames.ipLiteral(host == null ? "" : host.trim());
+            if (literal.isPresent()) {
+                return MxResolution.hosts(List.of(new MailHost(literal.get().getHostAddress(), 0,
+                        List.of(literal.get()), false)), null);
+            }
+        } catch (IllegalArgumentException e) {
+            return MxResolution.noSuchDomain(e.getMessage());
+        }
+        Name name;
+        try {
+            name = lookupName(host);
+        } catch (IllegalArgumentException e) {
+            return MxResolution.noSuchDomain(e.getMessage());
+        }
+        String ascii = name.toString(true);
+        HostAddresses found = awaitAddresses(addressesOf(name));
+        if (!found.addresses.isEmpty()) {
+            return MxResolution.hosts(List.of(new MailHost(ascii, 0, found.addresses, false)), null);
+        }
+        if (found.temporary) {
+            return MxResolution.temporaryFailure("address lookup for " + ascii + " failed: " + found.problem);
+        }
+        return MxResolution.noSuchDomain(ascii + ": " + found.problem);
+    }
+
+    /** The lower-case A-label form of the domain as an absolute DNS name. */
     private static Name lookupName(String domain) {
         if (domain == null || domain.isBlank()) {
             throw new IllegalArgumentException("empty domain name");
@@ -202,7 +237,7 @@ public final class MxResolver {
         }
         String ascii;
         try {
-            ascii = IDN.toASCII(trimmed);
+            ascii = IDN.toASCII(trimmed).toLowerCase(Locale.ROOT);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("invalid domain name '" + domain + "': " + e.getMessage());
         }

@@ -47,6 +47,9 @@ class MxResolverTest {
                 // an existing name with neither MX nor address: it exists because a subdomain does
                 "--host-record=www.empty.test,127.0.0.29",
                 "--mx-host=xn--bcher-kva.test,mx.sink.test,10",
+                // smart hosts: address records only
+                "--host-record=relay.test,127.0.0.30,::1",
+                "--host-record=relais.xn--bcher-kva.test,127.0.0.31",
                 // forwarded to a port where nothing listens
                 "--server=/servfail.test/127.0.0.1#" + deadPort));
     }
@@ -237,5 +240,66 @@ class MxResolverTest {
             assertThat(names(second.resolve("sink.test"))).containsExactly("other-mx.sink.test");
             assertThat(names(first.resolve("sink.test"))).first().isEqualTo("mx.sink.test");
         }
+    }
+
+    @Test
+    void smartHostIsLookedUpByAddressRecords() throws Exception {
+        MxResolution resolution = resolver().resolveHost("Relay.Test.");
+
+        assertThat(resolution.kind()).as(resolution.toString()).isEqualTo(Kind.HOSTS);
+        assertThat(resolution.hosts()).hasSize(1);
+        MailHost host = resolution.hosts().get(0);
+        assertThat(host.name()).isEqualTo("relay.test");
+        assertThat(host.implicit()).isFalse();
+        assertThat(host.addresses())
+                .containsExactly(InetAddress.getByName("127.0.0.30"), InetAddress.getByName("::1"));
+    }
+
+    @Test
+    void smartHostLookupIgnoresMxRecords() {
+        // sink.test has MX records but no address of its own
+        MxResolution resolution = resolver().resolveHost("sink.test");
+
+        assertThat(resolution.kind()).as(resolution.toString()).isEqualTo(Kind.NO_SUCH_DOMAIN);
+        assertThat(resolution.detail()).contains("sink.test").contains("no A or AAAA record");
+    }
+
+    @Test
+    void smartHostThatDoesNotExist() {
+        MxResolution resolution = resolver().resolveHost("nothing-here.test");
+
+        assertThat(resolution.kind()).isEqualTo(Kind.NO_SUCH_DOMAIN);
+        assertThat(resolution.detail()).contains("NXDOMAIN");
+    }
+
+    @Test
+    void internationalisedSmartHostIsLookedUpAsALabels() throws Exception {
+        MxResolution resolution = resolver().resolveHost("relais.bücher.test");
+
+        assertThat(resolution.kind()).as(resolution.toString()).isEqualTo(Kind.HOSTS);
+        assertThat(resolution.hosts().get(0).name()).isEqualTo("relais.xn--bcher-kva.test");
+        assertThat(resolution.hosts().get(0).addresses()).containsExactly(InetAddress.getByName("127.0.0.31"));
+    }
+
+    @Test
+    void smartHostAsAnIpLiteralNeedsNoDns() throws Exception {
+        // nothing listens at this DNS server: a lookup would fail
+        MxResolver noDns = new MxResolver(List.of("127.0.0.1:" + deadPort), Duration.ofSeconds(1));
+
+        assertThat(noDns.resolveHost("192.0.2.7").hosts().get(0).addresses())
+                .containsExactly(InetAddress.getByName("192.0.2.7"));
+        assertThat(noDns.resolveHost("2001:db8::7").hosts().get(0).addresses())
+                .containsExactly(InetAddress.getByName("2001:db8::7"));
+        assertThat(noDns.resolveHost("300.1.1.1").kind()).isEqualTo(Kind.NO_SUCH_DOMAIN);
+    }
+
+    @Test
+    void smartHostLookupFailureIsTemporary() {
+        MxResolver noDns = new MxResolver(List.of("127.0.0.1:" + deadPort), Duration.ofSeconds(1));
+
+        MxResolution resolution = noDns.resolveHost("relay.test");
+
+        assertThat(resolution.kind()).isEqualTo(Kind.TEMPORARY_FAILURE);
+        assertThat(resolution.detail()).startsWith("address lookup for relay.test failed");
     }
 }
