@@ -1,5 +1,6 @@
 package org.dispatchmail.core.worker;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -8,6 +9,11 @@ import java.util.Optional;
 
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.report.DsnAction;
+import org.dispatchmail.core.report.DsnMessage;
+import org.dispatchmail.core.report.DsnMessageBuilder;
+import org.dispatchmail.core.report.DsnRecipient;
+import org.dispatchmail.core.report.DsnReport;
 import org.dispatchmail.core.queue.StoredMessage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +28,7 @@ public final class DeliveryReports {
 
     private final ReportSender sender;
     private final String reportingMta;
-    private final long maxReturnedSize;
+    private final DsnMessageBuilder builder;
     private final QueueMetrics metrics;
     private final Clock clock;
 
@@ -30,7 +36,7 @@ public final class DeliveryReports {
                            Clock clock) {
         this.sender = sender;
         this.reportingMta = reportingMta;
-        this.maxReturnedSize = maxReturnedSize;
+        this.builder = new DsnMessageBuilder(clock, new SecureRandom(), maxReturnedSize);
         this.metrics = metrics;
         this.clock = clock;
     }
@@ -54,9 +60,9 @@ public final class DeliveryReports {
             return;
         }
         try {
-            byte[] report = new DsnMessageBuilder(maxReturnedSize).build(new DsnReport(reportingMta, message.sender(),
+            DsnMessage report = builder.build(new DsnReport(reportingMta, reportingMta, message.sender(),
                 message.dsn(), message.createdAt(), wanted), message.content());
-            sender.send(message.sender(), report);
+            sender.send(message.sender(), report.bytes());
             metrics.reportSent(action.name().toLowerCase());
             LOGGER.info("queue={} report={} to=<{}> recipients={}", message.id(),
                 action.name().toLowerCase(), message.sender(), wanted.size());
@@ -99,13 +105,10 @@ public final class DeliveryReports {
         DsnRecipient toDsnRecipient(DsnAction action, Instant now) {
             if (outcome.isEmpty()) {
                 return new DsnRecipient(record.recipient(), record.dsn(), action, status.get(), Optional.empty(),
-                    reason, now, willRetryUntil);
+                    Optional.empty(), now, Optional.empty(), reason);
             }
-            RecipientOutcome o = outcome.get();
-            Optional<String> diagnostic = o.reply() != null
-                ? Optional.of(o.reply().toString()) : Optional.ofNullable(o.error());
-            return new DsnRecipient(record.recipient(), record.dsn(), action, o.enhancedStatus(),
-                Optional.ofNullable(o.host()), diagnostic, now, willRetryUntil);
+            return DsnRecipient.fromOutcome(outcome.get(), record.dsn(), action, now,
+                action == DsnAction.DELAYED ? willRetryUntil : Optional.empty());
         }
     }
 }

@@ -91,7 +91,7 @@ final class OutcomeRecorder {
                     }
                     RetryDecision decision = policy.decide(retryState(message, record), outcome,
                         learned.map(OutcomeRecorder::toWindow), now);
-                    if (decision.isExpire()) {
+                    if (decision.expired()) {
                         next.state(RecipientState.EXPIRED).nextAttemptAt(now);
                         failed.add(new DeliveryReports.Line(record, outcome, Optional.empty()));
                         metrics.failed("expired");
@@ -101,13 +101,13 @@ final class OutcomeRecorder {
                     if (greylisted) {
                         metrics.greylisted();
                     }
-                    next.state(RecipientState.DEFERRED).nextAttemptAt(decision.retryAt())
+                    next.state(RecipientState.DEFERRED).nextAttemptAt(decision.retryAt().orElseThrow())
                         .greylistAttempts(decision.greylistAttempts())
                         .firstGreylistedAt(decision.firstGreylistedAt())
                         .lastGreylistedAt(greylisted ? Optional.of(now) : record.lastGreylistedAt());
                     RetryState state = retryState(message, record);
                     if (policy.delayWarningDue(state, now)) {
-                        next.delayWarningsSent(record.delayWarningsSent() + 1);
+                        next.delayWarningsSent(policy.afterDelayWarning(state, now).delayWarningsSent());
                         delayed.add(new DeliveryReports.Line(record, outcome,
                             Optional.of(message.createdAt().plus(retrySettings.maxLifetime()))));
                     }
