@@ -145,6 +145,10 @@ final class ConnectionPool implements AutoCloseable {
      */
     void release(SmtpSession session, boolean keepIdle) {
         Host host = hosts.get(hostKey(session.target()));
+        if (keepIdle && !closed && session.reusable() && session.needsReset()) {
+            // a transaction that ended early (e.g. every recipient refused): clear it now, not at the next borrow
+            session.reset(settings.commandTimeout());
+        }
         boolean keep = keepIdle && !closed && session.reusable() && !session.needsReset()
                 && session.transactions() < settings.maxMessagesPerConnection();
         if (keep) {
