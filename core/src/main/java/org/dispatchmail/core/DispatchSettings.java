@@ -32,18 +32,7 @@ public final class DispatchSettings {
             config.parse("dns.servers", server, MxResolver::parseServer);
         }
         this.dnsTimeout = config.duration("dns.timeout", Duration.ofSeconds(5));
-        DeliverySettings defaults = DeliverySettings.defaults();
-        DeliverySettings.Builder builder = defaults.toBuilder()
-            .remotePort(config.integer("delivery.remotePort", defaults.remotePort(), 1, 65535))
-            .connectTimeout(config.duration("delivery.connectTimeout", defaults.connectTimeout()))
-            .greetingTimeout(config.duration("delivery.greetingTimeout", defaults.greetingTimeout()))
-            .commandTimeout(config.duration("delivery.commandTimeout", defaults.commandTimeout()))
-            .dataBlockTimeout(config.duration("delivery.dataBlockTimeout", defaults.dataBlockTimeout()))
-            .finalDotTimeout(config.duration("delivery.finalDotTimeout", defaults.finalDotTimeout()))
-            .maxMxHosts(config.integer("delivery.maxMxHosts", defaults.maxMxHosts(), 1, 100))
-            .maxAddressesPerHost(config.integer("delivery.maxAddressesPerHost", defaults.maxAddressesPerHost(), 1, 100));
-        config.optional("delivery.heloName").ifPresent(builder::heloName);
-        this.delivery = builder.build();
+        this.delivery = DeliverySettings.from(config);
         this.dkim = DkimSettings.from(config);
         this.submission = SubmissionSettings.from(config);
         this.retry = RetrySettings.from(config);

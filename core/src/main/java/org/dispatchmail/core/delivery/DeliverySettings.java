@@ -1,9 +1,20 @@
 package org.dispatchmail.core.delivery;
 
+import java.io.File;
+import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+import org.dispatchmail.core.config.ConfigReader;
 
 /** How outbound SMTP connections are made. Timeout defaults follow RFC 5321 §4.5.3.2. */
 public final class DeliverySettings {
@@ -17,6 +28,12 @@ public final class DeliverySettings {
     private final String heloName;
     private final int maxMxHosts;
     private final int maxAddressesPerHost;
+    private final KeyStore trustStore;
+    private final Duration connectionIdleTime;
+    private final int maxMessagesPerConnection;
+    private final int maxConnectionsPerHost;
+    private final Duration connectionWaitTime;
+    private final List<InetAddress> sourceAddresses;
 
     private DeliverySettings(Builder b) {
         this.remotePort = b.remotePort;
@@ -28,6 +45,86 @@ public final class DeliverySettings {
         this.heloName = b.heloName != null ? b.heloName : localHostName();
         this.maxMxHosts = b.maxMxHosts;
         this.maxAddressesPerHost = b.maxAddressesPerHost;
+        this.trustStore = b.trustStore;
+        this.connectionIdleTime = b.connectionIdleTime;
+        this.maxMessagesPerConnection = b.maxMessagesPerConnection;
+        this.maxConnectionsPerHost = b.maxConnectionsPerHost;
+        this.connectionWaitTime = b.connectionWaitTime;
+        this.sourceAddresses = List.copyOf(b.sourceAddresses);
+    }
+
+    /** Reads every {@code delivery.*} key; a bad value fails with a message naming its key. */
+    public static DeliverySettings from(ConfigReader config) {
+        DeliverySettings defaults = defaults();
+        Builder builder = defaults.toBuilder()
+            .remotePort(config.integer("delivery.remotePort", defaults.remotePort(), 1, 65535))
+            .maxMxHosts(config.integer("delivery.maxMxHosts", defaults.maxMxHosts(), 1, 100))
+            .maxAddressesPerHost(config.integer("delivery.maxAddressesPerHost", defaults.maxAddressesPerHost(), 1, 100))
+            .maxMessagesPerConnection(config.integer("delivery.maxMessagesPerConnection",
+                defaults.maxMessagesPerConnection(), 1, 100_000))
+            .maxConnectionsPerHost(config.integer("delivery.maxConnectionsPerHost",
+                defaults.maxConnectionsPerHost(), 1, 10_000));
+        duration(config, "delivery.connectTimeout", defaults.connectTimeout(), builder::connectTimeout);
+        duration(config, "delivery.greetingTimeout", defaults.greetingTimeout(), builder::greetingTimeout);
+        duration(config, "delivery.commandTimeout", defaults.commandTimeout(), builder::commandTimeout);
+        duration(config, "delivery.dataBlockTimeout", defaults.dataBlockTimeout(), builder::dataBlockTimeout);
+        duration(config, "delivery.finalDotTimeout", defaults.finalDotTimeout(), builder::finalDotTimeout);
+        duration(config, "delivery.connectionIdleTime", defaults.connectionIdleTime(), builder::connectionIdleTime);
+        duration(config, "delivery.connectionWaitTime", defaults.connectionWaitTime(), builder::connectionWaitTime);
+        config.optional("delivery.heloName")
+            .ifPresent(name -> config.parse("delivery.heloName", name, builder::heloName));
+        List<String> sources = config.list("delivery.sourceAddress");
+        if (!sources.isEmpty()) {
+            List<InetAddress> addresses = new ArrayList<>();
+            for (String source : sources) {
+                addresses.add(config.parse("delivery.sourceAddress", source.trim(), DeliverySettings::parseLiteral));
+            }
+            config.parse("delivery.sourceAddress", String.join(",", sources), text -> builder.sourceAddresses(addresses));
+        }
+        Optional<String> trustStorePath = config.optional("delivery.tls.truststore");
+        if (trustStorePath.isPresent()) {
+            String password = config.string("delivery.tls.truststorePassword", "");
+            builder.trustStore(config.parse("delivery.tls.truststore", trustStorePath.get().trim(),
+                path -> loadTrustStore(path, password)));
+        }
+        return builder.build();
+    }
+
+    // The builder's own checks (positive, fits a socket timeout) reported under the key's name
+    private static void duration(ConfigReader config, String key, Duration defaultValue,
+                                 Function<Duration, Builder> setter) {
+        Duration value = config.duration(key, defaultValue);
+        config.parse(key, config.optional(key).orElse(value.toString()), text -> setter.apply(value));
+    }
+
+    /** An IPv4 or IPv6 literal; a host name is refused (no DNS lookup at start-up). */
+    static InetAddress parseLiteral(String text) {
+        boolean literal = text.matches("[0-9.]+") || (text.contains(":") && text.matches("[0-9A-Fa-f:.]+"));
+        if (!literal) {
+            throw new IllegalArgumentException("not an IPv4 or IPv6 address literal");
+        }
+        try {
+            return InetAddress.getByName(text);
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("not an IPv4 or IPv6 address literal");
+        }
+    }
+
+    /** Loads a JKS or PKCS12 file (the format is detected). */
+    static KeyStore loadTrustStore(String path, String password) {
+        File file = new File(path);
+        if (!file.isFile()) {
+            throw new IllegalArgumentException("no such file");
+        }
+        try {
+            KeyStore store = KeyStore.getInstance(file, password.isEmpty() ? null : password.toCharArray());
+            if (store.size() == 0) {
+                throw new IllegalArgumentException("the trust store holds no certificate");
+            }
+            return store;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot read the trust store (wrong password or format?): " + e.getMessage());
+        }
     }
 
     public static Builder builder() {
@@ -87,6 +184,42 @@ public final class DeliverySettings {
         return maxAddressesPerHost;
     }
 
+    /** The certificates that REQUIRED and IMPLICIT TLS trust; empty means the JDK's default trust store. */
+    public Optional<KeyStore> trustStore() {
+        return Optional.ofNullable(trustStore);
+    }
+
+    /** How long an unused connection is kept for the next message to the same server. */
+    public Duration connectionIdleTime() {
+        return connectionIdleTime;
+    }
+
+    /** Transactions on one connection before it is closed and a fresh one is opened. */
+    public int maxMessagesPerConnection() {
+        return maxMessagesPerConnection;
+    }
+
+    /** Connections open at once (busy or idle) to one server address and port. */
+    public int maxConnectionsPerHost() {
+        return maxConnectionsPerHost;
+    }
+
+    /** How long a message waits for a free connection slot before it is deferred. */
+    public Duration connectionWaitTime() {
+        return connectionWaitTime;
+    }
+
+    /** Local addresses to connect from, at most one per address family; empty means the system's choice. */
+    public List<InetAddress> sourceAddresses() {
+        return sourceAddresses;
+    }
+
+    /** The configured source address of the same family as {@code remote}, if any. */
+    public Optional<InetAddress> sourceAddressFor(InetAddress remote) {
+        boolean v4 = remote instanceof Inet4Address;
+        return sourceAddresses.stream().filter(a -> (a instanceof Inet4Address) == v4).findFirst();
+    }
+
     public Builder toBuilder() {
         return new Builder()
                 .remotePort(remotePort)
@@ -97,7 +230,13 @@ public final class DeliverySettings {
                 .finalDotTimeout(finalDotTimeout)
                 .heloName(heloName)
                 .maxMxHosts(maxMxHosts)
-                .maxAddressesPerHost(maxAddressesPerHost);
+                .maxAddressesPerHost(maxAddressesPerHost)
+                .trustStore(trustStore)
+                .connectionIdleTime(connectionIdleTime)
+                .maxMessagesPerConnection(maxMessagesPerConnection)
+                .maxConnectionsPerHost(maxConnectionsPerHost)
+                .connectionWaitTime(connectionWaitTime)
+                .sourceAddresses(sourceAddresses);
     }
 
     @Override
@@ -105,7 +244,11 @@ public final class DeliverySettings {
         return "DeliverySettings{port=" + remotePort + ", connect=" + connectTimeout + ", greeting=" + greetingTimeout
                 + ", command=" + commandTimeout + ", dataBlock=" + dataBlockTimeout + ", finalDot=" + finalDotTimeout
                 + ", helo=" + heloName + ", maxMxHosts=" + maxMxHosts
-                + ", maxAddressesPerHost=" + maxAddressesPerHost + "}";
+                + ", maxAddressesPerHost=" + maxAddressesPerHost
+                + ", trustStore=" + (trustStore == null ? "default" : "configured")
+                + ", idle=" + connectionIdleTime + ", maxMessagesPerConnection=" + maxMessagesPerConnection
+                + ", maxConnectionsPerHost=" + maxConnectionsPerHost + ", connectionWait=" + connectionWaitTime
+                + ", source=" + sourceAddresses + "}";
     }
 
     public static final class Builder {
@@ -118,8 +261,50 @@ public final class DeliverySettings {
         private String heloName;
         private int maxMxHosts = 5;
         private int maxAddressesPerHost = 2;
+        private KeyStore trustStore;
+        private Duration connectionIdleTime = Duration.ofSeconds(30);
+        private int maxMessagesPerConnection = 100;
+        private int maxConnectionsPerHost = 10;
+        private Duration connectionWaitTime = Duration.ofSeconds(60);
+        private List<InetAddress> sourceAddresses = List.of();
 
         private Builder() {
+        }
+
+        /** Certificates trusted for verified TLS; null for the JDK's default trust store. */
+        public Builder trustStore(KeyStore store) {
+            this.trustStore = store;
+            return this;
+        }
+
+        public Builder connectionIdleTime(Duration time) {
+            this.connectionIdleTime = positive(time, "connectionIdleTime");
+            return this;
+        }
+
+        public Builder maxMessagesPerConnection(int max) {
+            this.maxMessagesPerConnection = atLeastOne(max, "maxMessagesPerConnection");
+            return this;
+        }
+
+        public Builder maxConnectionsPerHost(int max) {
+            this.maxConnectionsPerHost = atLeastOne(max, "maxConnectionsPerHost");
+            return this;
+        }
+
+        public Builder connectionWaitTime(Duration time) {
+            this.connectionWaitTime = positive(time, "connectionWaitTime");
+            return this;
+        }
+
+        /** At most one IPv4 and one IPv6 address. */
+        public Builder sourceAddresses(List<InetAddress> addresses) {
+            long v4 = addresses.stream().filter(a -> a instanceof Inet4Address).count();
+            if (v4 > 1 || addresses.size() - v4 > 1) {
+                throw new IllegalArgumentException("at most one IPv4 and one IPv6 address: " + addresses);
+            }
+            this.sourceAddresses = List.copyOf(addresses);
+            return this;
         }
 
         public Builder remotePort(int port) {

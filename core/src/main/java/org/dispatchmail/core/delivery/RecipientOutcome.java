@@ -11,6 +11,8 @@ public final class RecipientOutcome {
     public static final String STAGE_CONNECT = "connect";
     public static final String STAGE_GREETING = "greeting";
     public static final String STAGE_EHLO = "ehlo";
+    public static final String STAGE_STARTTLS = "starttls";
+    public static final String STAGE_AUTH = "auth";
     public static final String STAGE_MAIL = "mail";
     public static final String STAGE_RCPT = "rcpt";
     public static final String STAGE_DATA = "data";
@@ -22,6 +24,20 @@ public final class RecipientOutcome {
     public static final String DNS_TEMPORARY_STATUS = "4.4.3";
     public static final String NO_ANSWER_STATUS = "4.4.1";
     public static final String CONNECTION_DROPPED_STATUS = "4.4.2";
+    /** Our own per-host connection limit was reached and no connection freed up in time. */
+    public static final String TOO_MANY_CONNECTIONS_STATUS = "4.4.5";
+    /** TLS was required but the server does not offer it (or refused STARTTLS). */
+    public static final String TLS_NOT_OFFERED_STATUS = "4.7.4";
+    /** The TLS handshake failed, or the certificate is untrusted or does not name the host. */
+    public static final String TLS_FAILED_STATUS = "4.7.5";
+    /** The login for a smart host was refused. */
+    public static final String AUTH_FAILED_STATUS = "4.7.8";
+    /** Credentials would have been sent without TLS. */
+    public static final String ENCRYPTION_NEEDED_STATUS = "4.7.10";
+    /** The server advertises a smaller SIZE limit than the message. */
+    public static final String MESSAGE_TOO_LARGE_STATUS = "5.3.4";
+    /** The envelope has non-ASCII addresses and the server does not offer SMTPUTF8. */
+    public static final String SMTPUTF8_REQUIRED_STATUS = "5.6.7";
 
     private final Status status;
     private final String recipient;
@@ -31,9 +47,15 @@ public final class RecipientOutcome {
     private final SmtpReply reply;
     private final String error;
     private final String fallbackStatus;
+    private final String tls;
 
     private RecipientOutcome(Status status, String recipient, String host, String address, String stage,
                              SmtpReply reply, String error, String fallbackStatus) {
+        this(status, recipient, host, address, stage, reply, error, fallbackStatus, null);
+    }
+
+    private RecipientOutcome(Status status, String recipient, String host, String address, String stage,
+                             SmtpReply reply, String error, String fallbackStatus, String tls) {
         this.status = Objects.requireNonNull(status, "status");
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.host = host;
@@ -42,6 +64,12 @@ public final class RecipientOutcome {
         this.reply = reply;
         this.error = error;
         this.fallbackStatus = fallbackStatus;
+        this.tls = tls;
+    }
+
+    /** The same outcome, recorded as reached over the TLS session described by {@code tls} (null: plain text). */
+    public RecipientOutcome withTls(String tls) {
+        return new RecipientOutcome(status, recipient, host, address, stage, reply, error, fallbackStatus, tls);
     }
 
     /** The server's reply decided: 2xx delivered, 5xx permanent, anything else (4xx, or an unexpected code) temporary. */
@@ -109,6 +137,14 @@ public final class RecipientOutcome {
         return error;
     }
 
+    /**
+     * The TLS session the outcome was reached over, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384 verified" (certificate
+     * trusted and naming the host) or "... unverified"; null for plain text or when no connection was made.
+     */
+    public String tls() {
+        return tls;
+    }
+
     /** The reply's RFC 3463 code when it had one, else one synthesized from what happened. */
     public String enhancedStatus() {
         if (error == null && reply.enhancedCode() != null) {
@@ -117,8 +153,13 @@ public final class RecipientOutcome {
         return fallbackStatus;
     }
 
-    /** One line for logs and bounces. */
+    /** One line for logs and bounces; the TLS session, when there was one, ends it. */
     public String describe() {
+        String text = describeAttempt();
+        return tls == null ? text : text + " [" + tls + "]";
+    }
+
+    private String describeAttempt() {
         StringBuilder s = new StringBuilder();
         if (host != null) {
             s.append(host);
@@ -153,6 +194,10 @@ public final class RecipientOutcome {
                 return replied ? "in the greeting" : "while waiting for the greeting";
             case STAGE_EHLO:
                 return replied ? "in reply to EHLO/HELO" : "during EHLO/HELO";
+            case STAGE_STARTTLS:
+                return replied ? "in reply to STARTTLS" : "while starting TLS";
+            case STAGE_AUTH:
+                return replied ? "in reply to AUTH" : "while authenticating";
             case STAGE_MAIL:
                 return replied ? "in reply to MAIL FROM" : "during MAIL FROM";
             case STAGE_RCPT:

@@ -1,329 +1,265 @@
 package org.dispatchmail.core.delivery;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.ConnectException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
-import java.time.Duration;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
-import java.util.Set;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Plain SMTP client (RFC 5321) for relaying one message to one server. */
-public final class SmtpClient implements SmtpTransport {
+/**
+ * Outbound SMTP client (RFC 5321): STARTTLS or implicit TLS per target, AUTH to smart hosts, PIPELINING, SIZE,
+ * 8BITMIME, SMTPUTF8 and DSN parameters, further transactions for recipients refused as "too many", and pooled
+ * connections per target. Thread-safe; {@link #close()} QUITs the idle connections.
+ *
+ * <p>An 8-bit message goes out with BODY=8BITMIME when the server offers it and unchanged when it does not (no
+ * down-conversion, as Postfix does by default): today's servers accept it, and converting would break DKIM.
+ */
+public final class SmtpClient implements SmtpTransport, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SmtpClient.class);
 
-    // A goodbye is a courtesy: not worth the full command timeout.
-    private static final Duration QUIT_TIMEOUT = Duration.ofSeconds(10);
-    private static final int SERVICE_NOT_AVAILABLE = 421;
-    private static final int START_MAIL_INPUT = 354;
-    private static final int SERVICE_READY = 220;
-    // RFC 3463 "other or undefined mail system status": our own storage failed, not the network
-    private static final String LOCAL_ERROR_STATUS = "4.3.0";
-
     private final DeliverySettings settings;
+    private final SessionOpener opener;
+    private final ConnectionPool pool;
 
     public SmtpClient(DeliverySettings settings) {
+        this(settings, Clock.systemUTC());
+    }
+
+    /** With the clock that times idle connections. */
+    public SmtpClient(DeliverySettings settings, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");
-    }
-
-    @Override
-    public TransactionResult send(SmtpTarget target, Envelope envelope, MessageContent content) {
-        return send(target.address(), target.hostName(), target.port(), envelope, content);
-    }
-
-    public TransactionResult send(InetAddress address, String hostName, Envelope envelope, MessageContent content) {
-        return send(address, hostName, settings.remotePort(), envelope, content);
+        this.opener = new SessionOpener(settings, new TlsSupport(settings.trustStore()));
+        this.pool = new ConnectionPool(settings, Objects.requireNonNull(clock, "clock"));
     }
 
     /**
-     * One SMTP transaction with one server: connect, greeting, EHLO (HELO after a 5xx), MAIL FROM, RCPT TO per
-     * recipient, DATA when at least one recipient was accepted, QUIT. Never throws for network or protocol
-     * problems: they are described in the returned outcomes.
+     * To an MX host on the configured port with opportunistic TLS and no login, on a connection of its own that is
+     * QUIT afterwards (not pooled): the behaviour of the one-transaction client this replaces.
+     *
+     * @param hostName the MX name, null to use the address literal
      */
-    private TransactionResult send(InetAddress address, String hostName, int port, Envelope envelope,
-                                   MessageContent content) {
+    public TransactionResult send(InetAddress address, String hostName, Envelope envelope, MessageContent content) {
         Objects.requireNonNull(address, "address");
+        SmtpTarget target = new SmtpTarget(hostName == null ? address.getHostAddress() : hostName, address,
+                settings.remotePort(), TlsPolicy.OPPORTUNISTIC, Optional.empty());
+        return send(target, envelope, content, false);
+    }
+
+    /**
+     * Delivers to one server, over a pooled connection when one is idle: as many transactions as the server's
+     * recipient limit needs. Never throws for network or protocol problems: they are described in the outcomes.
+     */
+    @Override
+    public TransactionResult send(SmtpTarget target, Envelope envelope, MessageContent content) {
+        return send(target, envelope, content, true);
+    }
+
+    private TransactionResult send(SmtpTarget target, Envelope envelope, MessageContent content, boolean pooled) {
+        Objects.requireNonNull(target, "target");
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
-        Transaction transaction = new Transaction(address, hostName == null ? address.getHostAddress() : hostName,
-                port, envelope, content);
-        TransactionResult result = transaction.run();
+        Delivery delivery = new Delivery(target, envelope, content, pooled);
+        TransactionResult result = delivery.run();
         if (LOG.isDebugEnabled()) {
-            LOG.debug("SMTP transaction with {}[{}]: {}", transaction.host, transaction.addressText, result);
+            LOG.debug("SMTP delivery to {}: {}", target, result);
         }
         return result;
     }
 
-    /** The state of one transaction; a recipient's outcome stays null until decided (accepted ones wait for DATA). */
-    private final class Transaction {
-        private final InetAddress address;
-        private final int port;
-        private final String host;
-        private final String addressText;
+    /** Open connections to {@code target}'s address and port, busy or idle. */
+    int openConnections(SmtpTarget target) {
+        return pool.openConnections(target);
+    }
+
+    /** Sends waiting for a connection slot at {@code target}'s address and port. */
+    int waitingFor(SmtpTarget target) {
+        return pool.waiting(target);
+    }
+
+    /** QUITs and closes the idle connections; sends in progress close theirs when they finish. */
+    @Override
+    public void close() {
+        pool.close();
+    }
+
+    /** One call of send: the recipients' outcomes fill in as transactions decide them. */
+    private final class Delivery {
+        private final SmtpTarget target;
         private final Envelope envelope;
         private final MessageContent content;
-        private final List<String> recipients;
         private final RecipientOutcome[] outcomes;
-        private String stage = RecipientOutcome.STAGE_CONNECT;
-        private boolean anyAccepted;
-        // after a 421 the server closes the connection itself (RFC 5321 §3.8), so no QUIT
-        private boolean serverClosing;
+        private final boolean needsSmtpUtf8;
+        private final boolean pooled;
+        private Boolean hasEightBitBytes;
+        private boolean anyDelivered;
+        private boolean tryNextHost;
+        private SmtpSession session;
 
-        Transaction(InetAddress address, String host, int port, Envelope envelope, MessageContent content) {
-            this.address = address;
-            this.port = port;
-            this.host = host;
-            this.addressText = address.getHostAddress();
+        Delivery(SmtpTarget target, Envelope envelope, MessageContent content, boolean pooled) {
+            this.pooled = pooled;
+            this.target = target;
             this.envelope = envelope;
             this.content = content;
-            this.recipients = envelope.recipients();
-            this.outcomes = new RecipientOutcome[recipients.size()];
+            this.outcomes = new RecipientOutcome[envelope.recipients().size()];
+            this.needsSmtpUtf8 = !MailTransaction.isAscii(envelope.mailFrom())
+                    || envelope.recipients().stream().anyMatch(r -> !MailTransaction.isAscii(r));
         }
 
         TransactionResult run() {
-            Socket socket = new Socket();
             try {
-                try {
-                    socket.connect(new InetSocketAddress(address, port),
-                            Math.toIntExact(settings.connectTimeout().toMillis()));
-                } catch (IOException e) {
-                    return failAll(connectError(e), RecipientOutcome.NO_ANSWER_STATUS, true);
-                }
-                try (SmtpConnection connection = new SmtpConnection(socket)) {
-                    TransactionResult result = converse(connection);
-                    if (!serverClosing) {
-                        quit(connection);
+                List<Integer> pending = IntStream.range(0, outcomes.length).boxed().collect(Collectors.toList());
+                while (!pending.isEmpty()) {
+                    if (session == null && !connect()) {
+                        break;
                     }
-                    return result;
-                } catch (UnreadableContentException e) {
-                    return failAll("cannot read the message: " + messageOf(e.getCause()), LOCAL_ERROR_STATUS, false);
-                } catch (IOException e) {
-                    return failAll(ioError(e), RecipientOutcome.CONNECTION_DROPPED_STATUS, !anyAccepted);
+                    if (!acceptable()) {
+                        break;
+                    }
+                    MailTransaction transaction = new MailTransaction(session, settings, envelope, content, pending,
+                            eightBit(), needsSmtpUtf8, outcomes);
+                    transaction.run();
+                    tryNextHost = transaction.tryNextHost();
+                    pending = new ArrayList<>(transaction.deferred());
+                    anyDelivered |= Arrays.stream(outcomes)
+                            .anyMatch(o -> o != null && o.status() == RecipientOutcome.Status.DELIVERED);
+                    if (!pending.isEmpty() && !readyForAnother()) {
+                        giveBack();
+                    }
                 }
+            } catch (MailTransaction.UnreadableContentException e) {
+                failUndecided(AttemptFailure.temporary(RecipientOutcome.STAGE_DATA,
+                        "cannot read the message: " + SessionOpener.messageOf(e.getCause()),
+                        MailTransaction.LOCAL_ERROR_STATUS, false, session == null ? null : session.tls()));
+                tryNextHost = false;
             } catch (RuntimeException e) {
                 // a bug or a misbehaving MessageContent must not escape as an exception
-                LOG.warn("unexpected failure talking to {}[{}]", host, addressText, e);
-                return failAll("internal error: " + e, RecipientOutcome.CONNECTION_DROPPED_STATUS, false);
+                LOG.warn("unexpected failure delivering to {}", target, e);
+                if (session != null) {
+                    session.markBroken();
+                }
+                failUndecided(AttemptFailure.temporary(RecipientOutcome.STAGE_CONNECT, "internal error: " + e,
+                        RecipientOutcome.CONNECTION_DROPPED_STATUS, false, null));
+                tryNextHost = false;
             } finally {
-                closeQuietly(socket);
+                giveBack();
             }
+            // another host would get every recipient again: never after one was delivered here
+            return new TransactionResult(Arrays.asList(outcomes), tryNextHost && !anyDelivered);
         }
 
-        private TransactionResult converse(SmtpConnection connection) throws IOException {
-            stage = RecipientOutcome.STAGE_GREETING;
-            SmtpReply greeting = connection.readReply(settings.greetingTimeout());
-            if (greeting.code() != SERVICE_READY) {
-                return decideAll(greeting, true);
+        /** Takes an idle session or opens one; false when none (the undecided recipients are then decided). */
+        private boolean connect() {
+            ConnectionPool.Lease lease = pool.borrow(target);
+            if (!lease.granted()) {
+                failUndecided(AttemptFailure.temporary(RecipientOutcome.STAGE_CONNECT, "too many connections to "
+                        + target.hostName() + "[" + target.address().getHostAddress() + "] from this node ("
+                        + settings.maxConnectionsPerHost() + " open, none free within "
+                        + SmtpConnection.seconds(settings.connectionWaitTime()) + ")",
+                        RecipientOutcome.TOO_MANY_CONNECTIONS_STATUS, false, null));
+                tryNextHost = false;
+                return false;
             }
-
-            stage = RecipientOutcome.STAGE_EHLO;
-            Set<String> extensions = new HashSet<>();
-            SmtpReply hello = command(connection, "EHLO " + settings.heloName());
-            if (hello.isPositive()) {
-                extensions = extensionsOf(hello);
-            } else if (hello.isPermanent()) {
-                hello = command(connection, "HELO " + settings.heloName());
-            }
-            if (!hello.isPositive()) {
-                return decideAll(hello, hello.code() == SERVICE_NOT_AVAILABLE);
-            }
-
-            stage = RecipientOutcome.STAGE_MAIL;
-            SmtpReply mail = command(connection, mailFromCommand(extensions));
-            if (!mail.isPositive()) {
-                return decideAll(mail, mail.code() == SERVICE_NOT_AVAILABLE);
-            }
-
-            stage = RecipientOutcome.STAGE_RCPT;
-            for (int i = 0; i < recipients.size(); i++) {
-                SmtpReply rcpt = command(connection, "RCPT TO:<" + recipients.get(i) + ">");
-                if (rcpt.isPositive()) {
-                    anyAccepted = true;
-                } else if (rcpt.code() == SERVICE_NOT_AVAILABLE) {
-                    return decideAll(rcpt, true);
-                } else {
-                    outcomes[i] = decide(recipients.get(i), rcpt);
-                }
-            }
-            if (!anyAccepted) {
-                return finish(false);
-            }
-
-            stage = RecipientOutcome.STAGE_DATA;
-            SmtpReply data = command(connection, "DATA");
-            if (data.code() != START_MAIL_INPUT) {
-                return decideAll(data, data.code() == SERVICE_NOT_AVAILABLE);
-            }
-            sendMessage(connection);
-
-            stage = RecipientOutcome.STAGE_END_OF_DATA;
-            SmtpReply endOfData;
-            try {
-                endOfData = connection.readReply(settings.finalDotTimeout());
-            } catch (IOException e) {
-                return failAll(ioError(e) + "; the message may have been delivered",
-                        RecipientOutcome.CONNECTION_DROPPED_STATUS, false);
-            }
-            return decideAll(endOfData, false);
-        }
-
-        private SmtpReply command(SmtpConnection connection, String command) throws IOException {
-            connection.sendCommand(command, settings.commandTimeout());
-            return connection.readReply(settings.commandTimeout());
-        }
-
-        private String mailFromCommand(Set<String> extensions) {
-            String command = "MAIL FROM:<" + envelope.mailFrom() + ">";
-            // RFC 1870: lets the server refuse an oversized message before it is sent
-            if (extensions.contains("SIZE") && content.size() > 0) {
-                command += " SIZE=" + content.size();
-            }
-            return command;
-        }
-
-        private void sendMessage(SmtpConnection connection) throws IOException {
-            DotStuffer stuffer = new DotStuffer();
-            byte[] buffer = new byte[64 * 1024];
-            try (InputStream message = openContent()) {
-                int read;
-                while ((read = readContent(message, buffer)) != -1) {
-                    if (read > 0) {
-                        connection.write(stuffer.stuff(buffer, 0, read), settings.dataBlockTimeout());
-                    }
-                }
-            }
-            connection.write(stuffer.terminator(), settings.dataBlockTimeout());
-        }
-
-        private InputStream openContent() throws UnreadableContentException {
-            try {
-                return content.open();
-            } catch (IOException e) {
-                throw new UnreadableContentException(e);
-            }
-        }
-
-        private int readContent(InputStream message, byte[] buffer) throws UnreadableContentException {
-            try {
-                return message.read(buffer);
-            } catch (IOException e) {
-                throw new UnreadableContentException(e);
-            }
-        }
-
-        /** Sends QUIT and reads its reply, ignoring any failure: the transaction is already decided. */
-        private void quit(SmtpConnection connection) {
-            try {
-                Duration timeout = settings.commandTimeout().compareTo(QUIT_TIMEOUT) < 0
-                        ? settings.commandTimeout() : QUIT_TIMEOUT;
-                connection.sendCommand("QUIT", timeout);
-                connection.readReply(timeout);
-            } catch (IOException ignored) {
-                // the server may already have closed; nothing depends on its goodbye
-            }
-        }
-
-        /** A reply that ends the transaction: it decides every recipient still undecided. */
-        private TransactionResult decideAll(SmtpReply reply, boolean tryNextHost) {
-            serverClosing = reply.code() == SERVICE_NOT_AVAILABLE;
-            for (int i = 0; i < outcomes.length; i++) {
-                if (outcomes[i] == null) {
-                    outcomes[i] = decide(recipients.get(i), reply);
-                }
-            }
-            return finish(tryNextHost);
-        }
-
-        private RecipientOutcome decide(String recipient, SmtpReply reply) {
-            if (isExpected(reply)) {
-                return RecipientOutcome.fromReply(recipient, host, addressText, stage, reply);
-            }
-            return RecipientOutcome.fromUnexpectedReply(recipient, host, addressText, stage, reply);
-        }
-
-        // Only the final reply to the data may deliver; a 3xx means "go on", which is only right after DATA.
-        private boolean isExpected(SmtpReply reply) {
-            if (reply.isTransient() || reply.isPermanent()) {
+            if (lease.session() != null) {
+                session = lease.session();
                 return true;
             }
-            return reply.isPositive() && RecipientOutcome.STAGE_END_OF_DATA.equals(stage);
+            SessionOpener.Opened opened;
+            try {
+                opened = opener.open(target);
+            } catch (RuntimeException e) {
+                pool.openFailed(target);
+                throw e;
+            }
+            if (opened.session() == null) {
+                pool.openFailed(target);
+                failUndecided(opened.failure());
+                tryNextHost = opened.failure().tryNextHost();
+                return false;
+            }
+            session = opened.session();
+            return true;
         }
 
-        /** An error with no reply: every undecided recipient gets a temporary outcome. */
-        private TransactionResult failAll(String error, String enhancedStatus, boolean tryNextHost) {
+        /** The checks that need the server's extensions but no transaction; false when they decided everyone. */
+        private boolean acceptable() throws MailTransaction.UnreadableContentException {
+            Extensions extensions = session.extensions();
+            if (needsSmtpUtf8 && !extensions.has("SMTPUTF8")) {
+                failUndecided(AttemptFailure.permanent(RecipientOutcome.STAGE_MAIL, "the envelope has non-ASCII "
+                        + "addresses and " + target.hostName() + " does not support SMTPUTF8",
+                        RecipientOutcome.SMTPUTF8_REQUIRED_STATUS, session.tls()));
+                tryNextHost = false;
+                return false;
+            }
+            long max = extensions.maxSize();
+            if (max > 0 && content.size() > max) {
+                failUndecided(AttemptFailure.permanent(RecipientOutcome.STAGE_MAIL, "message too large for "
+                        + target.hostName() + " (" + max + " bytes max, the message has " + content.size() + ")",
+                        RecipientOutcome.MESSAGE_TOO_LARGE_STATUS, session.tls()));
+                tryNextHost = false;
+                return false;
+            }
+            return true;
+        }
+
+        /** Whether the current session can run the next transaction (RSET first when one ended early). */
+        private boolean readyForAnother() {
+            if (!session.reusable() || session.transactions() >= settings.maxMessagesPerConnection()) {
+                return false;
+            }
+            return !session.needsReset() || session.reset(settings.commandTimeout());
+        }
+
+        private void giveBack() {
+            if (session != null) {
+                pool.release(session, pooled);
+                session = null;
+            }
+        }
+
+        // Only needed when the server could be told; the message is read for it once per delivery.
+        private boolean eightBit() throws MailTransaction.UnreadableContentException {
+            if (!session.extensions().has("8BITMIME")) {
+                return false;
+            }
+            if (hasEightBitBytes == null) {
+                hasEightBitBytes = hasEightBitBytes();
+            }
+            return hasEightBitBytes;
+        }
+
+        private boolean hasEightBitBytes() throws MailTransaction.UnreadableContentException {
+            byte[] buffer = new byte[64 * 1024];
+            try (InputStream in = content.open()) {
+                int read;
+                while ((read = in.read(buffer)) != -1) {
+                    for (int i = 0; i < read; i++) {
+                        if (buffer[i] < 0) {
+                            return true;
+                        }
+                    }
+                }
+                return false;
+            } catch (IOException e) {
+                throw new MailTransaction.UnreadableContentException(e);
+            }
+        }
+
+        private void failUndecided(AttemptFailure failure) {
             for (int i = 0; i < outcomes.length; i++) {
                 if (outcomes[i] == null) {
-                    outcomes[i] = RecipientOutcome.fromError(RecipientOutcome.Status.TEMPORARY, recipients.get(i),
-                            host, addressText, stage, error, enhancedStatus);
+                    outcomes[i] = failure.outcomeFor(envelope.recipients().get(i), target.hostName(),
+                            target.address().getHostAddress());
                 }
             }
-            return finish(tryNextHost);
-        }
-
-        private TransactionResult finish(boolean tryNextHost) {
-            return new TransactionResult(Arrays.asList(outcomes), tryNextHost);
-        }
-
-        private String connectError(IOException e) {
-            if (e instanceof SocketTimeoutException) {
-                return "no answer to the connection attempt within " + SmtpConnection.seconds(settings.connectTimeout());
-            }
-            if (e instanceof ConnectException) {
-                return "cannot connect: " + messageOf(e);
-            }
-            return "cannot connect: " + e;
-        }
-
-        private String ioError(IOException e) {
-            if (e instanceof SocketTimeoutException || e instanceof EOFException) {
-                return messageOf(e);
-            }
-            return "connection failed: " + messageOf(e);
-        }
-    }
-
-    private static Set<String> extensionsOf(SmtpReply ehlo) {
-        Set<String> keywords = new HashSet<>();
-        List<String> lines = ehlo.lines();
-        // the first line is the server's name and greeting, the others each name an extension
-        for (String line : lines.subList(1, lines.size())) {
-            String keyword = line.trim().split("[ =]", 2)[0];
-            if (!keyword.isEmpty()) {
-                keywords.add(keyword.toUpperCase(Locale.ROOT));
-            }
-        }
-        return keywords;
-    }
-
-    /** A failure to read the stored message, as opposed to a failure of the connection. */
-    private static final class UnreadableContentException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        UnreadableContentException(IOException cause) {
-            super(cause);
-        }
-    }
-
-    private static String messageOf(Throwable e) {
-        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // nothing left to release
         }
     }
 }

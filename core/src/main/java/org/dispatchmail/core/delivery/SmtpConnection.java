@@ -22,16 +22,36 @@ final class SmtpConnection implements Closeable {
     private static final int MAX_REPLY_LINES = 1000;
     private static final byte[] CRLF = {'\r', '\n'};
 
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    // replaced once by the TLS socket after STARTTLS
+    private volatile Socket socket;
+    private InputStream in;
+    private OutputStream out;
     private final WriteWatchdog watchdog;
 
     SmtpConnection(Socket socket) throws IOException {
         this.socket = socket;
         this.in = new BufferedInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
-        this.watchdog = new WriteWatchdog(socket);
+        this.watchdog = new WriteWatchdog(this);
+    }
+
+    Socket socket() {
+        return socket;
+    }
+
+    /**
+     * True when the server sent more than the reply just read. Right after the 220 to STARTTLS that would be
+     * plain-text data an attacker could have injected to be read as if it came over TLS (CVE-2011-0411 style).
+     */
+    boolean hasUnreadInput() throws IOException {
+        return in.available() > 0;
+    }
+
+    /** Continues over {@code tls}, a TLS socket layered on the current one and already through its handshake. */
+    void upgrade(Socket tls) throws IOException {
+        this.socket = tls;
+        this.in = new BufferedInputStream(tls.getInputStream());
+        this.out = tls.getOutputStream();
     }
 
     /** Waits at most {@code timeout} for each line of the next reply. */

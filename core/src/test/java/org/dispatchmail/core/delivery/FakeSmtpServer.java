@@ -10,11 +10,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 /**
  * An SMTP server on 127.0.0.1 that plays one scripted dialogue per accepted connection, recording what the client
@@ -33,17 +36,36 @@ final class FakeSmtpServer implements AutoCloseable {
     private final FutureTask<Void> task;
     private final List<String> commands = new CopyOnWriteArrayList<>();
     private final List<byte[]> messages = new CopyOnWriteArrayList<>();
+    private final List<InetAddress> clients = new CopyOnWriteArrayList<>();
 
-    private FakeSmtpServer(Script... connections) throws IOException {
+    private FakeSmtpServer(boolean concurrent, Script... connections) throws IOException {
         serverSocket = new ServerSocket();
         serverSocket.bind(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0));
         serverSocket.setSoTimeout(IO_TIMEOUT_MILLIS);
         task = new FutureTask<>(() -> {
+            List<FutureTask<Void>> running = new ArrayList<>();
             for (Script script : connections) {
-                try (Socket socket = serverSocket.accept()) {
-                    socket.setSoTimeout(IO_TIMEOUT_MILLIS);
-                    script.play(new Session(socket));
+                Socket accepted = serverSocket.accept();
+                clients.add(accepted.getInetAddress());
+                FutureTask<Void> connection = new FutureTask<>(() -> {
+                    try (Socket socket = accepted) {
+                        socket.setSoTimeout(IO_TIMEOUT_MILLIS);
+                        script.play(new Session(socket));
+                    }
+                    return null;
+                });
+                if (concurrent) {
+                    Thread thread = new Thread(connection, "fake-smtp-connection");
+                    thread.setDaemon(true);
+                    thread.start();
+                } else {
+                    connection.run();
+                    outcomeOf(connection);
                 }
+                running.add(connection);
+            }
+            for (FutureTask<Void> connection : running) {
+                outcomeOf(connection);
             }
             return null;
         });
@@ -52,9 +74,30 @@ final class FakeSmtpServer implements AutoCloseable {
         thread.start();
     }
 
+    private static void outcomeOf(FutureTask<Void> connection) throws Exception {
+        try {
+            connection.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error) {
+                throw (Error) e.getCause();
+            }
+            throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
+        }
+    }
+
     /** Starts a server that plays the scripts in turn, one per incoming connection. */
     static FakeSmtpServer start(Script... connections) throws IOException {
-        return new FakeSmtpServer(connections);
+        return new FakeSmtpServer(false, connections);
+    }
+
+    /** Starts a server that plays each script on its own thread as soon as its connection comes in. */
+    static FakeSmtpServer startConcurrent(Script... connections) throws IOException {
+        return new FakeSmtpServer(true, connections);
+    }
+
+    /** The client address of each accepted connection, in order. */
+    List<InetAddress> clients() {
+        return clients;
     }
 
     int port() {
@@ -78,7 +121,7 @@ final class FakeSmtpServer implements AutoCloseable {
     /** Waits until every script has finished, rethrowing what went wrong on the server side. */
     void awaitScripts() throws Exception {
         try {
-            task.get(IO_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            task.get(2 * IO_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception ? (Exception) e.getCause() : e;
         }
@@ -90,9 +133,9 @@ final class FakeSmtpServer implements AutoCloseable {
     }
 
     final class Session {
-        private final Socket socket;
-        private final InputStream in;
-        private final OutputStream out;
+        private Socket socket;
+        private InputStream in;
+        private OutputStream out;
 
         Session(Socket socket) throws IOException {
             this.socket = socket;
@@ -159,9 +202,28 @@ final class FakeSmtpServer implements AutoCloseable {
             }
         }
 
+        /** Runs the server side of a TLS handshake with {@code context}'s key and continues over TLS. */
+        void startTls(SSLContext context) throws IOException {
+            SSLSocket tls = (SSLSocket) context.getSocketFactory()
+                    .createSocket(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), true);
+            tls.setUseClientMode(false);
+            tls.startHandshake();
+            socket = tls;
+            in = tls.getInputStream();
+            out = tls.getOutputStream();
+        }
+
         /** Closes the connection without a word. */
         void drop() throws IOException {
             socket.close();
+        }
+
+        /** Fails unless the client closes the connection without sending anything more (no QUIT). */
+        void expectClientClose() throws IOException {
+            int b = in.read();
+            if (b != -1) {
+                throw new AssertionError("expected the client to close, but it sent: " + (char) b + command());
+            }
         }
 
         /** Waits for the client to close its side (or up to the I/O timeout). */

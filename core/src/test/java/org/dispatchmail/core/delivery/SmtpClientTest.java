@@ -32,8 +32,11 @@ class SmtpClientTest {
                 .finalDotTimeout(Duration.ofSeconds(5));
     }
 
+    // A new client each time, closed after the send so that an idle connection is QUIT as the scripts expect
     private static TransactionResult send(FakeSmtpServer server, Envelope envelope, MessageContent content) {
-        return clientFor(server).send(server.address(), "mx.dest.test", envelope, content);
+        try (SmtpClient client = clientFor(server)) {
+            return client.send(server.address(), "mx.dest.test", envelope, content);
+        }
     }
 
     @Test

@@ -1,0 +1,295 @@
+package org.dispatchmail.core.delivery;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Opens a session with one server: connect (from the configured source address), greeting, EHLO (HELO after a
+ * 5xx), TLS as the target's policy says, AUTH when it has credentials. Failures are values, never exceptions.
+ */
+final class SessionOpener {
+
+    private static final int SERVICE_READY = 220;
+    private static final int SERVICE_NOT_AVAILABLE = 421;
+    private static final int AUTH_SUCCEEDED = 235;
+    private static final int AUTH_CONTINUE = 334;
+
+    private final DeliverySettings settings;
+    private final TlsSupport tls;
+
+    SessionOpener(DeliverySettings settings, TlsSupport tls) {
+        this.settings = settings;
+        this.tls = tls;
+    }
+
+    /** A session, or why there is none. */
+    static final class Opened {
+        private final SmtpSession session;
+        private final AttemptFailure failure;
+
+        private Opened(SmtpSession session, AttemptFailure failure) {
+            this.session = session;
+            this.failure = failure;
+        }
+
+        static Opened of(SmtpSession session) {
+            return new Opened(session, null);
+        }
+
+        static Opened failed(AttemptFailure failure) {
+            return new Opened(null, failure);
+        }
+
+        SmtpSession session() {
+            return session;
+        }
+
+        AttemptFailure failure() {
+            return failure;
+        }
+    }
+
+    Opened open(SmtpTarget target) {
+        Attempt attempt = new Attempt(target, target.tls());
+        Opened opened = attempt.run();
+        if (attempt.handshakeFailedOpportunistically) {
+            // like Postfix's "may": a server whose TLS is broken still gets its mail, in plain text
+            return new Attempt(target, TlsPolicy.NONE).run();
+        }
+        return opened;
+    }
+
+    /** One connection attempt; {@code policy} is the target's, or NONE for the plain-text retry. */
+    private final class Attempt {
+        private final SmtpTarget target;
+        private final TlsPolicy policy;
+        private String stage = RecipientOutcome.STAGE_CONNECT;
+        private String tlsDescription;
+        private boolean handshakeFailedOpportunistically;
+        // false once the connection is closing or in an unknown state (421, failed TLS)
+        private boolean mayQuit = true;
+
+        Attempt(SmtpTarget target, TlsPolicy policy) {
+            this.target = target;
+            this.policy = policy;
+        }
+
+        Opened run() {
+            Socket socket = new Socket();
+            SmtpConnection connection;
+            try {
+                try {
+                    Optional<InetAddress> source = settings.sourceAddressFor(target.address());
+                    if (source.isPresent()) {
+                        socket.bind(new InetSocketAddress(source.get(), 0));
+                    }
+                    socket.connect(new InetSocketAddress(target.address(), target.port()),
+                            Math.toIntExact(settings.connectTimeout().toMillis()));
+                } catch (IOException e) {
+                    closeQuietly(socket);
+                    return failed(connectError(e), RecipientOutcome.NO_ANSWER_STATUS);
+                }
+                Socket transport = socket;
+                if (policy == TlsPolicy.IMPLICIT) {
+                    stage = RecipientOutcome.STAGE_STARTTLS;
+                    TlsSupport.Handshake handshake = tls.handshake(socket, target.hostName(), target.port(), true,
+                            settings.greetingTimeout());
+                    if (!handshake.succeeded()) {
+                        return failed(handshake.failure(), RecipientOutcome.TLS_FAILED_STATUS);
+                    }
+                    transport = handshake.socket();
+                    tlsDescription = handshake.description();
+                }
+                connection = new SmtpConnection(transport);
+                Opened opened = converse(connection);
+                if (opened.session() == null) {
+                    SmtpSession doomed = new SmtpSession(target, connection, Extensions.NONE, tlsDescription);
+                    if (!mayQuit) {
+                        doomed.markBroken();
+                    }
+                    doomed.close(settings.commandTimeout());
+                }
+                return opened;
+            } catch (IOException e) {
+                closeQuietly(socket);
+                return failed(ioError(e), RecipientOutcome.CONNECTION_DROPPED_STATUS);
+            } catch (RuntimeException e) {
+                closeQuietly(socket);
+                throw e;
+            }
+        }
+
+        private Opened converse(SmtpConnection connection) throws IOException {
+            stage = RecipientOutcome.STAGE_GREETING;
+            SmtpReply greeting = connection.readReply(settings.greetingTimeout());
+            if (greeting.code() != SERVICE_READY) {
+                return byReply(greeting);
+            }
+
+            stage = RecipientOutcome.STAGE_EHLO;
+            SmtpReply hello = command(connection, "EHLO " + settings.heloName());
+            Extensions extensions = Extensions.NONE;
+            if (hello.isPositive()) {
+                extensions = Extensions.of(hello);
+            } else if (hello.isPermanent()) {
+                hello = command(connection, "HELO " + settings.heloName());
+            }
+            if (!hello.isPositive()) {
+                return byReply(hello);
+            }
+
+            if (policy == TlsPolicy.OPPORTUNISTIC || policy == TlsPolicy.REQUIRED) {
+                boolean mandatory = policy == TlsPolicy.REQUIRED;
+                if (!extensions.has("STARTTLS")) {
+                    if (mandatory) {
+                        return failed("TLS is required, but " + target.hostName() + " does not offer STARTTLS",
+                                RecipientOutcome.TLS_NOT_OFFERED_STATUS);
+                    }
+                } else {
+                    stage = RecipientOutcome.STAGE_STARTTLS;
+                    SmtpReply reply = command(connection, "STARTTLS");
+                    if (reply.code() == SERVICE_READY) {
+                        if (connection.hasUnreadInput()) {
+                            mayQuit = false;
+                            // never let plain-text bytes pass as if they had come over TLS
+                            return failed("the server sent data after its STARTTLS reply, before TLS started",
+                                    RecipientOutcome.TLS_FAILED_STATUS);
+                        }
+                        TlsSupport.Handshake handshake = tls.handshake(connection.socket(), target.hostName(),
+                                target.port(), mandatory, settings.commandTimeout());
+                        if (!handshake.succeeded()) {
+                            mayQuit = false;
+                            if (!mandatory) {
+                                handshakeFailedOpportunistically = true;
+                            }
+                            return failed(handshake.failure(), RecipientOutcome.TLS_FAILED_STATUS);
+                        }
+                        connection.upgrade(handshake.socket());
+                        tlsDescription = handshake.description();
+                        // RFC 3207: forget what was learnt before TLS, ask again
+                        stage = RecipientOutcome.STAGE_EHLO;
+                        hello = command(connection, "EHLO " + settings.heloName());
+                        if (!hello.isPositive()) {
+                            return byReply(hello);
+                        }
+                        extensions = Extensions.of(hello);
+                    } else if (reply.code() == SERVICE_NOT_AVAILABLE) {
+                        return byReply(reply);
+                    } else if (mandatory) {
+                        return failed("TLS is required, but " + target.hostName() + " refused STARTTLS: " + reply,
+                                RecipientOutcome.TLS_NOT_OFFERED_STATUS);
+                    }
+                    // opportunistic and refused: the session goes on in plain text
+                }
+            }
+
+            Optional<SmtpCredentials> credentials = target.credentials();
+            if (credentials.isPresent()) {
+                Opened refused = authenticate(connection, extensions, credentials.get());
+                if (refused != null) {
+                    return refused;
+                }
+            }
+            return Opened.of(new SmtpSession(target, connection, extensions, tlsDescription));
+        }
+
+        /** Null when logged in, else the failure. */
+        private Opened authenticate(SmtpConnection connection, Extensions extensions, SmtpCredentials credentials)
+                throws IOException {
+            stage = RecipientOutcome.STAGE_AUTH;
+            if (tlsDescription == null) {
+                return failed("will not send the password for " + credentials.username() + " to "
+                        + target.hostName() + " without TLS", RecipientOutcome.ENCRYPTION_NEEDED_STATUS);
+            }
+            Set<String> mechanisms = extensions.authMechanisms();
+            SmtpReply reply;
+            if (mechanisms.contains("PLAIN")) {
+                String response = base64("\0" + credentials.username() + "\0" + credentials.password());
+                reply = command(connection, "AUTH PLAIN " + response);
+            } else if (mechanisms.contains("LOGIN")) {
+                reply = command(connection, "AUTH LOGIN");
+                if (reply.code() == AUTH_CONTINUE) {
+                    reply = command(connection, base64(credentials.username()));
+                }
+                if (reply.code() == AUTH_CONTINUE) {
+                    reply = command(connection, base64(credentials.password()));
+                }
+            } else {
+                return failed(target.hostName() + " offers no AUTH mechanism this client supports (PLAIN, LOGIN)"
+                        + (mechanisms.isEmpty() ? ": it offers no AUTH at all" : ": it offers " + mechanisms),
+                        "4.7.0");
+            }
+            if (reply.code() == AUTH_SUCCEEDED) {
+                return null;
+            }
+            if (reply.code() == SERVICE_NOT_AVAILABLE) {
+                return byReply(reply);
+            }
+            if (reply.code() == AUTH_CONTINUE) {
+                // a challenge we cannot answer: cancel the exchange (RFC 4954 §4)
+                reply = command(connection, "*");
+            }
+            // kept, not bounced, while the admin fixes the password
+            return failed("authentication as " + credentials.username() + " failed: " + reply,
+                    RecipientOutcome.AUTH_FAILED_STATUS);
+        }
+
+        private SmtpReply command(SmtpConnection connection, String command) throws IOException {
+            connection.sendCommand(command, settings.commandTimeout());
+            return connection.readReply(settings.commandTimeout());
+        }
+
+        private Opened byReply(SmtpReply reply) {
+            mayQuit = reply.code() != SERVICE_NOT_AVAILABLE;
+            // any reply that ends the session before MAIL FROM is about the server: try the next one
+            return Opened.failed(AttemptFailure.byReply(stage, reply, true, tlsDescription));
+        }
+
+        private Opened failed(String error, String enhancedStatus) {
+            return Opened.failed(AttemptFailure.temporary(stage, error, enhancedStatus, true, tlsDescription));
+        }
+
+        private String connectError(IOException e) {
+            if (e instanceof SocketTimeoutException) {
+                return "no answer to the connection attempt within "
+                        + SmtpConnection.seconds(settings.connectTimeout());
+            }
+            if (e instanceof ConnectException) {
+                return "cannot connect: " + messageOf(e);
+            }
+            return "cannot connect: " + e;
+        }
+    }
+
+    static String ioError(IOException e) {
+        if (e instanceof SocketTimeoutException || e instanceof EOFException) {
+            return messageOf(e);
+        }
+        return "connection failed: " + messageOf(e);
+    }
+
+    static String messageOf(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+
+    private static String base64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void closeQuietly(Socket socket) {
+        try {
+            socket.close();
+        } catch (IOException ignored) {
+            // nothing left to release
+        }
+    }
+}
