@@ -63,11 +63,13 @@ public final class DispatchEngine implements AutoCloseable {
     private final MxResolver mxResolver;
     private final QueueAdmin queueAdmin;
     private final QueueGauges queueGauges;
+    private final SmtpClient smtpClient;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
                            DispatchSettings settings, MxResolver mxResolver, QueueAdmin queueAdmin,
-                           QueueGauges queueGauges) {
+                           QueueGauges queueGauges, SmtpClient smtpClient) {
+        this.smtpClient = smtpClient;
         this.queueAdmin = queueAdmin;
         this.queueGauges = queueGauges;
         this.session = session;
@@ -100,8 +102,10 @@ public final class DispatchEngine implements AutoCloseable {
             QueueStore store = new CassandraQueueStore(session, keyspace, settings.worker().shards(),
                 settings.worker().bucketSize(), settings.retry().maxLifetime().plus(settings.worker().retention()));
             MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout());
-            MxDeliverer deliverer = new MxDeliverer(resolver,
-                new SmtpClient(settings.delivery()), settings.delivery());
+            SmtpClient smtpClient = new SmtpClient(settings.delivery(), clock);
+            MxDeliverer deliverer = new MxDeliverer(resolver, smtpClient, settings.delivery(), settings.routing(),
+                clock);
+            settings.routing().rules().describe().forEach(rule -> LOGGER.info("Dispatch route: {}", rule));
             Optional<DkimKeys> dkimKeys = dkimKeys(settings, session, clock);
             ScheduledExecutorService keyMaintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "dispatch-dkim-keys");
@@ -121,7 +125,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
             return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings, resolver,
-                admin, gauges);
+                admin, gauges, smtpClient);
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -209,6 +213,7 @@ public final class DispatchEngine implements AutoCloseable {
     public void close() {
         keyMaintenance.shutdownNow();
         worker.close();
+        smtpClient.close();
         session.close();
         LOGGER.info("Dispatch stopped");
     }

@@ -9,6 +9,7 @@ import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
 import org.dispatchmail.core.routing.MxResolver;
+import org.dispatchmail.core.routing.RoutingSettings;
 import org.dispatchmail.core.signing.DkimSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
 
@@ -22,6 +23,7 @@ public final class DispatchSettings {
     private final DkimSettings dkim;
     private final SubmissionSettings submission;
     private final RetrySettings retry;
+    private final RoutingSettings routing;
     private final long reportMaxReturnedSize;
 
     private DispatchSettings(ConfigReader config) {
@@ -36,6 +38,7 @@ public final class DispatchSettings {
         this.dkim = DkimSettings.from(config);
         this.submission = SubmissionSettings.from(config);
         this.retry = RetrySettings.from(config);
+        this.routing = RoutingSettings.from(config);
         this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
     }
 
@@ -65,6 +68,11 @@ public final class DispatchSettings {
 
     public DkimSettings dkim() {
         return dkim;
+    }
+
+    /** Transport rules (MX or smart host per recipient domain) and the dead-host cache. */
+    public RoutingSettings routing() {
+        return routing;
     }
 
     public RetrySettings retry() {

@@ -55,6 +55,6 @@ public final class AttemptRecord {
 
     /** The TLS protocol and cipher of the connection, empty for plain SMTP or when none was made. */
     public Optional<String> tls() {
-        return Optional.empty();
+        return Optional.ofNullable(outcome.tls());
     }
 }
