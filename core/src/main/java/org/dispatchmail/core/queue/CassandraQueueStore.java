@@ -247,7 +247,7 @@ public final class CassandraQueueStore implements QueueStore {
         if (!updated.state().isFinal()) {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
-        ResultSet result = run(bindSetAll(completeRecipient, updated).setString(12, attempt.node()).build(),
+        ResultSet result = run(bindSetAll(completeRecipient, updated).setString(11, attempt.node()).build(),
             "update " + attempt.recipient());
         return result.wasApplied();
     }
@@ -257,12 +257,12 @@ public final class CassandraQueueStore implements QueueStore {
         if (updated.state().isWaiting()) {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
-        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(12, seen.state().name()).build(),
+        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(11, seen.state().name()).build(),
             "update " + seen.recipient());
         return result.wasApplied();
     }
 
-    /** Binds the 11 values of a full state write, and leaves the condition's value to the caller. */
+    /** Binds the 11 values of a full state write (0 to 10); the condition's value (11) is the caller's. */
     private static BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
         return statement.boundStatementBuilder()
             .setString(0, r.state().name())
@@ -275,8 +275,7 @@ public final class CassandraQueueStore implements QueueStore {
             .setInt(7, r.delayWarningsSent())
             .setInstant(8, Instant.now())
             .setUuid(9, r.messageId())
-            .setString(10, r.recipient())
-            .setString(11, null);
+            .setString(10, r.recipient());
     }
 
     @Override
