@@ -79,8 +79,21 @@ class TwoNodeQueueIT {
 
     @AfterEach
     void stopPeers() throws Exception {
-        for (DispatchNode node : nodes) {
-            node.close();
+        // both at once: each drains its deliveries for up to 30 s
+        ExecutorService stopper = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Void>> stopping = new ArrayList<>();
+            for (DispatchNode node : nodes) {
+                stopping.add(stopper.submit((Callable<Void>) () -> {
+                    node.close();
+                    return null;
+                }));
+            }
+            for (Future<Void> stop : stopping) {
+                stop.get(5, TimeUnit.MINUTES);
+            }
+        } finally {
+            stopper.shutdownNow();
         }
         if (sink != null) {
             sink.close();
