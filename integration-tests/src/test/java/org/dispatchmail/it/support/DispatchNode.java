@@ -177,6 +177,24 @@ public final class DispatchNode implements AutoCloseable {
         return process.exitValue();
     }
 
+    /**
+     * Kills the node as a power cut would: SIGKILL to the launcher and every process under it
+     * (James), with no shutdown hook run. Returns once all of them are gone.
+     */
+    public void kill() throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>();
+        process.toHandle().descendants().forEach(tree::add);
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle handle : tree) {
+            try {
+                handle.onExit().get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                throw new IllegalStateException("process " + handle.pid() + " of the node survived SIGKILL", e);
+            }
+        }
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

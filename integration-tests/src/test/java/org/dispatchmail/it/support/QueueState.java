@@ -33,6 +33,11 @@ public final class QueueState implements AutoCloseable {
         return rows;
     }
 
+    /** Every row of the recipients table (message_id, recipient, state, attempts, claimed_by...). */
+    public List<Row> allRecipientRows() {
+        return session.execute("SELECT * FROM " + keyspace + ".recipients").all();
+    }
+
     public List<Row> attempts(Row recipientRow) {
         return session.execute("SELECT * FROM " + keyspace + ".attempts WHERE message_id = ? AND recipient = ?",
             recipientRow.getUuid("message_id"), recipientRow.getString("recipient")).all();

@@ -40,10 +40,19 @@ public final class RawSmtpSession implements AutoCloseable {
     /** The same from a chosen loopback source address, to look like another client. */
     public static RawSmtpSession open(int port, boolean implicitTls, String sourceAddress)
         throws IOException, GeneralSecurityException {
+        return open("127.0.0.1", port, implicitTls ? trustAll() : null, sourceAddress);
+    }
+
+    /**
+     * Connects to a peer on another loopback address; with a TLS context, implicit TLS that
+     * trusts only what the context trusts (e.g. a test CA's).
+     */
+    public static RawSmtpSession open(String host, int port, SSLContext implicitTls, String sourceAddress)
+        throws IOException, GeneralSecurityException {
         Socket plain = new Socket();
         plain.bind(new java.net.InetSocketAddress(sourceAddress, 0));
-        plain.connect(new java.net.InetSocketAddress("127.0.0.1", port), 10_000);
-        return new RawSmtpSession(implicitTls ? wrap(plain, port) : plain);
+        plain.connect(new java.net.InetSocketAddress(host, port), 10_000);
+        return new RawSmtpSession(implicitTls != null ? wrap(plain, host, port, implicitTls) : plain);
     }
 
     public List<String> greeting() {
@@ -93,6 +102,15 @@ public final class RawSmtpSession implements AutoCloseable {
         wrapTls();
     }
 
+    /** STARTTLS with a handshake that trusts only what the context trusts; fails unless the server said 220. */
+    public void startTls(SSLContext context) throws IOException, GeneralSecurityException {
+        String reply = sendForFirstLine("STARTTLS");
+        if (!reply.startsWith("220")) {
+            throw new IOException("STARTTLS refused: " + reply);
+        }
+        use(wrap(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), context));
+    }
+
     /** The TLS handshake on the open connection, without sending STARTTLS first. */
     public void wrapTls() throws IOException, GeneralSecurityException {
         use(wrap(socket, socket.getPort()));
@@ -134,6 +152,16 @@ public final class RawSmtpSession implements AutoCloseable {
     }
 
     private static Socket wrap(Socket plain, int port) throws IOException, GeneralSecurityException {
+        return wrap(plain, "127.0.0.1", port, trustAll());
+    }
+
+    private static Socket wrap(Socket plain, String host, int port, SSLContext context) throws IOException {
+        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, host, port, true);
+        tls.startHandshake();
+        return tls;
+    }
+
+    private static SSLContext trustAll() throws GeneralSecurityException {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, new TrustManager[] {new X509TrustManager() {
             @Override
@@ -150,9 +178,7 @@ public final class RawSmtpSession implements AutoCloseable {
                 return new X509Certificate[0];
             }
         }}, null);
-        SSLSocket tls = (SSLSocket) context.getSocketFactory().createSocket(plain, "127.0.0.1", port, true);
-        tls.startHandshake();
-        return tls;
+        return context;
     }
 
     @Override

@@ -34,6 +34,15 @@ public final class SmtpSink implements AutoCloseable {
 
     /** Starts smtp-sink on address:port and waits until it accepts connections. */
     public static SmtpSink start(String address, int port, String hostName) throws IOException, InterruptedException {
+        return start(address, port, hostName, List.of());
+    }
+
+    /**
+     * The same with more smtp-sink options (see smtp-sink(1)), e.g. "-w", "1" to wait a second
+     * before answering DATA, or "-r", "RCPT" to answer every RCPT with a 4xx.
+     */
+    public static SmtpSink start(String address, int port, String hostName, List<String> options)
+        throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(SMTP_SINK))) {
             throw new IllegalStateException(SMTP_SINK + " is missing: install Debian's postfix package (.ci/run does)");
         }
@@ -44,9 +53,12 @@ public final class SmtpSink implements AutoCloseable {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(dumpDir, PosixFilePermissions.fromString("rwxrwxrwx"));
         Path log = dir.resolve("smtp-sink.log");
-        Process process = new ProcessBuilder(SMTP_SINK, "-u", "nobody", "-h", hostName,
-            "-d", dumpDir + "/%Y%m%d%H%M%S.", address + ":" + port, "100")
-            .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        List<String> command = new ArrayList<>(List.of(SMTP_SINK, "-u", "nobody", "-h", hostName,
+            "-d", dumpDir + "/%Y%m%d%H%M%S."));
+        command.addAll(options);
+        command.add(address + ":" + port);
+        command.add("100");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         SmtpSink sink = new SmtpSink(process, dumpDir, log, address, port);
         PortWait.until(address, port, java.time.Duration.ofSeconds(10), process,
             () -> "smtp-sink did not start: " + sink.logText());

@@ -1,0 +1,75 @@
+package org.dispatchmail.it.support;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.util.List;
+
+import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
+import org.apache.commons.net.smtp.SMTPReply;
+import org.apache.commons.net.util.TrustManagerUtils;
+
+/**
+ * One authenticated submission session (STARTTLS, AUTH PLAIN) that sends many messages, as a mail
+ * client or an application's mailer does: one login, then transaction after transaction.
+ */
+public final class SubmissionSession implements AutoCloseable {
+    private final AuthenticatingSMTPClient client;
+
+    private SubmissionSession(AuthenticatingSMTPClient client) {
+        this.client = client;
+    }
+
+    public static SubmissionSession open(int port, String user, String password)
+        throws IOException, GeneralSecurityException {
+        AuthenticatingSMTPClient client = new AuthenticatingSMTPClient("TLS", false);
+        client.setTrustManager(TrustManagerUtils.getAcceptAllTrustManager());
+        client.setDefaultTimeout(60_000);
+        client.connect("127.0.0.1", port);
+        try {
+            client.setSoTimeout(60_000);
+            expect(client, client.ehlo("client.test"), "EHLO");
+            if (!client.execTLS()) {
+                throw new IOException("STARTTLS refused: " + client.getReplyString());
+            }
+            expect(client, client.ehlo("client.test"), "EHLO after STARTTLS");
+            if (!client.auth(AuthenticatingSMTPClient.AUTH_METHOD.PLAIN, user, password)) {
+                throw new IOException("AUTH refused: " + client.getReplyString());
+            }
+        } catch (IOException | GeneralSecurityException | RuntimeException e) {
+            client.disconnect();
+            throw e;
+        }
+        return new SubmissionSession(client);
+    }
+
+    /** One transaction; returns the reply to the message data, or fails with the reply that refused the envelope. */
+    public String send(String from, List<String> recipients, String message) throws IOException {
+        if (!client.setSender(from)) {
+            throw new IOException("MAIL FROM refused: " + client.getReplyString());
+        }
+        for (String recipient : recipients) {
+            if (!client.addRecipient(recipient)) {
+                throw new IOException("RCPT TO:<" + recipient + "> refused: " + client.getReplyString());
+            }
+        }
+        if (!client.sendShortMessageData(message)) {
+            throw new IOException("message refused: " + client.getReplyString());
+        }
+        return client.getReplyString().trim();
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            client.logout();
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    private static void expect(AuthenticatingSMTPClient client, int code, String what) throws IOException {
+        if (!SMTPReply.isPositiveCompletion(code)) {
+            throw new IOException(what + " refused: " + client.getReplyString());
+        }
+    }
+}
