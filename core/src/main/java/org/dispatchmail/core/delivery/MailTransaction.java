@@ -352,7 +352,7 @@ final class MailTransaction {
         RecipientOutcome outcome = isExpected(reply)
                 ? RecipientOutcome.fromReply(recipient, host, address, stage, reply)
                 : RecipientOutcome.fromUnexpectedReply(recipient, host, address, stage, reply);
-        return outcome.withTls(session.tls());
+        return outcome.withTls(session.tls()).withDsnPassedOn(session.extensions().has("DSN"));
     }
 
     // Only the final reply to the data may deliver; a 3xx means "go on", which is only right after DATA.

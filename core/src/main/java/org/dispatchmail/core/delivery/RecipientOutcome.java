@@ -48,14 +48,16 @@ public final class RecipientOutcome {
     private final String error;
     private final String fallbackStatus;
     private final String tls;
+    private final boolean dsnPassedOn;
 
     private RecipientOutcome(Status status, String recipient, String host, String address, String stage,
                              SmtpReply reply, String error, String fallbackStatus) {
-        this(status, recipient, host, address, stage, reply, error, fallbackStatus, null);
+        this(status, recipient, host, address, stage, reply, error, fallbackStatus, null, false);
     }
 
     private RecipientOutcome(Status status, String recipient, String host, String address, String stage,
-                             SmtpReply reply, String error, String fallbackStatus, String tls) {
+                             SmtpReply reply, String error, String fallbackStatus, String tls, boolean dsnPassedOn) {
+        this.dsnPassedOn = dsnPassedOn;
         this.status = Objects.requireNonNull(status, "status");
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.host = host;
@@ -69,7 +71,21 @@ public final class RecipientOutcome {
 
     /** The same outcome, recorded as reached over the TLS session described by {@code tls} (null: plain text). */
     public RecipientOutcome withTls(String tls) {
-        return new RecipientOutcome(status, recipient, host, address, stage, reply, error, fallbackStatus, tls);
+        return new RecipientOutcome(status, recipient, host, address, stage, reply, error, fallbackStatus, tls,
+            dsnPassedOn);
+    }
+
+    /**
+     * The same outcome, noting whether the server offered DSN, so that it took over the duty to report
+     * (RFC 3461 section 4.2): when it did not, a sender who asked for NOTIFY=SUCCESS is told "relayed".
+     */
+    public RecipientOutcome withDsnPassedOn(boolean passedOn) {
+        return new RecipientOutcome(status, recipient, host, address, stage, reply, error, fallbackStatus, tls,
+            passedOn);
+    }
+
+    public boolean dsnPassedOn() {
+        return dsnPassedOn;
     }
 
     /** The server's reply decided: 2xx delivered, 5xx permanent, anything else (4xx, or an unexpected code) temporary. */

@@ -49,6 +49,11 @@ public final class DeliveryReports {
         send(message, lines, DsnAction.DELAYED);
     }
 
+    /** Success reports for NOTIFY=SUCCESS recipients delivered to a server that does not do DSN itself. */
+    public void relayed(StoredMessage message, List<Line> lines) {
+        send(message, lines, DsnAction.RELAYED);
+    }
+
     private void send(StoredMessage message, List<Line> lines, DsnAction action) {
         List<DsnRecipient> wanted = new ArrayList<>();
         for (Line line : lines) {

@@ -64,6 +64,7 @@ final class OutcomeRecorder {
         List<RecipientRecord> updated = new ArrayList<>();
         List<DeliveryReports.Line> failed = new ArrayList<>();
         List<DeliveryReports.Line> delayed = new ArrayList<>();
+        List<DeliveryReports.Line> relayed = new ArrayList<>();
         Optional<LearnedWindow> learned = Optional.empty();
         boolean learnedRead = false;
         for (int i = 0; i < records.size(); i++) {
@@ -77,6 +78,9 @@ final class OutcomeRecorder {
                 case DELIVERED:
                     next.state(RecipientState.DELIVERED).nextAttemptAt(now);
                     metrics.delivered(Duration.between(message.createdAt(), now));
+                    if (record.dsn().wantsSuccess() && !outcome.dsnPassedOn()) {
+                        relayed.add(new DeliveryReports.Line(record, outcome, Optional.empty()));
+                    }
                     learnWindow(domain, message, record, now);
                     break;
                 case PERMANENT:
@@ -118,6 +122,7 @@ final class OutcomeRecorder {
         }
         reports.failed(message, failed);
         reports.delayed(message, delayed);
+        reports.relayed(message, relayed);
         boolean allFinal = true;
         for (int i = 0; i < records.size(); i++) {
             RecipientRecord after = updated.get(i);
