@@ -245,10 +245,13 @@ public final class DeliveryWorker implements AutoCloseable {
         StoredMessage message = stored.get();
         Instant now = clock.instant();
         Map<String, List<RecipientRecord>> byDomain = new LinkedHashMap<>();
+        // The retry policy schedules a last attempt right at the lifetime's end: that one still runs, even
+        // a little late; a recipient found long after it (a backlog, a cluster that was down) expires unattempted.
+        Instant giveUp = message.createdAt().plus(maxLifetime).plus(settings.claimDuration());
         for (RecipientRecord record : recipients) {
-            if (!message.createdAt().plus(maxLifetime).isAfter(now)) {
-                recorder.expireWithoutAttempt(message, record, true, "queue lifetime of " + maxLifetime.toDays()
-                    + " days over");
+            if (now.isAfter(giveUp)) {
+                recorder.expireWithoutAttempt(message, record, true, "not delivered within the queue lifetime of "
+                    + readable(maxLifetime));
                 continue;
             }
             byDomain.computeIfAbsent(domainOf(record.recipient()), d -> new ArrayList<>()).add(record);
@@ -264,6 +267,17 @@ public final class DeliveryWorker implements AutoCloseable {
                 new Envelope(message.sender(), addresses, message.dsn(), dsn), message.content());
             recorder.record(message, domain, records, outcomes);
         });
+    }
+
+    static String readable(Duration d) {
+        long seconds = d.getSeconds();
+        if (seconds % 86_400 == 0) {
+            return (seconds / 86_400) + " days";
+        }
+        if (seconds % 3600 == 0) {
+            return (seconds / 3600) + " hours";
+        }
+        return seconds % 60 == 0 ? (seconds / 60) + " minutes" : seconds + " seconds";
     }
 
     static String domainOf(String recipient) {
