@@ -267,7 +267,8 @@ class DeliveryWorkerTest {
         leases.heartbeat("node-b", Duration.ofSeconds(30));
         DeliveryWorker worker = started("node-a", "queue.leaseTime", "30s");
         UUID id = enqueueInto(worker.ownedShards(), "bob@one.test");
-        // node-b wrote its claim and died before it removed the entry that led to it
+        // node-b wrote its claim and died before it removed the entry that led to it; no poll saw the claim
+        // while node-b lived (one that does drops the entry, and then only the claim's own entry is left)
         RecipientRecord seen = store.recipient(id, "bob@one.test").orElseThrow();
         assertThat(store.claim(seen, "node-b", T0.plus(Duration.ofMinutes(15)))).isTrue();
 
