@@ -7,98 +7,183 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.dispatchmail.core.MovableClock;
+import org.dispatchmail.core.admin.QueueAdmin;
+import org.dispatchmail.core.admin.QueueSelector;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.Envelope;
+import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
+import org.dispatchmail.core.queue.AttemptRecord;
+import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.NewMessage;
+import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
+import org.dispatchmail.core.report.DsnMessageBuilder;
+import org.dispatchmail.core.retry.RetryPolicy;
+import org.dispatchmail.core.retry.RetrySettings;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class DeliveryWorkerTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:30Z");
+    private static final Set<Integer> ALL_SHARDS = range(0, 16);
 
     private final MovableClock clock = new MovableClock(T0);
-    private final InMemoryQueueStore store = new InMemoryQueueStore();
+    private final InMemoryQueueStore store = new InMemoryQueueStore(16, Duration.ofMinutes(1));
+    private final InMemoryShardLeases leases = new InMemoryShardLeases(clock);
+    private final InMemoryGreylistMemory greylistMemory = new InMemoryGreylistMemory(clock);
+    private final RecordingReportSender reportSender = new RecordingReportSender();
+    private final RecordingMetrics metrics = new RecordingMetrics();
     private final Deque<String> replies = new ArrayDeque<>();
+    /** "node recipient" per delivery attempt, in order. */
+    private final List<String> attempted = new ArrayList<>();
     private final List<String> deliveredDomains = new ArrayList<>();
-    private DeliveryWorker worker;
-
-    @BeforeEach
-    void setUp() {
-        WorkerSettings settings = WorkerSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "node.id", "node-a", "retry.schedule", "1m,5m", "retry.maxLifetime", "1h")));
-        worker = new DeliveryWorker(store, this::deliver, settings, clock, new DirectExecutor());
-    }
+    private final List<DeliveryWorker> workers = new ArrayList<>();
 
     @AfterEach
     void tearDown() {
-        worker.close();
+        workers.forEach(DeliveryWorker::close);
     }
 
-    /** Answers each recipient with the next scripted reply. */
-    private List<RecipientOutcome> deliver(String domain, Envelope envelope, org.dispatchmail.core.delivery.MessageContent content) {
+    /** A worker with a 1h lifetime, schedule 1m,5m and no jitter; leases last 6h unless the test says otherwise. */
+    private DeliveryWorker worker(String node, String... overrides) {
+        Map<String, String> values = new HashMap<>(Map.of("node.id", node, "retry.schedule", "1m,5m",
+            "retry.maxLifetime", "1h", "retry.jitter", "0%", "retry.greylist.jitter", "0%",
+            "queue.leaseTime", "6h"));
+        for (int i = 0; i < overrides.length; i += 2) {
+            values.put(overrides[i], overrides[i + 1]);
+        }
+        ConfigReader config = new ConfigReader("dispatch.properties", values);
+        WorkerSettings settings = WorkerSettings.from(config);
+        RetrySettings retry = RetrySettings.from(config);
+        RetryPolicy policy = new RetryPolicy(retry, new Random(1));
+        DeliveryReports reports = new DeliveryReports(reportSender, "mx.dispatch.test",
+            DsnMessageBuilder.DEFAULT_MAX_RETURNED_SIZE, metrics, clock);
+        OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory, policy, retry, reports, metrics, node,
+            clock);
+        ShardOwnership ownership = new ShardOwnership(leases, node, store.shards(), settings.leaseTime());
+        DeliveryWorker worker = new DeliveryWorker(store, (domain, envelope, content) ->
+            deliver(node, domain, envelope, content), recorder, ownership, settings, retry.maxLifetime(), clock,
+            new DirectExecutor());
+        workers.add(worker);
+        return worker;
+    }
+
+    /** A worker that has taken its shards. */
+    private DeliveryWorker started(String node, String... overrides) {
+        DeliveryWorker worker = worker(node, overrides);
+        worker.refreshLeases();
+        return worker;
+    }
+
+    /** Answers each recipient with the next scripted reply, or 250 when none is left. */
+    private List<RecipientOutcome> deliver(String node, String domain, Envelope envelope, MessageContent content) {
         deliveredDomains.add(domain);
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (String recipient : envelope.recipients()) {
-            outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1", "rcpt",
-                SmtpReply.parse(List.of(replies.removeFirst()))));
+            attempted.add(node + " " + recipient);
+            String reply = replies.isEmpty() ? "250 2.0.0 ok" : replies.removeFirst();
+            outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1", RecipientOutcome.STAGE_RCPT,
+                SmtpReply.parse(List.of(reply))));
         }
         return outcomes;
     }
 
     private UUID enqueue(String... recipients) {
-        return store.enqueue(new NewMessage("mail-" + UUID.randomUUID(), "alice@example.com", List.of(recipients),
-            "Subject: x\r\n\r\nbody\r\n".getBytes()), clock.instant());
+        return enqueueInto(ALL_SHARDS, recipients);
+    }
+
+    /** Enqueues a message whose id falls in one of the given shards. */
+    private UUID enqueueInto(Set<Integer> shards, String... recipients) {
+        for (int i = 0; i < 10_000; i++) {
+            String name = "mail-" + UUID.randomUUID();
+            if (shards.contains(store.shardOf(CassandraQueueStore.messageId(name)))) {
+                return store.enqueue(new NewMessage(name, "alice@example.com", List.of(recipients),
+                    "Subject: x\r\n\r\nbody\r\n".getBytes()), clock.instant());
+            }
+        }
+        throw new AssertionError("no message name falls into shards " + shards);
+    }
+
+    private RecipientRecord record(UUID id, String recipient) {
+        return store.recipient(id, recipient).orElseThrow();
     }
 
     private RecipientState state(UUID id, String recipient) {
         return store.recipient(id, recipient).orElseThrow().state();
     }
 
+    /** Moves the clock in steps of 10 s, with a lease round of each given worker after every step. */
+    private void pass(Duration total, DeliveryWorker... refreshing) {
+        Duration left = total;
+        while (!left.isZero()) {
+            Duration step = left.compareTo(Duration.ofSeconds(10)) < 0 ? left : Duration.ofSeconds(10);
+            clock.advance(step);
+            left = left.minus(step);
+            for (DeliveryWorker worker : refreshing) {
+                worker.refreshLeases();
+            }
+        }
+    }
+
+    private List<AttemptRecord> attempts() {
+        return store.attemptLog();
+    }
+
     @Test
     void aDueRecipientIsDeliveredOnceAndItsEntryRemoved() {
+        DeliveryWorker worker = started("node-a");
         UUID id = enqueue("bob@one.test");
         replies.add("250 2.0.0 ok");
 
         assertThat(worker.pollOnce()).isEqualTo(1);
         assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
+        assertThat(store.hasContent(id)).as("a finished message's content is removed").isFalse();
 
         // the claim's own safety entry comes due later and finds the recipient done
         clock.advance(Duration.ofMinutes(20));
         assertThat(worker.pollOnce()).isZero();
-        assertThat(store.attempts).hasSize(1);
+        assertThat(attempts()).hasSize(1);
         assertThat(store.dueCount()).isZero();
+        assertThat(metrics.calls()).containsExactly("attempt delivered 2xx", "delivered");
+        assertThat(reportSender.sent()).isEmpty();
     }
 
     @Test
     void recipientsOfOneDomainShareATransactionAndOthersGetTheirOwn() {
+        DeliveryWorker worker = started("node-a");
         enqueue("a@one.test", "b@one.test", "c@two.test");
-        replies.addAll(List.of("250 ok", "250 ok", "250 ok"));
 
-        worker.pollOnce();
+        assertThat(worker.pollOnce()).isEqualTo(3);
 
         assertThat(deliveredDomains).containsExactlyInAnyOrder("one.test", "two.test");
     }
 
     @Test
     void aTemporaryFailureIsRetriedOnTheScheduleAndAPermanentOneBounces() {
+        DeliveryWorker worker = started("node-a");
         UUID id = enqueue("bob@one.test", "carol@one.test");
         replies.addAll(List.of("451 4.3.0 later", "550 5.1.1 no such user"));
 
         worker.pollOnce();
         assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DEFERRED);
-        assertThat(store.recipient(id, "bob@one.test").orElseThrow().nextAttemptAt()).isEqualTo(T0.plusSeconds(60));
+        assertThat(record(id, "bob@one.test").nextAttemptAt()).isEqualTo(T0.plusSeconds(60));
         assertThat(state(id, "carol@one.test")).isEqualTo(RecipientState.BOUNCED);
+        assertThat(reportSender.sent()).hasSize(1);
+        assertThat(reportSender.sent().get(0).recipient()).isEqualTo("alice@example.com");
 
         clock.advance(Duration.ofSeconds(59));
         assertThat(worker.pollOnce()).as("not due before the first delay").isZero();
@@ -106,20 +191,28 @@ class DeliveryWorkerTest {
         clock.advance(Duration.ofSeconds(1));
         replies.add("451 4.3.0 still later");
         assertThat(worker.pollOnce()).isEqualTo(1);
-        assertThat(store.recipient(id, "bob@one.test").orElseThrow().nextAttemptAt())
+        assertThat(record(id, "bob@one.test").nextAttemptAt())
             .as("second delay of the schedule").isEqualTo(T0.plusSeconds(60 + 300));
+
+        clock.advance(Duration.ofMinutes(5));
+        replies.add("451 4.3.0 later again");
+        worker.pollOnce();
+        assertThat(record(id, "bob@one.test").nextAttemptAt())
+            .as("the schedule repeats its last delay").isEqualTo(T0.plusSeconds(60 + 300 + 300));
 
         clock.advance(Duration.ofMinutes(5));
         replies.add("250 2.0.0 ok");
         worker.pollOnce();
         assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
-        assertThat(store.recipient(id, "bob@one.test").orElseThrow().attempts()).isEqualTo(3);
+        assertThat(record(id, "bob@one.test").attempts()).isEqualTo(4);
+        assertThat(store.hasContent(id)).isFalse();
     }
 
     @Test
-    void aRecipientStillFailingAtTheEndOfItsLifetimeExpires() {
+    void aRecipientStillFailingAtTheEndOfItsLifetimeExpires() throws Exception {
+        DeliveryWorker worker = started("node-a");
         UUID id = enqueue("bob@one.test");
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 30; i++) {
             replies.add("451 4.3.0 later");
         }
         worker.pollOnce();
@@ -127,35 +220,233 @@ class DeliveryWorkerTest {
             clock.advance(Duration.ofMinutes(1));
             worker.pollOnce();
         }
+
         assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.EXPIRED);
-        // 1 + 1m, then every 5m: the attempt whose next retry would pass the 1h lifetime is the last
-        assertThat(store.attempts.get(store.attempts.size() - 1).nextAttemptAt()).isEmpty();
-        assertThat(store.attempts.get(store.attempts.size() - 1).attemptedAt()).isBefore(T0.plus(Duration.ofHours(1)));
+        AttemptRecord last = attempts().get(attempts().size() - 1);
+        assertThat(last.decision()).isEqualTo(RecipientState.EXPIRED);
+        assertThat(last.nextAttemptAt()).isEmpty();
+        assertThat(last.attemptedAt()).as("given up when its lifetime ends, not before")
+            .isEqualTo(T0.plus(Duration.ofHours(1)));
+        for (AttemptRecord attempt : attempts().subList(0, attempts().size() - 1)) {
+            assertThat(attempt.decision()).isEqualTo(RecipientState.DEFERRED);
+            assertThat(attempt.nextAttemptAt().orElseThrow()).isBeforeOrEqualTo(T0.plus(Duration.ofHours(1)));
+        }
+        assertThat(metrics.calls()).contains("failed expired");
+        assertThat(reportSender.sent()).hasSize(1);
+        ParsedReport report = ParsedReport.parse(reportSender.sent().get(0).bytes());
+        assertThat(report.recipientField("bob@one.test", "Action")).isEqualTo("failed");
+        assertThat(report.recipientField("bob@one.test", "Status")).startsWith("4.");
+        assertThat(store.hasContent(id)).isFalse();
     }
 
     @Test
     void aClaimThatRanOutIsTakenOverWhenItsEntryComesDue() {
-        UUID id = enqueue("bob@one.test");
-        // another node claimed it and died
-        assertThat(store.claim(store.recipient(id, "bob@one.test").orElseThrow(), "dead-node",
-            T0.plus(Duration.ofMinutes(15)))).isTrue();
-        assertThat(worker.pollOnce()).as("held by a live claim").isZero();
+        leases.heartbeat("node-b", Duration.ofHours(6));
+        DeliveryWorker worker = started("node-a");
+        UUID id = enqueueInto(worker.ownedShards(), "bob@one.test");
+        // node-b, alive, claimed it the way a worker does (the claim indexes it at its end, the entry that
+        // led to it is removed) and never finished its attempt
+        RecipientRecord seen = store.recipient(id, "bob@one.test").orElseThrow();
+        assertThat(store.claim(seen, "node-b", T0.plus(Duration.ofMinutes(15)))).isTrue();
+        store.dueEntries(store.shardOf(id), store.bucketOf(T0), T0, 10).forEach(store::removeDue);
 
-        clock.advance(Duration.ofMinutes(15));
-        replies.add("250 ok");
+        assertThat(worker.pollOnce()).as("held by a live claim").isZero();
+        clock.advance(Duration.ofMinutes(14));
+        assertThat(worker.pollOnce()).isZero();
+
+        clock.advance(Duration.ofMinutes(1));
         assertThat(worker.pollOnce()).isEqualTo(1);
         assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
-        assertThat(store.attempts.get(0).node()).isEqualTo("node-a");
+        assertThat(attempts()).hasSize(1);
+        assertThat(attempts().get(0).node()).isEqualTo("node-a");
+        assertThat(attempts().get(0).attemptedAt()).isEqualTo(T0.plus(Duration.ofMinutes(15)));
     }
 
     @Test
-    void theScheduleRepeatsItsLastDelay() {
-        WorkerSettings settings = WorkerSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "retry.schedule", "1m,5m,1h")));
-        assertThat(settings.delayAfter(1)).isEqualTo(Duration.ofMinutes(1));
-        assertThat(settings.delayAfter(2)).isEqualTo(Duration.ofMinutes(5));
-        assertThat(settings.delayAfter(3)).isEqualTo(Duration.ofHours(1));
-        assertThat(settings.delayAfter(9)).isEqualTo(Duration.ofHours(1));
+    void aClaimOfANodeThatStoppedHeartbeatingIsTakenOverBeforeItRunsOut() {
+        leases.heartbeat("node-b", Duration.ofSeconds(30));
+        DeliveryWorker worker = started("node-a", "queue.leaseTime", "30s");
+        UUID id = enqueueInto(worker.ownedShards(), "bob@one.test");
+        // node-b wrote its claim and died before it removed the entry that led to it; no poll saw the claim
+        // while node-b lived (one that does drops the entry, and then only the claim's own entry is left)
+        RecipientRecord seen = store.recipient(id, "bob@one.test").orElseThrow();
+        assertThat(store.claim(seen, "node-b", T0.plus(Duration.ofMinutes(15)))).isTrue();
+
+        pass(Duration.ofSeconds(30), worker);
+        assertThat(worker.ownedShards()).as("node-b's heartbeat ran out").isEqualTo(ALL_SHARDS);
+        assertThat(worker.pollOnce()).isEqualTo(1);
+
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
+        assertThat(attempted).containsExactly("node-a bob@one.test");
+        assertThat(attempts().get(0).attemptedAt()).isBefore(T0.plus(Duration.ofMinutes(15)));
+    }
+
+    @Test
+    void aNodePollsOnlyTheShardsItLeases() {
+        leases.heartbeat("node-b", Duration.ofHours(6));
+        for (int shard = 0; shard < 8; shard++) {
+            assertThat(leases.acquire(shard, "node-b", Duration.ofHours(6))).isTrue();
+        }
+        DeliveryWorker worker = started("node-a");
+        assertThat(worker.ownedShards()).isEqualTo(range(8, 16));
+
+        UUID theirs = enqueueInto(Set.of(3), "bob@one.test");
+        UUID mine = enqueueInto(Set.of(12), "carol@one.test");
+
+        assertThat(worker.pollOnce()).isEqualTo(1);
+        assertThat(attempted).containsExactly("node-a carol@one.test");
+        assertThat(state(mine, "carol@one.test")).isEqualTo(RecipientState.DELIVERED);
+        assertThat(state(theirs, "bob@one.test")).isEqualTo(RecipientState.PENDING);
+    }
+
+    @Test
+    void twoWorkersSplitTheShardsAndADeadNodesShardsMoveToTheOtherAfterTheLeaseTime() {
+        DeliveryWorker a = worker("node-a", "queue.leaseTime", "30s");
+        DeliveryWorker b = worker("node-b", "queue.leaseTime", "30s");
+        for (int round = 0; round < 2; round++) {
+            a.refreshLeases();
+            b.refreshLeases();
+        }
+        assertThat(a.ownedShards()).hasSize(8);
+        assertThat(b.ownedShards()).hasSize(8);
+        assertThat(union(a.ownedShards(), b.ownedShards())).isEqualTo(ALL_SHARDS);
+        assertThat(leases.heldBy("node-a")).isEqualTo(a.ownedShards());
+
+        UUID forA = enqueueInto(a.ownedShards(), "x@one.test");
+        Set<Integer> shardsOfB = b.ownedShards();
+        UUID forB = enqueueInto(shardsOfB, "y@two.test");
+        assertThat(a.pollOnce()).isEqualTo(1);
+        assertThat(attempted).containsExactly("node-a x@one.test");
+
+        // node-b dies without a word: no release, no more heartbeats
+        pass(Duration.ofSeconds(20), a);
+        assertThat(a.ownedShards()).as("within the lease time nothing moves").hasSize(8);
+        assertThat(a.pollOnce()).isZero();
+
+        pass(Duration.ofSeconds(10), a);
+        assertThat(a.ownedShards()).isEqualTo(ALL_SHARDS);
+        assertThat(a.pollOnce()).isEqualTo(1);
+        assertThat(attempted).containsExactly("node-a x@one.test", "node-a y@two.test");
+        assertThat(state(forA, "x@one.test")).isEqualTo(RecipientState.DELIVERED);
+        assertThat(state(forB, "y@two.test")).isEqualTo(RecipientState.DELIVERED);
+    }
+
+    @Test
+    void threeWorkersSettleOnAFairShareEach() {
+        List<DeliveryWorker> nodes = List.of(worker("node-a"), worker("node-b"), worker("node-c"));
+        for (int round = 0; round < 5; round++) {
+            nodes.forEach(DeliveryWorker::refreshLeases);
+        }
+        Set<Integer> all = new TreeSet<>();
+        int total = 0;
+        for (DeliveryWorker node : nodes) {
+            assertThat(node.ownedShards().size()).as("ceil(16 / 3)").isBetween(4, 6);
+            all.addAll(node.ownedShards());
+            total += node.ownedShards().size();
+        }
+        assertThat(all).isEqualTo(ALL_SHARDS);
+        assertThat(total).as("no shard worked twice").isEqualTo(16);
+    }
+
+    @Test
+    void aCleanStopHandsTheShardsOverAtOnce() {
+        DeliveryWorker a = worker("node-a", "queue.leaseTime", "30s");
+        DeliveryWorker b = worker("node-b", "queue.leaseTime", "30s");
+        for (int round = 0; round < 2; round++) {
+            a.refreshLeases();
+            b.refreshLeases();
+        }
+        b.close();
+        assertThat(leases.heldBy("node-b")).isEmpty();
+        pass(Duration.ofSeconds(30), a);
+        assertThat(a.ownedShards()).isEqualTo(ALL_SHARDS);
+    }
+
+    @Test
+    void aHeldRecipientIsNeverAttemptedAndExpiresWithAFailureReportWhenItsLifetimeEnds() throws Exception {
+        DeliveryWorker worker = started("node-a");
+        UUID id = enqueue("bob@one.test");
+        QueueAdmin admin = new QueueAdmin(store, new DeliveryReports(reportSender, "mx.dispatch.test",
+            DsnMessageBuilder.DEFAULT_MAX_RETURNED_SIZE, metrics, clock), Duration.ofHours(1), clock);
+        assertThat(admin.hold(QueueSelector.message(id)).changed()).isEqualTo(1);
+
+        assertThat(worker.pollOnce()).isZero();
+        clock.advance(Duration.ofMinutes(30));
+        assertThat(worker.pollOnce()).isZero();
+        clock.advance(Duration.ofMinutes(29));
+        assertThat(worker.pollOnce()).isZero();
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.HELD);
+        assertThat(reportSender.sent()).isEmpty();
+
+        clock.advance(Duration.ofMinutes(1));
+        worker.pollOnce();
+
+        assertThat(attempted).as("never attempted").isEmpty();
+        RecipientRecord after = store.recipient(id, "bob@one.test").orElseThrow();
+        assertThat(after.state()).isEqualTo(RecipientState.EXPIRED);
+        assertThat(after.lastResult().orElseThrow()).contains("held past the queue lifetime");
+        assertThat(reportSender.sent()).hasSize(1);
+        ParsedReport report = ParsedReport.parse(reportSender.sent().get(0).bytes());
+        assertThat(report.recipientField("bob@one.test", "Action")).isEqualTo("failed");
+        assertThat(report.recipientField("bob@one.test", "Status")).isEqualTo("4.4.7");
+        assertThat(metrics.calls()).contains("failed expired");
+        assertThat(store.hasContent(id)).isFalse();
+    }
+
+    @Test
+    void aRecipientPastItsLifetimeWhenClaimedExpiresWithoutAnAttempt() throws Exception {
+        DeliveryWorker worker = started("node-a");
+        worker.pollOnce();
+        UUID id = enqueue("bob@one.test");
+        // no node polled for over an hour (the cluster was down)
+        clock.advance(Duration.ofMinutes(61));
+        worker.refreshLeases();
+
+        assertThat(worker.pollOnce()).isEqualTo(1);
+
+        assertThat(attempted).isEmpty();
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.EXPIRED);
+        assertThat(attempts()).hasSize(1);
+        AttemptRecord expiry = attempts().get(0);
+        assertThat(expiry.node()).isEqualTo("node-a");
+        assertThat(expiry.decision()).isEqualTo(RecipientState.EXPIRED);
+        assertThat(expiry.nextAttemptAt()).isEmpty();
+        assertThat(expiry.outcome().enhancedStatus()).isEqualTo("4.4.7");
+        assertThat(reportSender.sent()).hasSize(1);
+        ParsedReport report = ParsedReport.parse(reportSender.sent().get(0).bytes());
+        assertThat(report.recipientField("bob@one.test", "Status")).isEqualTo("4.4.7");
+        assertThat(store.hasContent(id)).isFalse();
+
+        clock.advance(Duration.ofMinutes(20));
+        assertThat(worker.pollOnce()).as("its claim's entry finds it final").isZero();
+        assertThat(store.dueCount()).isZero();
+    }
+
+    @Test
+    void anIndexEntryWithoutARecipientIsDroppedAfterAGracePeriod() {
+        DeliveryWorker worker = started("node-a");
+        UUID id = enqueue("bob@one.test");
+        store.delete(id);
+        assertThat(worker.pollOnce()).isZero();
+        assertThat(store.dueCount()).as("kept while its hand-over may still be under way").isEqualTo(1);
+
+        clock.advance(Duration.ofMinutes(11));
+        worker.pollOnce();
+        assertThat(store.dueCount()).isZero();
+    }
+
+    private static Set<Integer> range(int from, int to) {
+        Set<Integer> shards = new TreeSet<>();
+        for (int shard = from; shard < to; shard++) {
+            shards.add(shard);
+        }
+        return shards;
+    }
+
+    private static Set<Integer> union(Set<Integer> a, Set<Integer> b) {
+        Set<Integer> all = new HashSet<>(a);
+        all.addAll(b);
+        return new TreeSet<>(all);
     }
 
     /** Runs each delivery in the polling thread, so a poll has finished its work when it returns. */
