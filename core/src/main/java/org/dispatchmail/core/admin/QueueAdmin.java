@@ -126,7 +126,11 @@ public final class QueueAdmin {
         for (StoredMessage message : messages(selector)) {
             List<DeliveryReports.Line> lines = new ArrayList<>();
             for (RecipientRecord record : store.recipients(message.id())) {
-                if (!selector.matchesRecipient(record.recipient()) || !record.state().isWaiting()) {
+                if (!selector.matchesRecipient(record.recipient()) || record.state().isFinal()) {
+                    continue;
+                }
+                if (!record.state().isWaiting()) {
+                    count.skipped++;
                     continue;
                 }
                 DeliveryReports.Line line = DeliveryReports.Line.administrative(record, ADMIN_BOUNCE_STATUS, reason);

@@ -90,7 +90,8 @@ public final class CassandraQueueStore implements QueueStore {
         insertChunk = session.prepare("INSERT INTO " + ks + "message_chunks (message_id, chunk, data) VALUES (?, ?, ?)"
             + ttl);
         insertMessage = session.prepare("INSERT INTO " + ks + "messages (message_id, mail_name, sender, size,"
-            + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + ttl);
+            + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            + " IF NOT EXISTS" + ttl);
         insertRecipient = session.prepare("INSERT INTO " + ks + "recipients (message_id, recipient, state, attempts,"
             + " next_attempt_at, updated_at, notify, orcpt, greylist_attempts, delay_warnings)"
             + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0, 0) IF NOT EXISTS" + ttl);
@@ -148,10 +149,12 @@ public final class CassandraQueueStore implements QueueStore {
             writes.add(session.executeAsync(insertChunk.bind(id, chunk, ByteBuffer.wrap(content, from, length))));
         }
         awaitAll(writes, "store the content of " + message.name());
-        run(insertMessage.bind(id, message.name(), message.sender(), (long) content.length, chunkCount,
-            message.recipients().size(), now, shard, message.messageDsn().ret().map(Enum::name).orElse(null),
+        // Conditional: a repeated hand-over keeps the first arrival time, so the lifetime is not extended.
+        ResultSet stored = run(insertMessage.bind(id, message.name(), message.sender(), (long) content.length,
+            chunkCount, message.recipients().size(), now, shard, message.messageDsn().ret().map(Enum::name).orElse(null),
             message.messageDsn().envelopeId().orElse(null)), "store " + message.name());
-        run(insertActive.bind(shard, epochDay(now), id, now), "list " + message.name() + " as active");
+        Instant createdAt = stored.wasApplied() ? now : stored.one().getInstant("created_at");
+        run(insertActive.bind(shard, epochDay(createdAt), id, createdAt), "list " + message.name() + " as active");
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
         BatchStatementBuilder due = BatchStatement.builder(BatchType.UNLOGGED);
@@ -349,6 +352,11 @@ public final class CassandraQueueStore implements QueueStore {
             Optional.ofNullable(row.getString("envid")));
         return Optional.of(new StoredMessage(messageId, row.getString("mail_name"), row.getString("sender"),
             row.getInstant("created_at"), dsn, row.getInt("recipient_count"), content));
+    }
+
+    @Override
+    public void index(UUID messageId, String recipient, Instant at) {
+        indexAt(messageId, recipient, at);
     }
 
     private void indexAt(UUID messageId, String recipient, Instant at) {

@@ -43,6 +43,9 @@ public interface QueueStore {
      */
     boolean claim(RecipientRecord seen, String node, Instant claimUntil);
 
+    /** Adds an index entry for the recipient at {@code at}, so that a worker looks at it again then. */
+    void index(UUID messageId, String recipient, Instant at);
+
     Optional<StoredMessage> message(UUID messageId);
 
     /**

@@ -191,21 +191,34 @@ public final class DeliveryWorker implements AutoCloseable {
             return true;
         }
         if (record.state().isFinal() || !(record.claimableAt(now) || claimOfDeadNode(record, liveNodes))) {
-            // Finished, or waiting for a later time under another index entry.
+            // Finished, or waiting for a later time under another index entry. A claim still held is looked
+            // at again within a lease time, so that it is taken over soon if its node dies.
+            if (record.state() == RecipientState.IN_FLIGHT) {
+                recheckClaim(record, now);
+            }
             store.removeDue(entry);
             return true;
         }
         if (!slots.tryAcquire()) {
             return false;
         }
-        boolean mine = store.claim(record, settings.nodeId(), now.plus(settings.claimDuration()));
+        Instant claimUntil = now.plus(settings.claimDuration());
+        boolean mine = store.claim(record, settings.nodeId(), claimUntil);
         store.removeDue(entry);
         if (mine) {
+            recheckClaim(record.toBuilder().claimUntil(Optional.of(claimUntil)).build(), now);
             batch.computeIfAbsent(record.messageId(), id -> new ArrayList<>()).add(record);
         } else {
             slots.release();
         }
         return true;
+    }
+
+    private void recheckClaim(RecipientRecord claimed, Instant now) {
+        Instant recheck = now.plus(settings.leaseTime());
+        if (claimed.claimUntil().map(recheck::isBefore).orElse(false)) {
+            store.index(claimed.messageId(), claimed.recipient(), recheck);
+        }
     }
 
     /** A node that stopped heartbeating will not finish its attempt: take it over without waiting for the claim. */

@@ -146,12 +146,13 @@ final class OutcomeRecorder {
             null, null, "queue", reason, EXPIRED_STATUS);
         RecipientRecord after = seen.toBuilder().state(RecipientState.EXPIRED).nextAttemptAt(now).unclaimed()
             .lastResult(Optional.of(outcome.describe())).build();
-        reports.failed(message, List.of(new DeliveryReports.Line(seen, outcome, Optional.empty())));
+        // Report only what was written: a recipient released or taken meanwhile is still queued.
         boolean written = claimed
             ? store.complete(new AttemptRecord(message.id(), node, now, outcome, RecipientState.EXPIRED,
                 Optional.empty()), after)
             : store.update(seen, after);
         if (written) {
+            reports.failed(message, List.of(new DeliveryReports.Line(seen, outcome, Optional.empty())));
             metrics.failed("expired");
             log(message, seen, outcome, after, false);
             finishIfDone(message);

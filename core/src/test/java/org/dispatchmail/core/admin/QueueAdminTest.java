@@ -238,6 +238,19 @@ class QueueAdminTest {
     }
 
     @Test
+    void bounceNowLeavesAnInFlightRecipientAloneAndCountsIt() {
+        UUID id = enqueue("alice@example.com", "a@one.test", "c@one.test");
+        inFlight(id, "c@one.test");
+
+        QueueAdmin.ChangeCount count = admin.bounceNow(QueueSelector.message(id), "removed by the postmaster");
+
+        assertThat(count.changed()).isEqualTo(1);
+        assertThat(count.skipped()).isEqualTo(1);
+        assertThat(state(id, "c@one.test")).isEqualTo(RecipientState.IN_FLIGHT);
+        assertThat(store.hasContent(id)).as("one recipient is still in flight").isTrue();
+    }
+
+    @Test
     void bounceNowReportsWithStatus500AndFinishesTheMessage() throws Exception {
         UUID id = enqueue("alice@example.com", "a@one.test", "b@one.test", "c@one.test");
         defer(id, "b@one.test", T0.plus(Duration.ofHours(1)));

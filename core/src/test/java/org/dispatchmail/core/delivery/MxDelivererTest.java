@@ -531,16 +531,22 @@ class MxDelivererTest {
     // ---------------------------------------------------------------- with the real SMTP client
 
     private static MxDeliverer realClient(int smtpPort, MovableClock clock) {
-        DeliverySettings settings = DeliverySettings.builder()
+        return realClient(smtpPort, clock, new SmtpClient(realSettings(smtpPort), clock));
+    }
+
+    private static MxDeliverer realClient(int smtpPort, MovableClock clock, SmtpClient client) {
+        return new MxDeliverer(new MxResolver(List.of(dns.address()), Duration.ofSeconds(1)), client,
+                realSettings(smtpPort), new RoutingSettings(TransportRules.mxOnly(TlsPolicy.NONE), DEAD_HOST_TIME), clock);
+    }
+
+    private static DeliverySettings realSettings(int smtpPort) {
+        return DeliverySettings.builder()
                 .remotePort(smtpPort)
                 .heloName("client.test")
                 .connectTimeout(Duration.ofSeconds(2))
                 .greetingTimeout(Duration.ofSeconds(5))
                 .commandTimeout(Duration.ofSeconds(5))
                 .build();
-        return new MxDeliverer(new MxResolver(List.of(dns.address()), Duration.ofSeconds(1)),
-                new SmtpClient(settings), settings,
-                new RoutingSettings(TransportRules.mxOnly(TlsPolicy.NONE), DEAD_HOST_TIME), clock);
     }
 
     private static int closedPort() throws Exception {
@@ -562,8 +568,11 @@ class MxDelivererTest {
             s.reply("250 2.0.0 queued");
             s.expect("QUIT", "221 Bye");
         })) {
-            List<RecipientOutcome> outcomes = realClient(server.port(), clock)
-                    .deliver("fallback.test", ENVELOPE, MESSAGE);
+            List<RecipientOutcome> outcomes;
+            // the pooled client keeps the connection for reuse: closing it sends the QUIT the script waits for
+            try (SmtpClient client = new SmtpClient(realSettings(server.port()), clock)) {
+                outcomes = realClient(server.port(), clock, client).deliver("fallback.test", ENVELOPE, MESSAGE);
+            }
             server.awaitScripts();
 
             assertThat(outcomes).extracting(RecipientOutcome::status)

@@ -282,6 +282,33 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void aLiveClaimIsCheckedAgainEveryLeaseTimeSoItIsTakenOverSoonAfterItsNodeDies() {
+        leases.heartbeat("node-b", Duration.ofSeconds(30));
+        DeliveryWorker worker = started("node-a", "queue.leaseTime", "30s");
+        UUID id = enqueueInto(worker.ownedShards(), "bob@one.test");
+        // node-b claims it as a worker does: indexed again at the claim's end and one lease time ahead,
+        // the entry that led to the claim removed
+        RecipientRecord seen = store.recipient(id, "bob@one.test").orElseThrow();
+        assertThat(store.claim(seen, "node-b", T0.plus(Duration.ofMinutes(15)))).isTrue();
+        store.index(id, "bob@one.test", T0.plus(Duration.ofSeconds(30)));
+        store.dueEntries(store.shardOf(id), store.bucketOf(T0), T0, 10).forEach(store::removeDue);
+
+        // node-b is alive at the first check: the claim stands and is looked at again a lease time later
+        clock.advance(Duration.ofSeconds(30));
+        leases.heartbeat("node-b", Duration.ofSeconds(30));
+        worker.refreshLeases();
+        assertThat(worker.pollOnce()).isZero();
+        assertThat(store.dueTimes(id, "bob@one.test")).contains(T0.plus(Duration.ofSeconds(60)));
+
+        // node-b dies: its heartbeat runs out, and the next check takes the recipient over
+        pass(Duration.ofSeconds(30), worker);
+        assertThat(worker.pollOnce()).isEqualTo(1);
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
+        assertThat(attempted).containsExactly("node-a bob@one.test");
+        assertThat(attempts().get(0).attemptedAt()).isEqualTo(T0.plus(Duration.ofSeconds(60)));
+    }
+
+    @Test
     void aNodePollsOnlyTheShardsItLeases() {
         leases.heartbeat("node-b", Duration.ofHours(6));
         for (int shard = 0; shard < 8; shard++) {
@@ -398,8 +425,8 @@ class DeliveryWorkerTest {
         DeliveryWorker worker = started("node-a");
         worker.pollOnce();
         UUID id = enqueue("bob@one.test");
-        // no node polled for over an hour (the cluster was down)
-        clock.advance(Duration.ofMinutes(61));
+        // no node polled for the lifetime (1h) and a claim duration (15m) more: the cluster was down
+        clock.advance(Duration.ofMinutes(76));
         worker.refreshLeases();
 
         assertThat(worker.pollOnce()).isEqualTo(1);

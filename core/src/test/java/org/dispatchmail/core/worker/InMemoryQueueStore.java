@@ -142,6 +142,11 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
+    public synchronized void index(UUID messageId, String recipient, Instant at) {
+        indexAt(messageId, recipient, at);
+    }
+
+    @Override
     public synchronized boolean claim(RecipientRecord seen, String node, Instant claimUntil) {
         indexAt(seen.messageId(), seen.recipient(), claimUntil);
         RecipientRecord current = rows(seen.messageId()).get(seen.recipient());

@@ -129,6 +129,33 @@ class OutcomeRecorderTest {
     }
 
     @Test
+    void aSuccessReportIsSentOnlyWhenAskedForAndTheServerDidNotTakeTheDsnOver() throws Exception {
+        RecipientDsn success = new RecipientDsn(EnumSet.of(DsnNotify.SUCCESS), Optional.of("rfc822;bob@one.test"));
+        UUID id = enqueue("alice@example.com", List.of(success, success, RecipientDsn.NONE),
+            "bob@one.test", "carol@one.test", "dave@one.test");
+        StoredMessage message = store.message(id).orElseThrow();
+        List<RecipientRecord> seen = new ArrayList<>();
+        for (String recipient : List.of("bob@one.test", "carol@one.test", "dave@one.test")) {
+            RecipientRecord record = store.recipient(id, recipient).orElseThrow();
+            assertThat(store.claim(record, "node-a", T0.plus(Duration.ofMinutes(15)))).isTrue();
+            seen.add(record);
+        }
+
+        recorder.record(message, "one.test", seen, List.of(
+            outcome("bob@one.test", "250 2.0.0 ok"),
+            // this server offered DSN: it reports success itself
+            outcome("carol@one.test", "250 2.0.0 ok").withDsnPassedOn(true),
+            outcome("dave@one.test", "250 2.0.0 ok")));
+
+        ParsedReport report = onlyReport();
+        assertThat(report.recipientField("bob@one.test", "Action")).isEqualTo("relayed");
+        assertThat(report.recipientField("bob@one.test", "Status")).isEqualTo("2.0.0");
+        assertThat(report.recipientField("bob@one.test", "Original-Recipient")).isEqualTo("rfc822; bob@one.test");
+        assertThat(report.finalRecipients()).as("carol's server reports itself; dave did not ask")
+            .containsExactly("bob@one.test");
+    }
+
+    @Test
     void aPermanentFailureBouncesWithAReport() throws Exception {
         UUID id = enqueue("alice@example.com", "bob@one.test");
 
