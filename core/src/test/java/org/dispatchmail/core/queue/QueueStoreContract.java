@@ -1,0 +1,195 @@
+package org.dispatchmail.core.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.InputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.dispatchmail.core.delivery.RecipientOutcome;
+import org.dispatchmail.core.delivery.SmtpReply;
+import org.dispatchmail.core.dsn.DsnNotify;
+import org.dispatchmail.core.dsn.DsnRet;
+import org.dispatchmail.core.dsn.MessageDsn;
+import org.dispatchmail.core.dsn.RecipientDsn;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every queue store must do, run against each of them: the Cassandra store (an integration test)
+ * and the in-memory double the worker's unit tests use, so the double cannot drift from the real thing.
+ */
+public abstract class QueueStoreContract {
+    protected static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
+
+    /** The store under test; messages get unique names, so one store may serve every test. */
+    protected abstract QueueStore store();
+
+    private static NewMessage message(String name, byte[] content, String... recipients) {
+        return new NewMessage(name, "alice@example.com", List.of(recipients), content);
+    }
+
+    @Test
+    void eachRecipientIsPendingAndDueAtEnqueueTime() {
+        UUID id = store().enqueue(message("due-" + UUID.randomUUID(), "x".getBytes(), "a@one.test", "b@two.test"), T0);
+
+        assertThat(store().recipients(id)).extracting(RecipientRecord::state)
+            .containsOnly(RecipientState.PENDING);
+        List<DueEntry> due = store().dueEntries(store().shardOf(id), store().bucketOf(T0), T0, 1000);
+        assertThat(due).filteredOn(entry -> entry.messageId().equals(id))
+            .extracting(DueEntry::recipient).containsExactlyInAnyOrder("a@one.test", "b@two.test");
+    }
+
+
+    @Test
+    void aRepeatedHandOverOfTheSameMailNeverResetsARecipient() {
+        String name = "repeat-" + UUID.randomUUID();
+        UUID id = store().enqueue(message(name, "first".getBytes(), "bob@remote.test"), T0);
+        RecipientRecord pending = store().recipient(id, "bob@remote.test").orElseThrow();
+        assertThat(store().claim(pending, "node-a", T0.plusSeconds(900))).isTrue();
+        assertThat(store().complete(delivered(id, "node-a"), done(id))).isTrue();
+
+        UUID again = store().enqueue(message(name, "first".getBytes(), "bob@remote.test"), T0.plusSeconds(5));
+
+        assertThat(again).isEqualTo(id);
+        assertThat(store().recipient(id, "bob@remote.test").orElseThrow().state()).isEqualTo(RecipientState.DELIVERED);
+    }
+
+
+    @Test
+    void onlyOneOfTwoNodesWinsAClaimAndALapsedClaimCanBeTakenOver() {
+        UUID id = store().enqueue(message("claim-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        RecipientRecord seen = store().recipient(id, "bob@remote.test").orElseThrow();
+
+        assertThat(store().claim(seen, "node-a", T0.plusSeconds(900))).isTrue();
+        assertThat(store().claim(seen, "node-b", T0.plusSeconds(900))).isFalse();
+
+        RecipientRecord inFlight = store().recipient(id, "bob@remote.test").orElseThrow();
+        assertThat(inFlight.state()).isEqualTo(RecipientState.IN_FLIGHT);
+        assertThat(inFlight.claimedBy()).contains("node-a");
+        assertThat(inFlight.claimableAt(T0.plusSeconds(60))).isFalse();
+        // node-a died: once its claim runs out the recipient is due again, under the claim's own index entry
+        Instant lapsed = T0.plusSeconds(901);
+        assertThat(inFlight.claimableAt(lapsed)).isTrue();
+        assertThat(store().dueEntries(store().shardOf(id), store().bucketOf(T0.plusSeconds(900)), lapsed, 1000))
+            .anyMatch(entry -> entry.messageId().equals(id));
+        assertThat(store().claim(inFlight, "node-b", lapsed.plusSeconds(900))).isTrue();
+        // node-a comes back late: its outcome no longer overwrites node-b's claim
+        assertThat(store().complete(delivered(id, "node-a"), done(id))).isFalse();
+        assertThat(store().recipient(id, "bob@remote.test").orElseThrow().claimedBy()).contains("node-b");
+    }
+
+
+    @Test
+    void aDeferredRecipientIsIndexedAtItsNextAttempt() {
+        UUID id = store().enqueue(message("defer-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        assertThat(store().claim(store().recipient(id, "bob@remote.test").orElseThrow(), "node-a",
+            T0.plusSeconds(900))).isTrue();
+        Instant next = T0.plus(Duration.ofMinutes(5));
+        RecipientOutcome busy = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1", "rcpt",
+            SmtpReply.parse(List.of("451 4.3.0 try later")));
+        RecipientRecord updated = store().recipient(id, "bob@remote.test").orElseThrow().toBuilder()
+            .state(RecipientState.DEFERRED).attempts(1).nextAttemptAt(next).unclaimed()
+            .lastResult(Optional.of(busy.describe())).greylistAttempts(1).firstGreylistedAt(Optional.of(T0))
+            .lastGreylistedAt(Optional.of(T0)).build();
+        assertThat(store().complete(new AttemptRecord(id, "node-a", T0.plusSeconds(2), busy, RecipientState.DEFERRED,
+            Optional.of(next)), updated)).isTrue();
+
+        RecipientRecord deferred = store().recipient(id, "bob@remote.test").orElseThrow();
+        assertThat(deferred.state()).isEqualTo(RecipientState.DEFERRED);
+        assertThat(deferred.nextAttemptAt()).isEqualTo(next);
+        assertThat(deferred.lastResult()).hasValueSatisfying(text -> assertThat(text).contains("451"));
+        assertThat(deferred.greylistAttempts()).isEqualTo(1);
+        assertThat(deferred.firstGreylistedAt()).contains(T0);
+        assertThat(store().attempts(id, "bob@remote.test")).singleElement().satisfies(attempt -> {
+            assertThat(attempt.replyCode()).contains(451);
+            assertThat(attempt.enhancedCode()).contains("4.3.0");
+            assertThat(attempt.decision()).isEqualTo("DEFERRED");
+            assertThat(attempt.nextAttemptAt()).contains(next);
+        });
+        assertThat(store().dueEntries(store().shardOf(id), store().bucketOf(next), next, 1000))
+            .anyMatch(entry -> entry.messageId().equals(id) && entry.dueAt().equals(next));
+    }
+
+
+    @Test
+    void theCursorOfAShardIsKept() {
+        store().advanceCursor(3, 123456L);
+        assertThat(store().cursor(3)).contains(123456L);
+    }
+
+
+    @Test
+    void theDsnParametersOfTheClientAreKept() {
+        UUID id = store().enqueue(new NewMessage("dsn-" + UUID.randomUUID(), "alice@example.com",
+            List.of("a@one.test", "b@two.test"), "x".getBytes(),
+            new MessageDsn(Optional.of(DsnRet.HDRS), Optional.of("env-42")),
+            List.of(new RecipientDsn(EnumSet.of(DsnNotify.FAILURE, DsnNotify.DELAY), Optional.of("rfc822;a@one.test")),
+                RecipientDsn.NONE)), T0);
+
+        assertThat(store().message(id).orElseThrow().dsn())
+            .isEqualTo(new MessageDsn(Optional.of(DsnRet.HDRS), Optional.of("env-42")));
+        assertThat(store().recipient(id, "a@one.test").orElseThrow().dsn().notifyOn())
+            .containsExactlyInAnyOrder(DsnNotify.FAILURE, DsnNotify.DELAY);
+        assertThat(store().recipient(id, "a@one.test").orElseThrow().dsn().originalRecipient()).contains("rfc822;a@one.test");
+        assertThat(store().recipient(id, "b@two.test").orElseThrow().dsn()).isEqualTo(RecipientDsn.NONE);
+    }
+
+
+    @Test
+    void anUpdateOnlyAppliesToTheStateItWasBasedOnAndIndexesAHeldRecipientAtItsExpiry() {
+        UUID id = store().enqueue(message("hold-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        RecipientRecord pending = store().recipient(id, "bob@remote.test").orElseThrow();
+        Instant expiry = T0.plus(Duration.ofDays(5));
+        RecipientRecord held = pending.toBuilder().state(RecipientState.HELD).nextAttemptAt(expiry).build();
+
+        assertThat(store().update(pending, held)).isTrue();
+        assertThat(store().update(pending, held)).isFalse();
+        assertThat(store().recipient(id, "bob@remote.test").orElseThrow().state()).isEqualTo(RecipientState.HELD);
+        assertThat(store().dueEntries(store().shardOf(id), store().bucketOf(expiry), expiry, 1000))
+            .anyMatch(entry -> entry.messageId().equals(id));
+        // a claimed recipient is not the admin's to change
+        RecipientRecord released = held.toBuilder().state(RecipientState.DEFERRED).nextAttemptAt(T0).build();
+        assertThat(store().update(held, released)).isTrue();
+        assertThat(store().claim(store().recipient(id, "bob@remote.test").orElseThrow(), "node-a", T0.plusSeconds(900)))
+            .isTrue();
+        assertThat(store().update(released, released.toBuilder().state(RecipientState.HELD).build())).isFalse();
+    }
+
+
+    @Test
+    void aFinishedMessageLosesItsContentAndLeavesTheActiveListButKeepsItsHistory() throws Exception {
+        UUID id = store().enqueue(message("finish-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        int shard = store().shardOf(id);
+        long day = Math.floorDiv(T0.getEpochSecond(), 86_400L);
+        assertThat(store().activeMessages(shard, day)).contains(id);
+
+        store().finish(id);
+
+        assertThat(store().activeMessages(shard, day)).doesNotContain(id);
+        assertThat(store().recipients(id)).hasSize(1);
+        assertThatThrownBy(() -> {
+            try (InputStream in = store().message(id).orElseThrow().content().open()) {
+                in.readAllBytes();
+            }
+        }).as("the content is gone").isInstanceOf(RuntimeException.class);
+        store().delete(id);
+        assertThat(store().message(id)).isEmpty();
+        assertThat(store().recipients(id)).isEmpty();
+    }
+
+    private RecipientRecord done(UUID id) {
+        return store().recipient(id, "bob@remote.test").orElseThrow().toBuilder().state(RecipientState.DELIVERED)
+            .attempts(1).nextAttemptAt(T0.plusSeconds(1)).unclaimed().build();
+    }
+
+    private static AttemptRecord delivered(UUID id, String node) {
+        RecipientOutcome ok = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1",
+            "end-of-data", SmtpReply.parse(List.of("250 2.0.0 Ok: queued")));
+        return new AttemptRecord(id, node, T0.plusSeconds(1), ok, RecipientState.DELIVERED, Optional.empty());
+    }
+}
