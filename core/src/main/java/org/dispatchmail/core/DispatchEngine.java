@@ -2,6 +2,7 @@ package org.dispatchmail.core;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -13,7 +14,10 @@ import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.dkim.DkimSigner;
+import org.dispatchmail.core.delivery.Envelope;
+import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.MxDeliverer;
+import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpClient;
 import org.dispatchmail.core.queue.CassandraGreylistMemory;
 import org.dispatchmail.core.queue.CassandraQueueStore;
@@ -25,6 +29,8 @@ import org.dispatchmail.core.policy.SendingLimits;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.routing.MxResolver;
+import org.dispatchmail.core.routing.Route;
+import org.dispatchmail.core.routing.TransportRules;
 import org.dispatchmail.core.signing.CassandraDomainKeyStore;
 import org.dispatchmail.core.signing.DkimKeys;
 import org.dispatchmail.core.signing.DnsTxtLookup;
@@ -36,6 +42,7 @@ import org.dispatchmail.core.submission.PasswordHashing;
 import org.dispatchmail.core.submission.SubmissionUsers;
 import org.dispatchmail.core.worker.DeliveryReports;
 import org.dispatchmail.core.worker.DeliveryWorker;
+import org.dispatchmail.core.worker.DomainDelivery;
 import org.dispatchmail.core.worker.QueueGauges;
 import org.dispatchmail.core.worker.QueueMetrics;
 import org.dispatchmail.core.worker.ReportSender;
@@ -117,7 +124,7 @@ public final class DispatchEngine implements AutoCloseable {
             DeliveryReports reports = new DeliveryReports(reportSender, settings.delivery().heloName(),
                 settings.reportMaxReturnedSize(), metrics, clock);
             DeliveryWorker worker = DeliveryWorker.create(store, new CassandraShardLeases(session, keyspace),
-                new CassandraGreylistMemory(session, keyspace), deliverer::deliver,
+                new CassandraGreylistMemory(session, keyspace), destinations(deliverer, settings.routing().rules()),
                 new RetryPolicy(settings.retry(), new SecureRandom()), reports, metrics, settings.worker(), clock);
             QueueAdmin admin = new QueueAdmin(store, reports, settings.retry().maxLifetime(), clock);
             QueueGauges gauges = new QueueGauges(admin::summary, worker::ownedShards);
@@ -130,6 +137,26 @@ public final class DispatchEngine implements AutoCloseable {
             session.close();
             throw e;
         }
+    }
+
+    /** Delivery by route, with the recipients of every domain a smart host takes sharing one transaction. */
+    private static DomainDelivery destinations(MxDeliverer deliverer, TransportRules rules) {
+        return new DomainDelivery() {
+            @Override
+            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
+                return deliverer.deliver(domain, envelope, content);
+            }
+
+            @Override
+            public String destinationOf(String domain) {
+                try {
+                    Route route = rules.routeFor(domain);
+                    return route.isSmartHost() ? "smarthost " + route.rule().orElse("") : domain;
+                } catch (IllegalArgumentException notADomainName) {
+                    return domain;
+                }
+            }
+        };
     }
 
     /** Returns once the message is durable at the configured consistency; throws if it is not. */

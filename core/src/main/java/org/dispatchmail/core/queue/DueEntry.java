@@ -43,4 +43,19 @@ public final class DueEntry {
     public String toString() {
         return messageId + "/" + recipient + "@" + dueAt;
     }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof DueEntry)) {
+            return false;
+        }
+        DueEntry other = (DueEntry) o;
+        return shard == other.shard && bucket == other.bucket && dueAt.equals(other.dueAt)
+            && messageId.equals(other.messageId) && recipient.equals(other.recipient);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(shard, bucket, dueAt, messageId, recipient);
+    }
 }

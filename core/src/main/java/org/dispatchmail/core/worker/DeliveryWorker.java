@@ -12,12 +12,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.RecipientOutcome;
@@ -54,7 +57,10 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Duration maxLifetime;
     private final Clock clock;
     private final Map<Integer, Long> cursors = new HashMap<>();
+    /** Each slot is one message being claimed and delivered by a delivery thread. */
     private final Semaphore slots;
+    /** Entries handed to a delivery thread and not yet handled: the next polls leave them alone. */
+    private final Set<DueEntry> inProgress = ConcurrentHashMap.newKeySet();
     private final ExecutorService deliveries;
     private final ScheduledExecutorService poller;
     private Instant failingSince;
@@ -154,13 +160,21 @@ public final class DeliveryWorker implements AutoCloseable {
         Set<String> liveNodes = ownership.liveNodes();
         for (long bucket = start; bucket <= currentBucket; bucket++) {
             List<DueEntry> entries = store.dueEntries(shard, bucket, now, settings.batchSize());
-            Map<UUID, List<RecipientRecord>> batch = new LinkedHashMap<>();
-            boolean allHandled = entries.size() < settings.batchSize();
+            Map<UUID, List<DueEntry>> byMessage = new LinkedHashMap<>();
             for (DueEntry entry : entries) {
-                allHandled &= handle(entry, now, liveNodes, batch);
+                if (!inProgress.contains(entry)) {
+                    byMessage.computeIfAbsent(entry.messageId(), id -> new ArrayList<>()).add(entry);
+                }
             }
-            batch.forEach(this::submit);
-            claimed += batch.values().stream().mapToInt(List::size).sum();
+            // A bucket is done once a poll finds nothing left in it: entries handed to a delivery thread
+            // are removed there, so the cursor waits for the next poll to see the bucket empty.
+            boolean allHandled = entries.isEmpty();
+            for (Map.Entry<UUID, List<DueEntry>> message : byMessage.entrySet()) {
+                if (!slots.tryAcquire()) {
+                    break;
+                }
+                claimed += submit(message.getKey(), message.getValue(), now, liveNodes);
+            }
             // Past buckets that are fully handled are never read again: their tombstones stay behind.
             if (canAdvance && allHandled && bucket < currentBucket) {
                 cursors.put(shard, bucket + 1);
@@ -172,9 +186,43 @@ public final class DeliveryWorker implements AutoCloseable {
         return claimed;
     }
 
+    /**
+     * Hands the due entries of one message to a delivery thread, which claims its recipients (the
+     * compare-and-set writes run in parallel, not one by one in the polling thread) and delivers them.
+     * Returns how many were claimed when the thread ran at once (as in tests), else 0.
+     */
+    private int submit(UUID messageId, List<DueEntry> entries, Instant now, Set<String> liveNodes) {
+        inProgress.addAll(entries);
+        AtomicInteger claimed = new AtomicInteger();
+        try {
+            deliveries.execute(() -> {
+                List<RecipientRecord> mine = new ArrayList<>();
+                try {
+                    for (DueEntry entry : entries) {
+                        handle(entry, now, liveNodes, mine);
+                    }
+                    claimed.set(mine.size());
+                    if (!mine.isEmpty()) {
+                        deliver(messageId, mine);
+                    }
+                } catch (RuntimeException e) {
+                    // The claims stay; their index entries bring the recipients back when they run out.
+                    LOGGER.error("Delivery of queued message {} failed before its outcome was stored: {}",
+                        messageId, e.getMessage(), e);
+                } finally {
+                    entries.forEach(inProgress::remove);
+                    slots.release();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            entries.forEach(inProgress::remove);
+            slots.release();
+        }
+        return claimed.get();
+    }
+
     /** True when the entry needs no more looking at. */
-    private boolean handle(DueEntry entry, Instant now, Set<String> liveNodes,
-                           Map<UUID, List<RecipientRecord>> batch) {
+    private boolean handle(DueEntry entry, Instant now, Set<String> liveNodes, List<RecipientRecord> mine) {
         Optional<RecipientRecord> found = store.recipient(entry.messageId(), entry.recipient());
         if (found.isEmpty()) {
             if (entry.dueAt().plus(ORPHAN_GRACE).isBefore(now)) {
@@ -199,17 +247,12 @@ public final class DeliveryWorker implements AutoCloseable {
             store.removeDue(entry);
             return true;
         }
-        if (!slots.tryAcquire()) {
-            return false;
-        }
         Instant claimUntil = now.plus(settings.claimDuration());
-        boolean mine = store.claim(record, settings.nodeId(), claimUntil);
+        boolean claimedNow = store.claim(record, settings.nodeId(), claimUntil);
         store.removeDue(entry);
-        if (mine) {
+        if (claimedNow) {
             recheckClaim(record.toBuilder().claimUntil(Optional.of(claimUntil)).build(), now);
-            batch.computeIfAbsent(record.messageId(), id -> new ArrayList<>()).add(record);
-        } else {
-            slots.release();
+            mine.add(record);
         }
         return true;
     }
@@ -235,20 +278,6 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    private void submit(UUID messageId, List<RecipientRecord> recipients) {
-        deliveries.execute(() -> {
-            try {
-                deliver(messageId, recipients);
-            } catch (RuntimeException e) {
-                // The claims stay; their index entries bring the recipients back when they run out.
-                LOGGER.error("Delivery of queued message {} failed before its outcome was stored: {}",
-                    messageId, e.getMessage(), e);
-            } finally {
-                slots.release(recipients.size());
-            }
-        });
-    }
-
     private void deliver(UUID messageId, List<RecipientRecord> recipients) {
         Optional<StoredMessage> stored = store.message(messageId);
         if (stored.isEmpty()) {
@@ -267,9 +296,12 @@ public final class DeliveryWorker implements AutoCloseable {
                     + readable(maxLifetime));
                 continue;
             }
-            byDomain.computeIfAbsent(domainOf(record.recipient()), d -> new ArrayList<>()).add(record);
+            byDomain.computeIfAbsent(delivery.destinationOf(domainOf(record.recipient())), d -> new ArrayList<>())
+                .add(record);
         }
-        byDomain.forEach((domain, records) -> {
+        // One transaction per destination: a recipient domain, or a smart host that takes several domains.
+        byDomain.forEach((destination, records) -> {
+            String domain = domainOf(records.get(0).recipient());
             List<String> addresses = new ArrayList<>();
             List<RecipientDsn> dsn = new ArrayList<>();
             for (RecipientRecord record : records) {

@@ -10,4 +10,12 @@ import org.dispatchmail.core.delivery.RecipientOutcome;
 @FunctionalInterface
 public interface DomainDelivery {
     List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content);
+
+    /**
+     * Where a domain's mail goes: recipients with the same destination share one transaction. By default
+     * each domain is its own; a smart host taking several domains is one destination.
+     */
+    default String destinationOf(String domain) {
+        return domain;
+    }
 }

@@ -75,9 +75,19 @@ class DeliveryWorkerTest {
         OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory, policy, retry, reports, metrics, node,
             clock);
         ShardOwnership ownership = new ShardOwnership(leases, node, store.shards(), settings.leaseTime());
-        DeliveryWorker worker = new DeliveryWorker(store, (domain, envelope, content) ->
-            deliver(node, domain, envelope, content), recorder, ownership, settings, retry.maxLifetime(), clock,
-            new DirectExecutor());
+        DomainDelivery delivery = new DomainDelivery() {
+            @Override
+            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
+                return DeliveryWorkerTest.this.deliver(node, domain, envelope, content);
+            }
+
+            @Override
+            public String destinationOf(String domain) {
+                return domain.endsWith(".relayed.test") ? "smarthost relay" : domain;
+            }
+        };
+        DeliveryWorker worker = new DeliveryWorker(store, delivery, recorder, ownership, settings, retry.maxLifetime(),
+            clock, new DirectExecutor());
         workers.add(worker);
         return worker;
     }
@@ -306,6 +316,19 @@ class DeliveryWorkerTest {
         assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
         assertThat(attempted).containsExactly("node-a bob@one.test");
         assertThat(attempts().get(0).attemptedAt()).isEqualTo(T0.plus(Duration.ofSeconds(60)));
+    }
+
+    @Test
+    void domainsSentThroughOneSmartHostShareOneTransaction() {
+        DeliveryWorker worker = started("node-a");
+        UUID id = enqueue("bob@a.relayed.test", "carol@b.relayed.test", "dave@one.test");
+
+        assertThat(worker.pollOnce()).isEqualTo(3);
+
+        assertThat(deliveredDomains).as("one call for the smart host's two domains, one for the MX domain")
+            .hasSize(2).contains("one.test");
+        assertThat(state(id, "bob@a.relayed.test")).isEqualTo(RecipientState.DELIVERED);
+        assertThat(state(id, "carol@b.relayed.test")).isEqualTo(RecipientState.DELIVERED);
     }
 
     @Test
