@@ -25,6 +25,7 @@ import org.dispatchmail.core.policy.SendingLimits;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.routing.MxResolver;
+import org.dispatchmail.core.routing.TransportRules;
 import org.dispatchmail.core.signing.CassandraDomainKeyStore;
 import org.dispatchmail.core.signing.DkimKeys;
 import org.dispatchmail.core.signing.DnsTxtLookup;
@@ -61,6 +62,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final SendingLimits sendingLimits;
     private final int maxRecipientsPerMessage;
     private final MxResolver mxResolver;
+    private final TransportRules transportRules;
     private final QueueAdmin queueAdmin;
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
@@ -90,6 +92,7 @@ public final class DispatchEngine implements AutoCloseable {
             settings.submission().maxMessagesPerHour(), settings.submission().maxRecipientsPerHour(), clock);
         this.maxRecipientsPerMessage = settings.submission().maxRecipientsPerMessage();
         this.mxResolver = mxResolver;
+        this.transportRules = settings.routing().rules();
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -185,6 +188,11 @@ public final class DispatchEngine implements AutoCloseable {
     /** The resolver delivery uses (its cache included), for checks at submission time. */
     public MxResolver mxResolver() {
         return mxResolver;
+    }
+
+    /** The transport rules delivery routes by, for checks at submission time. */
+    public TransportRules transportRules() {
+        return transportRules;
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {
