@@ -68,6 +68,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final SendingLimits sendingLimits;
     private final int maxRecipientsPerMessage;
     private final MxResolver mxResolver;
+    private final TransportRules transportRules;
     private final QueueAdmin queueAdmin;
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
@@ -97,6 +98,7 @@ public final class DispatchEngine implements AutoCloseable {
             settings.submission().maxMessagesPerHour(), settings.submission().maxRecipientsPerHour(), clock);
         this.maxRecipientsPerMessage = settings.submission().maxRecipientsPerMessage();
         this.mxResolver = mxResolver;
+        this.transportRules = settings.routing().rules();
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -212,6 +214,11 @@ public final class DispatchEngine implements AutoCloseable {
     /** The resolver delivery uses (its cache included), for checks at submission time. */
     public MxResolver mxResolver() {
         return mxResolver;
+    }
+
+    /** The transport rules delivery routes by, for checks at submission time. */
+    public TransportRules transportRules() {
+        return transportRules;
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {

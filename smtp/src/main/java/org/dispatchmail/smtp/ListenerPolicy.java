@@ -171,6 +171,10 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             return Optional.empty();
         }
         String domain = recipient.getDomain().asString();
+        if (routedToSmartHost(domain)) {
+            // delivery never looks this domain up: its relay decides, and DNS may not know it (an internal domain)
+            return Optional.empty();
+        }
         MxResolution resolution = runtime.engine().mxResolver().resolve(domain);
         switch (resolution.kind()) {
             case NO_SUCH_DOMAIN:
@@ -179,6 +183,14 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
                 return Optional.of(deny("556", "5.1.10 Recipient domain " + domain + " accepts no mail (null MX)"));
             default:
                 return Optional.empty();
+        }
+    }
+
+    private boolean routedToSmartHost(String domain) {
+        try {
+            return runtime.engine().transportRules().routeFor(domain).isSmartHost();
+        } catch (IllegalArgumentException notADomainName) {
+            return false;
         }
     }
 

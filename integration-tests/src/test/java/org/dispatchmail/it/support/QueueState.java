@@ -1,8 +1,11 @@
 package org.dispatchmail.it.support;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
 
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 
@@ -41,6 +44,37 @@ public final class QueueState implements AutoCloseable {
     public List<Row> attempts(Row recipientRow) {
         return session.execute("SELECT * FROM " + keyspace + ".attempts WHERE message_id = ? AND recipient = ?",
             recipientRow.getUuid("message_id"), recipientRow.getString("recipient")).all();
+    }
+
+    /** The greylisting window learned for a destination domain (destination, lower_ms, upper_ms, observed_at), if any. */
+    public Optional<Row> greylistWindow(String destination) {
+        return Optional.ofNullable(session.execute("SELECT * FROM " + keyspace
+            + ".greylist_windows WHERE destination = ?", destination).one());
+    }
+
+    /**
+     * Waits until the recipient has exactly one row and it matches the condition; returns that row.
+     * Fails with the rows seen last (and their attempts) when it does not happen in time.
+     */
+    public Row awaitRecipient(String recipient, Predicate<Row> condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<Row> rows = List.of();
+        while (System.nanoTime() < deadline) {
+            rows = recipientRows(recipient);
+            if (rows.size() == 1 && condition.test(rows.get(0))) {
+                return rows.get(0);
+            }
+            Thread.sleep(200);
+        }
+        StringBuilder seen = new StringBuilder();
+        for (Row row : rows) {
+            seen.append(row.getFormattedContents()).append('\n');
+            for (Row attempt : attempts(row)) {
+                seen.append("  ").append(attempt.getFormattedContents()).append('\n');
+            }
+        }
+        throw new AssertionError("recipient " + recipient + " did not reach the expected state within " + timeout
+            + "; rows:\n" + seen);
     }
 
     @Override

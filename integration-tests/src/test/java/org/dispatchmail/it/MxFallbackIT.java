@@ -1,0 +1,291 @@
+package org.dispatchmail.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
+import org.dispatchmail.dist.cassandra.FreePorts;
+import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.MisbehavingPeer;
+import org.dispatchmail.it.support.QueueState;
+import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.Submission;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+
+/**
+ * MX preference and failure handling end to end: a domain whose first MX refuses at the greeting, or
+ * where nothing listens, is delivered through its second MX; a 451 at RCPT from the only MX is retried
+ * on retry.schedule until the server takes the mail; a 550 at RCPT bounces at once, and the sender
+ * (whose domain is remote) gets the failure report through its own MX.
+ */
+@ExtendWith(CassandraExtension.class)
+class MxFallbackIT {
+    private static final String KEYSPACE = "e2e_mx_fallback";
+    private static final String LOGIN = "alice@sender.test";
+    private static final String PASSWORD = "fallback-pass-1-long";
+    private static final String REPORT_MX = "127.0.0.70";
+    private static final String REFUSING_MX = "127.0.0.71";
+    private static final String GOOD_MX = "127.0.0.72";
+    private static final String SILENT_MX = "127.0.0.73";
+    private static final String DEFERRING_MX = "127.0.0.74";
+    private static final String REJECTING_MX = "127.0.0.75";
+    /** retry.schedule of this node: every temporary failure is retried after 5 s (plus up to 10% jitter). */
+    private static final Duration RETRY = Duration.ofSeconds(5);
+
+    private static int mxPort;
+    private static SmtpSink reportSink;
+    private static SmtpSink goodSink;
+    private static GreetingRefuser refuser;
+    private static DnsmasqServer dns;
+    private static DispatchNode node;
+
+    @BeforeAll
+    static void start(EmbeddedCassandra cassandra) throws Exception {
+        mxPort = FreePorts.pick();
+        reportSink = SmtpSink.start(REPORT_MX, mxPort, "mx.sender.test");
+        goodSink = SmtpSink.start(GOOD_MX, mxPort, "mx2.fallback.test");
+        refuser = new GreetingRefuser(REFUSING_MX, mxPort);
+        dns = DnsmasqServer.start(List.of(
+            "--mx-host=sender.test,mx.sender.test,10", "--host-record=mx.sender.test," + REPORT_MX,
+            "--mx-host=fallback.test,mx1.fallback.test,10", "--mx-host=fallback.test,mx2.fallback.test,20",
+            "--host-record=mx1.fallback.test," + REFUSING_MX, "--host-record=mx2.fallback.test," + GOOD_MX,
+            "--mx-host=dead.test,mx1.dead.test,10", "--mx-host=dead.test,mx2.fallback.test,20",
+            "--host-record=mx1.dead.test," + SILENT_MX,
+            "--mx-host=deferring.test,mx.deferring.test,10", "--host-record=mx.deferring.test," + DEFERRING_MX,
+            "--mx-host=rejecting.test,mx.rejecting.test,10", "--host-record=mx.rejecting.test," + REJECTING_MX));
+        node = DispatchNode.start(Map.of(
+            "cassandra.contactPoints", cassandra.contactPoint(),
+            "cassandra.keyspace", KEYSPACE,
+            "dns.servers", dns.address(),
+            "delivery.remotePort", String.valueOf(mxPort),
+            "delivery.heloName", "dispatch.example.com",
+            "queue.pollInterval", "200ms",
+            "retry.schedule", RETRY.toSeconds() + "s",
+            // a server that is restarted (below) is not skipped for long if an attempt falls in the gap
+            "delivery.deadHostTime", "1s"));
+        node.adminWithInput(PASSWORD + "\n", "submission", "add", LOGIN);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {node, dns, refuser, goodSink, reportSink}) {
+            if (part != null) {
+                part.close();
+            }
+        }
+    }
+
+    @Test
+    void aFirstMxThatRefusesAtTheGreetingIsPassedOverForTheSecond(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "bob-" + token.substring(0, 8) + "@fallback.test";
+        int contactsBefore = refuser.connections();
+        submit(recipient, token);
+
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row state = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            assertThat(state.getInt("attempts")).isEqualTo(1);
+            List<Row> attempts = queue.attempts(state);
+            assertThat(attempts).hasSize(1);
+            assertThat(attempts.get(0).getString("host")).isEqualTo("mx2.fallback.test");
+            assertThat(attempts.get(0).getString("address")).isEqualTo(GOOD_MX);
+            assertThat(attempts.get(0).getInt("reply_code")).isEqualTo(250);
+            assertThat(attempts.get(0).getString("decision")).isEqualTo("DELIVERED");
+        }
+        assertThat(refuser.connections()).as("the preference 10 MX was tried first").isGreaterThan(contactsBefore);
+        assertThat(messagesWith(goodSink, token)).hasSize(1).first().asString()
+            .contains("X-Rcpt-Args: <" + recipient + ">");
+    }
+
+    @Test
+    void aFirstMxWhereNothingListensIsPassedOverForTheSecond(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "carol-" + token.substring(0, 8) + "@dead.test";
+        submit(recipient, token);
+
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row state = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            List<Row> attempts = queue.attempts(state);
+            assertThat(attempts).hasSize(1);
+            assertThat(attempts.get(0).getString("host")).isEqualTo("mx2.fallback.test");
+            assertThat(attempts.get(0).getString("address")).isEqualTo(GOOD_MX);
+        }
+        assertThat(messagesWith(goodSink, token)).hasSize(1);
+        // the refused connection was noticed, and the address is skipped for a while (delivery.deadHostTime)
+        assertThat(Files.readString(node.jamesLog()))
+            .contains("mx1.dead.test[" + SILENT_MX + "]:" + mxPort + ": cannot connect");
+    }
+
+    @Test
+    void a451AtRcptIsRetriedOnTheScheduleUntilTheServerTakesTheMail(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "dave-" + token.substring(0, 8) + "@deferring.test";
+        // a temporary failure that is not greylisting, so retry.schedule applies (not the greylisting probes)
+        SmtpSink deferring = MisbehavingPeer.tempFailsAtRcpt(DEFERRING_MX, mxPort, "451 4.3.0 Temporary local problem");
+        SmtpSink recovered = null;
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            submit(recipient, token);
+            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state"))
+                && row.getInt("attempts") >= 2, Duration.ofSeconds(60));
+            assertThat(deferred.isNull("greylist_attempts") ? 0 : deferred.getInt("greylist_attempts")).isZero();
+            List<Row> attempts = queue.attempts(deferred);
+            assertThat(attempts.size()).isGreaterThanOrEqualTo(2);
+            for (Row attempt : attempts) {
+                assertThat(attempt.getString("host")).isEqualTo("mx.deferring.test");
+                assertThat(attempt.getString("stage")).isEqualTo("rcpt");
+                assertThat(attempt.getInt("reply_code")).isEqualTo(451);
+                assertThat(attempt.getString("enhanced_code")).isEqualTo("4.3.0");
+                assertThat(attempt.getString("decision")).isEqualTo("DEFERRED");
+                Duration delay = Duration.between(attempt.getInstant("attempted_at"), attempt.getInstant("next_attempt_at"));
+                assertThat(delay).as("retry.schedule 5s with up to 10%% jitter")
+                    .isBetween(RETRY, RETRY.plusMillis(RETRY.toMillis() / 10 + 50));
+            }
+            Instant firstRetryDue = attempts.get(0).getInstant("next_attempt_at");
+            Instant secondAttempt = attempts.get(1).getInstant("attempted_at");
+            assertThat(secondAttempt).as("not before it was due").isAfterOrEqualTo(firstRetryDue);
+            assertThat(Duration.between(firstRetryDue, secondAttempt)).as("soon after it was due")
+                .isLessThan(Duration.ofSeconds(5));
+            assertThat(messagesWith(deferring, token)).isEmpty();
+
+            // the server recovers (same address and port): the next retry delivers, once
+            deferring.close();
+            deferring = null;
+            recovered = SmtpSink.start(DEFERRING_MX, mxPort, "mx.deferring.test");
+            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            List<Row> all = queue.attempts(delivered);
+            assertThat(all.get(all.size() - 1).getInt("reply_code")).isEqualTo(250);
+            assertThat(all.subList(0, all.size() - 1)).allMatch(row -> "DEFERRED".equals(row.getString("decision")));
+            assertThat(delivered.getInt("attempts")).isEqualTo(all.size());
+            SmtpSink receiver = recovered;
+            assertThat(messagesWith(receiver, token)).hasSize(1);
+        } finally {
+            if (deferring != null) {
+                deferring.close();
+            }
+            if (recovered != null) {
+                recovered.close();
+            }
+        }
+    }
+
+    @Test
+    void a550AtRcptBouncesAtOnceAndTheSenderGetsAFailureReport(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "erin-" + token.substring(0, 8) + "@rejecting.test";
+        try (SmtpSink rejecting = MisbehavingPeer.rejectsAtRcpt(REJECTING_MX, mxPort, "550 5.1.1 No such user here");
+             QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            submit(recipient, token);
+            Row bounced = queue.awaitRecipient(recipient, row -> "BOUNCED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            assertThat(bounced.getInt("attempts")).isEqualTo(1);
+            List<Row> attempts = queue.attempts(bounced);
+            assertThat(attempts).hasSize(1);
+            Row attempt = attempts.get(0);
+            assertThat(attempt.getString("host")).isEqualTo("mx.rejecting.test");
+            assertThat(attempt.getString("stage")).isEqualTo("rcpt");
+            assertThat(attempt.getInt("reply_code")).isEqualTo(550);
+            assertThat(attempt.getString("enhanced_code")).isEqualTo("5.1.1");
+            assertThat(attempt.getString("reply_text")).contains("No such user here");
+            assertThat(attempt.getString("decision")).isEqualTo("BOUNCED");
+            assertThat(attempt.isNull("next_attempt_at")).isTrue();
+            assertThat(messagesWith(rejecting, token)).isEmpty();
+        }
+        String report = awaitMessage(reportSink, recipient, Duration.ofSeconds(60));
+        assertThat(report).contains("X-Mail-Args: <>").contains("X-Rcpt-Args: <" + LOGIN + ">")
+            .contains("multipart/report").contains("report-type=delivery-status")
+            .containsIgnoringCase("Final-Recipient: rfc822; " + recipient)
+            .contains("Action: failed").contains("Status: 5.1.1")
+            .contains("550 5.1.1 No such user here").contains(token);
+    }
+
+    private static void submit(String recipient, String token) throws Exception {
+        String reply = Submission.send(node.port(587), LOGIN, PASSWORD, LOGIN, recipient,
+            "From: Alice <" + LOGIN + ">\r\nTo: " + recipient + "\r\nSubject: fallback " + token
+                + "\r\n\r\nToken " + token + ".\r\n");
+        assertThat(reply).startsWith("250");
+    }
+
+    private static List<String> messagesWith(SmtpSink sink, String token) throws IOException {
+        List<String> found = new java.util.ArrayList<>();
+        for (String message : sink.messages()) {
+            if (message.contains(token)) {
+                found.add(message);
+            }
+        }
+        return found;
+    }
+
+    private static String awaitMessage(SmtpSink sink, String text, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<String> found = messagesWith(sink, text);
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no message containing " + text + " reached " + sink.address() + " within " + timeout);
+    }
+
+    /** An SMTP server that answers every connection with a 421 greeting and hangs up; counts connections. */
+    private static final class GreetingRefuser implements AutoCloseable {
+        private final ServerSocket server;
+        private final AtomicInteger connections = new AtomicInteger();
+
+        GreetingRefuser(String address, int port) throws IOException {
+            server = new ServerSocket();
+            server.setReuseAddress(true);
+            server.bind(new InetSocketAddress(InetAddress.getByName(address), port));
+            Thread acceptor = new Thread(this::serve, "greeting-refuser");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        int connections() {
+            return connections.get();
+        }
+
+        private void serve() {
+            while (!server.isClosed()) {
+                try (Socket client = server.accept()) {
+                    connections.incrementAndGet();
+                    OutputStream out = client.getOutputStream();
+                    out.write("421 4.3.2 mx1.fallback.test Service not available, closing channel\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                } catch (IOException e) {
+                    // closed, or the client left first
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}

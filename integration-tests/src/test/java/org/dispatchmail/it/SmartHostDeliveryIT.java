@@ -1,0 +1,246 @@
+package org.dispatchmail.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
+import org.dispatchmail.dist.cassandra.FreePorts;
+import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.QueueState;
+import org.dispatchmail.it.support.SmartHostPeer;
+import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.Submission;
+import org.dispatchmail.it.support.TestCertificates;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+
+/**
+ * Transport rules to smart hosts, end to end against aiosmtpd relays that require TLS and AUTH: a
+ * STARTTLS relay on a submission-style port and an implicit-TLS relay on a 465-style port, both with
+ * certificates from a test CA trusted through delivery.tls.truststore and logins read from
+ * passwordFile. The routed domains' MX records point at a sink that must never be used; a rule whose
+ * password is wrong defers its mail (4.7.8) instead of bouncing it. A routed domain that DNS does not
+ * know (an internal one) is taken at submission and relayed.
+ */
+@ExtendWith(CassandraExtension.class)
+class SmartHostDeliveryIT {
+    private static final String KEYSPACE = "e2e_smart_host";
+    private static final String LOGIN = "alice@example.com";
+    private static final String PASSWORD = "smarthost-pass-1-long";
+    private static final String RELAY_USER = "relay-user";
+    private static final String RELAY_PASSWORD = "relay secret 1";
+    private static final String STARTTLS_RELAY = "127.0.0.90";
+    private static final String IMPLICIT_RELAY = "127.0.0.91";
+    private static final String DECOY_MX = "127.0.0.92";
+    private static final String AUTH_RELAY = "127.0.0.93";
+
+    private static SmartHostPeer startTlsRelay;
+    private static SmartHostPeer implicitRelay;
+    private static SmartHostPeer authRelay;
+    private static SmtpSink decoy;
+    private static DnsmasqServer dns;
+    private static DispatchNode node;
+
+    @BeforeAll
+    static void start(EmbeddedCassandra cassandra) throws Exception {
+        TestCertificates certificates = TestCertificates.create();
+        startTlsRelay = SmartHostPeer.start(STARTTLS_RELAY, FreePorts.pick(), SmartHostPeer.Mode.STARTTLS,
+            certificates.server("smtp.relay.test"), RELAY_USER, RELAY_PASSWORD);
+        implicitRelay = SmartHostPeer.start(IMPLICIT_RELAY, FreePorts.pick(), SmartHostPeer.Mode.IMPLICIT_TLS,
+            certificates.server("smtps.relay.test"), RELAY_USER, RELAY_PASSWORD);
+        // a relay of its own for the wrong password: an idle connection already logged in to another relay
+        // with the same user name would be reused (connections are shared by host, port, TLS and user name)
+        authRelay = SmartHostPeer.start(AUTH_RELAY, FreePorts.pick(), SmartHostPeer.Mode.STARTTLS,
+            certificates.server("auth.relay.test"), RELAY_USER, RELAY_PASSWORD);
+        int mxPort = FreePorts.pick();
+        decoy = SmtpSink.start(DECOY_MX, mxPort, "mx.decoy.test");
+        dns = DnsmasqServer.start(List.of(
+            "--host-record=smtp.relay.test," + STARTTLS_RELAY, "--host-record=smtps.relay.test," + IMPLICIT_RELAY,
+            "--host-record=auth.relay.test," + AUTH_RELAY,
+            "--host-record=mx.decoy.test," + DECOY_MX,
+            "--mx-host=partner.test,mx.decoy.test,10", "--mx-host=implicit.test,mx.decoy.test,10",
+            "--mx-host=badlogin.test,mx.decoy.test,10"));
+
+        Path secrets = Files.createTempDirectory("relay-secrets-");
+        Path goodPassword = secrets.resolve("relay.password");
+        Files.writeString(goodPassword, RELAY_PASSWORD + "\n");
+        Path wrongPassword = secrets.resolve("wrong.password");
+        Files.writeString(wrongPassword, "not the relay secret\n");
+        for (Path file : List.of(goodPassword, wrongPassword)) {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        node = DispatchNode.start(Map.ofEntries(
+            Map.entry("cassandra.contactPoints", cassandra.contactPoint()),
+            Map.entry("cassandra.keyspace", KEYSPACE),
+            Map.entry("dns.servers", dns.address()),
+            Map.entry("delivery.remotePort", String.valueOf(mxPort)),
+            Map.entry("delivery.heloName", "dispatch.example.com"),
+            Map.entry("queue.pollInterval", "200ms"),
+            Map.entry("delivery.tls.truststore", certificates.truststore().toString()),
+            Map.entry("delivery.tls.truststorePassword", TestCertificates.TRUSTSTORE_PASSWORD),
+            Map.entry("transport.rules", "relay,relay465,badlogin"),
+            // STARTTLS; tls is required by default for a smart host
+            // corp.internal is in no DNS at all: only the relay knows it
+            Map.entry("transport.relay.domains", "partner.test,corp.internal"),
+            Map.entry("transport.relay.route", "smarthost"),
+            Map.entry("transport.relay.host", "smtp.relay.test:" + startTlsRelay.port()),
+            Map.entry("transport.relay.username", RELAY_USER),
+            Map.entry("transport.relay.passwordFile", goodPassword.toString()),
+            Map.entry("transport.relay465.domains", "implicit.test"),
+            Map.entry("transport.relay465.route", "smarthost"),
+            Map.entry("transport.relay465.host", "smtps.relay.test:" + implicitRelay.port()),
+            Map.entry("transport.relay465.tls", "implicit"),
+            Map.entry("transport.relay465.username", RELAY_USER),
+            Map.entry("transport.relay465.passwordFile", goodPassword.toString()),
+            Map.entry("transport.badlogin.domains", "badlogin.test"),
+            Map.entry("transport.badlogin.route", "smarthost"),
+            Map.entry("transport.badlogin.host", "auth.relay.test:" + authRelay.port()),
+            Map.entry("transport.badlogin.tls", "required"),
+            Map.entry("transport.badlogin.username", RELAY_USER),
+            Map.entry("transport.badlogin.passwordFile", wrongPassword.toString())));
+        node.admin("add-domain", "example.com");
+        node.admin("add-user", LOGIN, PASSWORD);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {node, dns, decoy, authRelay, implicitRelay, startTlsRelay}) {
+            if (part != null) {
+                part.close();
+            }
+        }
+    }
+
+    @Test
+    void aStartTlsSmartHostGetsTheMessageOverVerifiedTlsWithTheLoginAndTheEnvelope(EmbeddedCassandra cassandra)
+        throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "bob-" + token.substring(0, 8) + "@partner.test";
+        submit(recipient, token);
+
+        SmartHostPeer.Received received = awaitReceived(startTlsRelay, token);
+        assertThat(received.login()).isEqualTo(RELAY_USER);
+        assertThat(received.tls()).isTrue();
+        assertThat(received.mailFrom()).isEqualTo(LOGIN);
+        assertThat(received.recipients()).containsExactly(recipient);
+        assertThat(received.helo()).isEqualTo("dispatch.example.com");
+        assertThat(received.content()).contains("Subject: smart host " + token);
+        assertThat(messagesWith(startTlsRelay, token)).hasSize(1);
+
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(30));
+            List<Row> attempts = queue.attempts(delivered);
+            assertThat(attempts).hasSize(1);
+            assertThat(attempts.get(0).getString("host")).isEqualTo("smtp.relay.test");
+            assertThat(attempts.get(0).getString("address")).isEqualTo(STARTTLS_RELAY);
+            assertThat(attempts.get(0).getString("tls")).matches("TLSv1\\.[23] \\S+ verified");
+        }
+        assertThat(decoy.messages()).as("the MX records of a routed domain are not used").isEmpty();
+    }
+
+    @Test
+    void aDomainThatOnlyTheRelayKnowsIsTakenAtSubmissionAndRelayed(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "erin-" + token.substring(0, 8) + "@corp.internal";
+        submit(recipient, token);
+
+        SmartHostPeer.Received received = awaitReceived(startTlsRelay, token);
+        assertThat(received.login()).isEqualTo(RELAY_USER);
+        assertThat(received.recipients()).containsExactly(recipient);
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")), Duration.ofSeconds(30));
+        }
+    }
+
+    @Test
+    void anImplicitTlsSmartHostGetsTheMessageWithTheLogin(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "carol-" + token.substring(0, 8) + "@implicit.test";
+        submit(recipient, token);
+
+        SmartHostPeer.Received received = awaitReceived(implicitRelay, token);
+        assertThat(received.login()).isEqualTo(RELAY_USER);
+        assertThat(received.tls()).isTrue();
+        assertThat(received.mailFrom()).isEqualTo(LOGIN);
+        assertThat(received.recipients()).containsExactly(recipient);
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(30));
+            Row attempt = queue.attempts(delivered).get(0);
+            assertThat(attempt.getString("host")).isEqualTo("smtps.relay.test");
+            assertThat(attempt.getString("address")).isEqualTo(IMPLICIT_RELAY);
+            assertThat(attempt.getString("tls")).matches("TLSv1\\.[23] \\S+ verified");
+        }
+        assertThat(messagesWith(startTlsRelay, token)).isEmpty();
+        assertThat(decoy.messages()).isEmpty();
+    }
+
+    @Test
+    void aRefusedLoginDefersWith478AndNeitherBouncesNorFallsBackToTheMx(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "dave-" + token.substring(0, 8) + "@badlogin.test";
+        submit(recipient, token);
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            List<Row> attempts = queue.attempts(deferred);
+            assertThat(attempts).hasSize(1);
+            Row attempt = attempts.get(0);
+            assertThat(attempt.getString("host")).isEqualTo("auth.relay.test");
+            assertThat(attempt.getString("stage")).isEqualTo("auth");
+            assertThat(attempt.getString("enhanced_code")).isEqualTo("4.7.8");
+            assertThat(attempt.getString("reply_text")).contains("authentication as " + RELAY_USER + " failed")
+                .contains("535");
+            assertThat(attempt.getString("decision")).isEqualTo("DEFERRED");
+            assertThat(attempt.getString("tls")).as("the password went over TLS only").matches("TLSv1\\.[23] \\S+ verified");
+        }
+        assertThat(messagesWith(authRelay, token)).isEmpty();
+        assertThat(messagesWith(startTlsRelay, token)).isEmpty();
+        assertThat(decoy.messages()).isEmpty();
+    }
+
+    private static void submit(String recipient, String token) throws Exception {
+        String reply = Submission.send(node.port(587), LOGIN, PASSWORD, LOGIN, recipient,
+            "From: Alice <" + LOGIN + ">\r\nTo: " + recipient + "\r\nSubject: smart host " + token
+                + "\r\n\r\nToken " + token + ".\r\n");
+        assertThat(reply).startsWith("250");
+    }
+
+    private static List<SmartHostPeer.Received> messagesWith(SmartHostPeer relay, String token) throws Exception {
+        List<SmartHostPeer.Received> found = new ArrayList<>();
+        for (SmartHostPeer.Received message : relay.messages()) {
+            if (message.content().contains(token)) {
+                found.add(message);
+            }
+        }
+        return found;
+    }
+
+    private static SmartHostPeer.Received awaitReceived(SmartHostPeer relay, String token) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            List<SmartHostPeer.Received> found = messagesWith(relay, token);
+            if (!found.isEmpty()) {
+                return found.get(0);
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("the smart host on " + relay.address() + " got no message " + token + ":\n"
+            + relay.logText());
+    }
+}

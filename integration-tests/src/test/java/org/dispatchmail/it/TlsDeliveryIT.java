@@ -1,0 +1,195 @@
+package org.dispatchmail.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
+import org.dispatchmail.dist.cassandra.FreePorts;
+import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.PostfixPeer;
+import org.dispatchmail.it.support.QueueState;
+import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.Submission;
+import org.dispatchmail.it.support.TestCertificates;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import com.datastax.oss.driver.api.core.cql.Row;
+
+/**
+ * STARTTLS on MX delivery, end to end against a real Postfix. One Postfix, whose certificate (from a
+ * test CA that Dispatch trusts through delivery.tls.truststore) names mx.verified.test only, is the MX
+ * of three domains under three names: tls.test (no transport rule: opportunistic TLS, any certificate),
+ * strict.test (tls=required, reached as mx.strict.test, which the certificate does not name) and
+ * verified.test (tls=required, reached as mx.verified.test).
+ */
+@ExtendWith(CassandraExtension.class)
+class TlsDeliveryIT {
+    private static final String KEYSPACE = "e2e_tls_delivery";
+    private static final String LOGIN = "alice@example.com";
+    private static final String PASSWORD = "tls-pass-1-long";
+    private static final String POSTFIX_ADDRESS = "127.0.0.80";
+    private static final String SINK_ADDRESS = "127.0.0.81";
+    /** "TLSv1.3 TLS_AES_256_GCM_SHA384 verified": protocol, cipher suite, certificate verdict. */
+    private static final Pattern TLS = Pattern.compile("(TLSv1\\.[23]) (\\S+) (verified|unverified)");
+
+    private static SmtpSink sink;
+    private static PostfixPeer postfix;
+    private static DnsmasqServer dns;
+    private static DispatchNode node;
+
+    @BeforeAll
+    static void start(EmbeddedCassandra cassandra) throws Exception {
+        TestCertificates certificates = TestCertificates.create();
+        int mxPort = FreePorts.pick();
+        sink = SmtpSink.start(SINK_ADDRESS, FreePorts.pick(), "final.tls.test");
+        postfix = PostfixPeer.builder(POSTFIX_ADDRESS, mxPort).hostName("mx.verified.test")
+            .acceptDomains("tls.test", "strict.test", "verified.test").relayTo(sink.address(), sink.port())
+            .tls(certificates.server("mx.verified.test")).start();
+        dns = DnsmasqServer.start(List.of(
+            "--mx-host=tls.test,mx.tls.test,10", "--host-record=mx.tls.test," + POSTFIX_ADDRESS,
+            "--mx-host=strict.test,mx.strict.test,10", "--host-record=mx.strict.test," + POSTFIX_ADDRESS,
+            "--mx-host=verified.test,mx.verified.test,10", "--host-record=mx.verified.test," + POSTFIX_ADDRESS));
+        node = DispatchNode.start(Map.ofEntries(
+            Map.entry("cassandra.contactPoints", cassandra.contactPoint()),
+            Map.entry("cassandra.keyspace", KEYSPACE),
+            Map.entry("dns.servers", dns.address()),
+            Map.entry("delivery.remotePort", String.valueOf(mxPort)),
+            Map.entry("delivery.heloName", "dispatch.example.com"),
+            Map.entry("queue.pollInterval", "200ms"),
+            Map.entry("delivery.tls.truststore", certificates.truststore().toString()),
+            Map.entry("delivery.tls.truststorePassword", TestCertificates.TRUSTSTORE_PASSWORD),
+            Map.entry("transport.rules", "strict,verified"),
+            Map.entry("transport.strict.domains", "strict.test"),
+            Map.entry("transport.strict.tls", "required"),
+            Map.entry("transport.verified.domains", "verified.test"),
+            Map.entry("transport.verified.tls", "required")));
+        node.admin("add-domain", "example.com");
+        node.admin("add-user", LOGIN, PASSWORD);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {node, dns, postfix, sink}) {
+            if (part != null) {
+                part.close();
+            }
+        }
+    }
+
+    @Test
+    void opportunisticTlsIsUsedWithACertificateForAnotherNameAndRecordedInTheAttempt(EmbeddedCassandra cassandra)
+        throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "bob-" + token.substring(0, 8) + "@tls.test";
+        submit(recipient, token);
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            List<Row> attempts = queue.attempts(delivered);
+            assertThat(attempts).hasSize(1);
+            Row attempt = attempts.get(0);
+            assertThat(attempt.getString("host")).isEqualTo("mx.tls.test");
+            assertThat(attempt.getString("decision")).isEqualTo("DELIVERED");
+            Matcher tls = TLS.matcher(String.valueOf(attempt.getString("tls")));
+            assertThat(tls.matches()).as("tls column: %s", attempt.getString("tls")).isTrue();
+            // the certificate names mx.verified.test, not mx.tls.test: used, but not called verified
+            assertThat(tls.group(3)).isEqualTo("unverified");
+            // Postfix saw the same protocol and cipher
+            assertThat(postfix.logText()).as(postfix.describe())
+                .contains("TLS connection established from").contains(tls.group(1) + " with cipher " + tls.group(2));
+        }
+        assertThat(awaitMessages(token, Duration.ofSeconds(30))).hasSize(1).first().asString()
+            .contains("X-Rcpt-Args: <" + recipient + ">");
+    }
+
+    @Test
+    void requiredTlsWithACertificateForAnotherNameDefersWith475AndNeverSendsInPlainText(EmbeddedCassandra cassandra)
+        throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "carol-" + token.substring(0, 8) + "@strict.test";
+        submit(recipient, token);
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            List<Row> attempts = queue.attempts(deferred);
+            assertThat(attempts).hasSize(1);
+            Row attempt = attempts.get(0);
+            assertThat(attempt.getString("host")).isEqualTo("mx.strict.test");
+            assertThat(attempt.getString("address")).isEqualTo(POSTFIX_ADDRESS);
+            assertThat(attempt.getString("stage")).isEqualTo("starttls");
+            assertThat(attempt.getString("enhanced_code")).isEqualTo("4.7.5");
+            assertThat(attempt.getString("reply_text")).contains("does not match host name mx.strict.test");
+            assertThat(attempt.getString("decision")).isEqualTo("DEFERRED");
+            assertThat(attempt.isNull("next_attempt_at")).isFalse();
+            assertThat(attempt.isNull("tls")).as("no TLS session was established").isTrue();
+            assertThat(deferred.getString("last_result")).contains("4.7.5");
+        }
+        // no transaction was made after the failed handshake: Postfix never saw the recipient, the sink has nothing
+        assertThat(postfix.logText()).as(postfix.describe()).doesNotContain(recipient);
+        assertThat(messagesWith(token)).isEmpty();
+    }
+
+    @Test
+    void requiredTlsWithTheRightNameAndATrustedCaDeliversVerified(EmbeddedCassandra cassandra) throws Exception {
+        String token = UUID.randomUUID().toString();
+        String recipient = "dave-" + token.substring(0, 8) + "@verified.test";
+        submit(recipient, token);
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(60));
+            List<Row> attempts = queue.attempts(delivered);
+            assertThat(attempts).hasSize(1);
+            Row attempt = attempts.get(0);
+            assertThat(attempt.getString("host")).isEqualTo("mx.verified.test");
+            assertThat(attempt.getInt("reply_code")).isEqualTo(250);
+            Matcher tls = TLS.matcher(String.valueOf(attempt.getString("tls")));
+            assertThat(tls.matches()).as("tls column: %s", attempt.getString("tls")).isTrue();
+            assertThat(tls.group(3)).isEqualTo("verified");
+        }
+        assertThat(awaitMessages(token, Duration.ofSeconds(30))).hasSize(1);
+    }
+
+    private static void submit(String recipient, String token) throws Exception {
+        String reply = Submission.send(node.port(587), LOGIN, PASSWORD, LOGIN, recipient,
+            "From: Alice <" + LOGIN + ">\r\nTo: " + recipient + "\r\nSubject: tls " + token
+                + "\r\n\r\nToken " + token + ".\r\n");
+        assertThat(reply).startsWith("250");
+    }
+
+    private static List<String> messagesWith(String token) throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String message : sink.messages()) {
+            if (message.contains(token)) {
+                found.add(message);
+            }
+        }
+        return found;
+    }
+
+    /** The messages with the token at the final sink, once Postfix has relayed at least one. */
+    private static List<String> awaitMessages(String token, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            List<String> found = messagesWith(token);
+            if (!found.isEmpty()) {
+                return found;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("Postfix did not relay the message " + token + " within " + timeout + "\n"
+            + postfix.describe());
+    }
+}
