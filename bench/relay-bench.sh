@@ -421,7 +421,10 @@ if [ "$greylisting" = 1 ]; then
     for system in dispatch postfix; do
       line="${grey[$system-$d]:-}"
       if [ -n "$line" ] && [ "$(field "$line" delivered)" != 0 ]; then
-        cells+=("$(field "$line" p50) / $(field "$line" p95) s, max $(field "$line" attempts_max) ($(field "$line" attempts))$( [ "$(field "$line" missing)" != 0 ] && echo ", $(field "$line" missing) missing")")
+        cell="$(field "$line" p50) / $(field "$line" p95) s, max $(field "$line" attempts_max) ($(field "$line" attempts))"
+        missing="$(field "$line" missing)"
+        if [ "$missing" != 0 ]; then cell="$cell, $missing not delivered"; fi
+        cells+=("$cell")
       else
         cells+=("not delivered before the deadline")
       fi
