@@ -1,0 +1,357 @@
+#!/usr/bin/python3
+"""Helpers of bench/relay-bench.sh (Python standard library only).
+
+  freeport                          print a free TCP port on 127.0.0.1
+  set-props FILE KEY=VALUE...       set keys of a .properties file (replace or append)
+  rewrite-binds FILE                give every <bind> of an smtpserver.xml a free 127.0.0.1 port;
+                                    prints "shipped=chosen" pairs
+  submit ...                        the submission load (the same client for every system)
+  await-sink ...                    wait until smtp-sink has dumped every expected recipient
+  greylist-report ...               over-delay and attempts per recipient from receivers' Postfix logs
+"""
+import argparse
+import itertools
+import os
+import re
+import smtplib
+import socket
+import ssl
+import sys
+import threading
+import time
+from datetime import datetime
+from email.utils import formatdate
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cmd_freeport(_):
+    print(free_port())
+
+
+def cmd_set_props(args):
+    with open(args.file, encoding="utf-8") as f:
+        lines = f.read().split("\n")
+    for pair in args.pairs:
+        key, value = pair.split("=", 1)
+        found = False
+        for i, line in enumerate(lines):
+            if line.startswith(key + "="):
+                lines[i] = key + "=" + value
+                found = True
+        if not found:
+            if lines and lines[-1] == "":
+                lines.insert(len(lines) - 1, key + "=" + value)
+            else:
+                lines.append(key + "=" + value)
+    with open(args.file, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines))
+
+
+def cmd_rewrite_binds(args):
+    with open(args.file, encoding="utf-8") as f:
+        text = f.read()
+    pairs = []
+
+    def replace(match):
+        port = free_port()
+        pairs.append("%s=%d" % (match.group(1), port))
+        return "<bind>127.0.0.1:%d</bind>" % port
+
+    text = re.sub(r"<bind>0\.0\.0\.0:(\d+)</bind>", replace, text)
+    with open(args.file, "w", encoding="utf-8") as f:
+        f.write(text)
+    print(" ".join(pairs))
+
+
+# ------------------------------------------------------------------ submission load
+
+FILLER = ("The quick brown fox jumps over the lazy dog; relay benchmark filler text, "
+          "line %04d.\r\n")
+
+
+def bulk_recipients(n, per_message, domains):
+    # distinct domains within a message, every domain used evenly over the run
+    return ["r%d-%d@%s" % (n, j, domains[(n + j) % len(domains)]) for j in range(per_message)]
+
+
+def message_bytes(sender, recipients, message_id, size):
+    head = ("From: Bench <%s>\r\nTo: %s\r\nSubject: relay benchmark %s\r\nDate: %s\r\n"
+            "Message-ID: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n\r\n"
+            % (sender, ", ".join(recipients), message_id, formatdate(localtime=True), message_id))
+    body = []
+    length = len(head)
+    line = 0
+    end = "end of message %s\r\n" % message_id
+    while length + len(end) < size:
+        text = FILLER % line
+        body.append(text)
+        length += len(text)
+        line += 1
+    body.append(end)
+    return (head + "".join(body)).encode("ascii")
+
+
+class Session:
+    def __init__(self, args):
+        self.args = args
+        self.smtp = None
+
+    def open(self):
+        a = self.args
+        smtp = smtplib.SMTP(a.host, a.port, local_hostname="client.bench.test", timeout=300)
+        smtp.ehlo()
+        if a.starttls:
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            smtp.starttls(context=context)
+            smtp.ehlo()
+        if a.user:
+            smtp.user, smtp.password = a.user, a.password
+            smtp.auth("PLAIN", smtp.auth_plain)
+        self.smtp = smtp
+
+    def send(self, recipients, data):
+        refused = self.smtp.sendmail(self.args.sender, recipients, data)
+        if refused:
+            raise smtplib.SMTPRecipientsRefused(refused)
+
+    def close(self):
+        try:
+            self.smtp.quit()
+        except Exception:
+            pass
+
+
+def cmd_submit(args):
+    if args.each:
+        jobs = [[r] for r in args.each.split(",") if r]
+    else:
+        domains = args.domains.split(",")
+        jobs = [bulk_recipients(n, args.rcpts, domains) for n in range(args.count)]
+    counter = itertools.count()
+    lock = threading.Lock()
+    errors = []
+    started = {}
+
+    def mark_start():
+        started["t0"] = time.time()
+
+    barrier = threading.Barrier(args.sessions, action=mark_start)
+
+    def work():
+        session = Session(args)
+        try:
+            session.open()
+        except Exception as e:
+            with lock:
+                errors.append("session: %r" % (e,))
+            barrier.abort()
+            return
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            session.close()
+            return
+        while True:
+            with lock:
+                n = next(counter)
+            if n >= len(jobs):
+                break
+            message_id = "<%s.%d@bench.test>" % (args.tag, n)
+            data = message_bytes(args.sender, jobs[n], message_id, args.size)
+            try:
+                session.send(jobs[n], data)
+            except smtplib.SMTPServerDisconnected as e:
+                with lock:
+                    errors.append("message %d: %r" % (n, e))
+                try:
+                    session.open()
+                except Exception as e2:
+                    with lock:
+                        errors.append("reconnect: %r" % (e2,))
+                    return
+            except Exception as e:
+                with lock:
+                    errors.append("message %d: %r" % (n, e))
+                try:
+                    session.smtp.rset()
+                except Exception:
+                    pass
+        session.close()
+
+    threads = [threading.Thread(target=work) for _ in range(args.sessions)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    t1 = time.time()
+    for e in errors[:5]:
+        print("submit error: " + e, file=sys.stderr)
+    print("t0=%.3f submitted=%.3f messages=%d recipients=%d errors=%d"
+          % (started.get("t0", 0.0), t1, len(jobs), sum(len(j) for j in jobs), len(errors)))
+    return 1 if errors else 0
+
+
+# ------------------------------------------------------------------ sink counting
+
+RCPT = re.compile(rb"^X-Rcpt-Args: <([^>]*)>", re.M)
+MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.M | re.I)
+
+
+def cmd_await_sink(args):
+    tag = args.tag.encode()
+    seen = {}            # file name -> (recipients, mtime_ns) once complete
+    pairs = {}
+    deadline = time.time() + args.timeout
+    while True:
+        for name in os.listdir(args.dir):
+            if name in seen:
+                continue
+            path = os.path.join(args.dir, name)
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+                mtime = os.stat(path).st_mtime_ns
+            except OSError:
+                continue
+            mid = MESSAGE_ID.search(data)
+            if not mid:
+                continue   # headers not written yet
+            if tag not in mid.group(1):
+                seen[name] = None
+                continue
+            if b"end of message " + mid.group(1) not in data:
+                continue   # still being written
+            rcpts = RCPT.findall(data)
+            for r in rcpts:
+                key = (mid.group(1), r.lower())
+                pairs[key] = pairs.get(key, 0) + 1
+            seen[name] = (len(rcpts), mtime)
+        counted = [v for v in seen.values() if v]
+        total = sum(v[0] for v in counted)
+        if total >= args.recipients or time.time() > deadline:
+            break
+        time.sleep(0.25)
+    end = max((v[1] for v in counted), default=0) / 1e9
+    duplicates = sum(c - 1 for c in pairs.values() if c > 1)
+    print("end=%.3f transactions=%d recipients=%d distinct=%d duplicates=%d"
+          % (end, len(counted), total, len(pairs), duplicates))
+    return 0 if total >= args.recipients else 1
+
+
+# ------------------------------------------------------------------ greylisting report
+
+STAMP = r"^(\w{3} +\d+ \d\d:\d\d:\d\d(?:\.\d+)?) "
+GREYLISTED = re.compile(STAMP + r".*NOQUEUE: reject: RCPT from .*: 450 .*Greylisted.* to=<([^>]+)>")
+SENT = re.compile(STAMP + r".* to=<([^>]+)>, relay=.*status=sent")
+
+
+def stamp(text):
+    year = datetime.now().year
+    fmt = "%Y %b %d %H:%M:%S.%f" if "." in text else "%Y %b %d %H:%M:%S"
+    return datetime.strptime("%d %s" % (year, re.sub(" +", " ", text)), fmt).timestamp()
+
+
+def percentile(values, p):
+    # nearest rank
+    ordered = sorted(values)
+    rank = max(1, int(-(-p * len(ordered) // 100)))
+    return ordered[rank - 1]
+
+
+def cmd_greylist_report(args):
+    """One line per (system, D): over-delay p50/p95 and attempts, from the receiver's log."""
+    rejects, sent = {}, {}
+    with open(args.log, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = GREYLISTED.search(line)
+            if m:
+                rejects.setdefault(m.group(2).lower(), []).append(stamp(m.group(1)))
+                continue
+            m = SENT.search(line)
+            if m:
+                sent.setdefault(m.group(2).lower(), stamp(m.group(1)))
+    for system in args.systems.split(","):
+        prefix = "gl-%s-" % system
+        rcpts = sorted(set(r for r in list(rejects) + list(sent) if r.startswith(prefix)))
+        expected = args.expected
+        over, attempts, missing = [], [], expected - len([r for r in rcpts if r in sent])
+        for r in rcpts:
+            if r not in sent:
+                continue
+            first = min(rejects.get(r, [sent[r]]))
+            over.append(sent[r] - first - args.delay)
+            attempts.append(len(rejects.get(r, [])) + 1)
+        if over:
+            print("system=%s delay=%d delivered=%d missing=%d p50=%.0f p95=%.0f max=%.0f attempts_max=%d attempts=%s"
+                  % (system, args.delay, len(over), missing, percentile(over, 50), percentile(over, 95),
+                     max(over), max(attempts), "/".join(str(a) for a in attempts)))
+        else:
+            print("system=%s delay=%d delivered=0 missing=%d" % (system, args.delay, missing))
+
+
+def cmd_greylist_done(args):
+    """Exit 0 once every expected recipient of the log has been relayed to the sink."""
+    count = 0
+    with open(args.log, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            if SENT.search(line) and "to=<gl-" in line:
+                count += 1
+    print(count)
+    return 0 if count >= args.expected else 1
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("freeport").set_defaults(func=cmd_freeport)
+    p = sub.add_parser("set-props")
+    p.add_argument("file")
+    p.add_argument("pairs", nargs="*")
+    p.set_defaults(func=cmd_set_props)
+    p = sub.add_parser("rewrite-binds")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_rewrite_binds)
+    p = sub.add_parser("submit")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--sessions", type=int, default=4)
+    p.add_argument("--starttls", action="store_true")
+    p.add_argument("--user")
+    p.add_argument("--password")
+    p.add_argument("--sender", required=True)
+    p.add_argument("--count", type=int, default=0)
+    p.add_argument("--domains", default="")
+    p.add_argument("--rcpts", type=int, default=3)
+    p.add_argument("--each", help="comma-separated recipients, one message each")
+    p.add_argument("--size", type=int, default=2048)
+    p.add_argument("--tag", required=True)
+    p.set_defaults(func=cmd_submit)
+    p = sub.add_parser("await-sink")
+    p.add_argument("--dir", required=True)
+    p.add_argument("--recipients", type=int, required=True)
+    p.add_argument("--tag", required=True)
+    p.add_argument("--timeout", type=float, default=1800)
+    p.set_defaults(func=cmd_await_sink)
+    p = sub.add_parser("greylist-report")
+    p.add_argument("--log", required=True)
+    p.add_argument("--delay", type=int, required=True)
+    p.add_argument("--systems", required=True)
+    p.add_argument("--expected", type=int, required=True)
+    p.set_defaults(func=cmd_greylist_report)
+    p = sub.add_parser("greylist-done")
+    p.add_argument("--log", required=True)
+    p.add_argument("--expected", type=int, required=True)
+    p.set_defaults(func=cmd_greylist_done)
+    args = parser.parse_args()
+    sys.exit(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    main()
