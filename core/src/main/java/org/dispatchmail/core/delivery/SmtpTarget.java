@@ -1,6 +1,9 @@
 package org.dispatchmail.core.delivery;
 
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -45,10 +48,27 @@ public final class SmtpTarget {
         return credentials;
     }
 
-    /** Connections may be shared only between identical targets. */
+    /**
+     * Connections may be shared only between identical targets: the same login with another password is
+     * another target, or a session logged in with the right password would hide a wrong one. The key
+     * holds a digest of the password, never the password (keys appear in logs).
+     */
     public String key() {
         return hostName + "[" + address.getHostAddress() + "]:" + port + "/" + tls
-            + credentials.map(c -> "/" + c.username()).orElse("");
+            + credentials.map(c -> "/" + c.username() + "#" + digest(c.password())).orElse("");
+    }
+
+    private static String digest(String password) {
+        try {
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
+            StringBuilder hex = new StringBuilder();
+            for (int i = 0; i < 4; i++) {
+                hex.append(String.format("%02x", hash[i]));
+            }
+            return hex.toString();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
+        }
     }
 
     @Override
