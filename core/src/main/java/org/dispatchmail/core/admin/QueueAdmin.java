@@ -17,6 +17,7 @@ import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
 import org.dispatchmail.core.worker.DeliveryReports;
+import org.dispatchmail.core.worker.DeliveryWorker;
 
 /**
  * What an admin can see and do with the queue: a summary, lists, one message with its history,
@@ -51,7 +52,7 @@ public final class QueueAdmin {
             Duration age = Duration.between(message.get().createdAt(), now);
             for (RecipientRecord record : store.recipients(id)) {
                 if (!record.state().isFinal()) {
-                    summary.add(domainOf(record.recipient()), stateName(record.state()), age);
+                    summary.add(DeliveryWorker.domainOf(record.recipient()), stateName(record.state()), age);
                 }
             }
         }
@@ -225,10 +226,6 @@ public final class QueueAdmin {
             shards.add(shard);
         }
         return shards;
-    }
-
-    static String domainOf(String recipient) {
-        return recipient.substring(recipient.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
     }
 
     private static String stateName(RecipientState state) {

@@ -325,7 +325,8 @@ public final class DeliveryWorker implements AutoCloseable {
         return seconds % 60 == 0 ? (seconds / 60) + " minutes" : seconds + " seconds";
     }
 
-    static String domainOf(String recipient) {
+    /** The recipient's domain, lower-cased: how delivery and the queue's summaries group recipients. */
+    public static String domainOf(String recipient) {
         return recipient.substring(recipient.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
     }
 
