@@ -4,7 +4,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,13 +55,17 @@ public final class DeliveryWorker implements AutoCloseable {
     private final WorkerSettings settings;
     private final Duration maxLifetime;
     private final Clock clock;
-    private final Map<Integer, Long> cursors = new HashMap<>();
+    /** Read by the polling thread, cleared by the lease thread when a shard is newly taken. */
+    private final Map<Integer, Long> cursors = new ConcurrentHashMap<>();
     /** Each slot is one message being claimed and delivered by a delivery thread. */
     private final Semaphore slots;
     /** Entries handed to a delivery thread and not yet handled: the next polls leave them alone. */
     private final Set<DueEntry> inProgress = ConcurrentHashMap.newKeySet();
     private final ExecutorService deliveries;
     private final ScheduledExecutorService poller;
+    /** Set by a poll that found a full batch in some bucket: more may be due right away. */
+    private boolean backlogSeen;
+    private int handedInLastPoll;
     private Instant failingSince;
     private Instant lastFailureLog;
 
@@ -112,8 +115,11 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** One lease round; newly taken shards have their cursor read again (another node moved it). */
-    public synchronized void refreshLeases() {
+    /**
+     * One lease round; newly taken shards have their cursor read again (another node moved it). Not
+     * synchronized with polling: a poll may wait for a free delivery thread, and leases must not lapse then.
+     */
+    public void refreshLeases() {
         for (int shard : ownership.refresh()) {
             cursors.remove(shard);
         }
@@ -121,7 +127,12 @@ public final class DeliveryWorker implements AutoCloseable {
 
     private void pollSafely() {
         try {
+            // A backlog is worked through at the pace of the delivery threads, not one batch per poll interval.
             pollOnce();
+            while (backlogSeen && handedInLastPoll > 0 && !Thread.currentThread().isInterrupted()) {
+                pollOnce();
+                LOGGER.trace("Backlog: polling again at once");
+            }
             if (failingSince != null) {
                 LOGGER.info("Dispatch queue polls work again after failing since {}", failingSince);
                 failingSince = null;
@@ -141,13 +152,21 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    /** One pass over every shard this node leases; returns how many recipients were claimed. */
+    /**
+     * One pass over every shard this node leases; returns how many recipients were claimed (known only when
+     * the delivery threads run at once, as in tests). Waits for a free delivery thread when all are busy.
+     */
     public synchronized int pollOnce() {
         Instant now = clock.instant();
         long current = store.bucketOf(now);
         int claimed = 0;
+        backlogSeen = false;
+        handedInLastPoll = 0;
         for (int shard : ownership.owned()) {
             claimed += pollShard(shard, current, now);
+            if (Thread.currentThread().isInterrupted()) {
+                break;
+            }
         }
         return claimed;
     }
@@ -160,6 +179,9 @@ public final class DeliveryWorker implements AutoCloseable {
         Set<String> liveNodes = ownership.liveNodes();
         for (long bucket = start; bucket <= currentBucket; bucket++) {
             List<DueEntry> entries = store.dueEntries(shard, bucket, now, settings.batchSize());
+            if (entries.size() >= settings.batchSize()) {
+                backlogSeen = true;
+            }
             Map<UUID, List<DueEntry>> byMessage = new LinkedHashMap<>();
             for (DueEntry entry : entries) {
                 if (!inProgress.contains(entry)) {
@@ -170,10 +192,15 @@ public final class DeliveryWorker implements AutoCloseable {
             // are removed there, so the cursor waits for the next poll to see the bucket empty.
             boolean allHandled = entries.isEmpty();
             for (Map.Entry<UUID, List<DueEntry>> message : byMessage.entrySet()) {
-                if (!slots.tryAcquire()) {
-                    break;
+                try {
+                    slots.acquire();
+                } catch (InterruptedException e) {
+                    // Stopping: what was not handed over stays due for the next poll, here or elsewhere.
+                    Thread.currentThread().interrupt();
+                    return claimed;
                 }
                 claimed += submit(message.getKey(), message.getValue(), now, liveNodes);
+                handedInLastPoll++;
             }
             // Past buckets that are fully handled are never read again: their tombstones stay behind.
             if (canAdvance && allHandled && bucket < currentBucket) {

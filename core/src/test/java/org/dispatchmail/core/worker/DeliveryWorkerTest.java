@@ -16,6 +16,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.dispatchmail.core.MovableClock;
@@ -60,6 +62,22 @@ class DeliveryWorkerTest {
 
     /** A worker with a 1h lifetime, schedule 1m,5m and no jitter; leases last 6h unless the test says otherwise. */
     private DeliveryWorker worker(String node, String... overrides) {
+        DomainDelivery delivery = new DomainDelivery() {
+            @Override
+            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
+                return DeliveryWorkerTest.this.deliver(node, domain, envelope, content);
+            }
+
+            @Override
+            public String destinationOf(String domain) {
+                return domain.endsWith(".relayed.test") ? "smarthost relay" : domain;
+            }
+        };
+        return worker(node, delivery, new DirectExecutor(), overrides);
+    }
+
+    private DeliveryWorker worker(String node, DomainDelivery delivery, ExecutorService executor,
+                                  String... overrides) {
         Map<String, String> values = new HashMap<>(Map.of("node.id", node, "retry.schedule", "1m,5m",
             "retry.maxLifetime", "1h", "retry.jitter", "0%", "retry.greylist.jitter", "0%",
             "queue.leaseTime", "6h"));
@@ -75,19 +93,8 @@ class DeliveryWorkerTest {
         OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory, policy, retry, reports, metrics, node,
             clock);
         ShardOwnership ownership = new ShardOwnership(leases, node, store.shards(), settings.leaseTime());
-        DomainDelivery delivery = new DomainDelivery() {
-            @Override
-            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
-                return DeliveryWorkerTest.this.deliver(node, domain, envelope, content);
-            }
-
-            @Override
-            public String destinationOf(String domain) {
-                return domain.endsWith(".relayed.test") ? "smarthost relay" : domain;
-            }
-        };
         DeliveryWorker worker = new DeliveryWorker(store, delivery, recorder, ownership, settings, retry.maxLifetime(),
-            clock, new DirectExecutor());
+            clock, executor);
         workers.add(worker);
         return worker;
     }
@@ -151,6 +158,45 @@ class DeliveryWorkerTest {
 
     private List<AttemptRecord> attempts() {
         return store.attemptLog();
+    }
+
+    @Test
+    void oneBackloggedPollHandsEveryDueMessageToTheThreadsAsTheyFreeUp() throws Exception {
+        List<String> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+        DomainDelivery slow = new DomainDelivery() {
+            @Override
+            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
+                try {
+                    Thread.sleep(20); // keeps both threads busy while the poll still has messages to hand over
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                List<RecipientOutcome> outcomes = new ArrayList<>();
+                for (String recipient : envelope.recipients()) {
+                    delivered.add(recipient);
+                    outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1",
+                        RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of("250 2.0.0 ok"))));
+                }
+                return outcomes;
+            }
+
+            @Override
+            public String destinationOf(String domain) {
+                return domain;
+            }
+        };
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        DeliveryWorker worker = worker("node-a", slow, threads, "delivery.threads", "2");
+        worker.refreshLeases();
+        List<String> recipients = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            recipients.add("rcpt" + i + "@one.test");
+            enqueue("rcpt" + i + "@one.test");
+        }
+        worker.pollOnce();
+        threads.shutdown();
+        assertThat(threads.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(delivered).containsExactlyInAnyOrderElementsOf(recipients);
     }
 
     @Test
