@@ -29,6 +29,7 @@ import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
@@ -49,7 +50,9 @@ public final class CassandraQueueStore implements QueueStore {
 
     private final PreparedStatement insertChunk;
     private final PreparedStatement insertMessage;
+    private final PreparedStatement insertNewMessage;
     private final PreparedStatement insertRecipient;
+    private final PreparedStatement insertNewRecipient;
     private final PreparedStatement insertDue;
     private final PreparedStatement insertActive;
     private final PreparedStatement selectDue;
@@ -89,12 +92,15 @@ public final class CassandraQueueStore implements QueueStore {
         String ttl = " USING TTL " + ttlSeconds;
         insertChunk = session.prepare("INSERT INTO " + ks + "message_chunks (message_id, chunk, data) VALUES (?, ?, ?)"
             + ttl);
-        insertMessage = session.prepare("INSERT INTO " + ks + "messages (message_id, mail_name, sender, size,"
-            + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            + " IF NOT EXISTS" + ttl);
-        insertRecipient = session.prepare("INSERT INTO " + ks + "recipients (message_id, recipient, state, attempts,"
+        String messageColumns = "INSERT INTO " + ks + "messages (message_id, mail_name, sender, size,"
+            + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        insertMessage = session.prepare(messageColumns + " IF NOT EXISTS" + ttl);
+        insertNewMessage = session.prepare(messageColumns + ttl);
+        String recipientColumns = "INSERT INTO " + ks + "recipients (message_id, recipient, state, attempts,"
             + " next_attempt_at, updated_at, notify, orcpt, greylist_attempts, delay_warnings)"
-            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0, 0) IF NOT EXISTS" + ttl);
+            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0, 0)";
+        insertRecipient = session.prepare(recipientColumns + " IF NOT EXISTS" + ttl);
+        insertNewRecipient = session.prepare(recipientColumns + ttl);
         insertDue = session.prepare("INSERT INTO " + ks + "due (shard, bucket, due_at, message_id, recipient)"
             + " VALUES (?, ?, ?, ?, ?)" + ttl);
         insertActive = session.prepare("INSERT INTO " + ks + "active_messages (shard, day, message_id, created_at)"
@@ -136,40 +142,83 @@ public final class CassandraQueueStore implements QueueStore {
         return UUID.nameUUIDFromBytes(("dispatch-mail:" + mailName).getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * A new message takes plain writes only: the content, the message row, its listing and its index
+     * entries together, then the recipients' rows (last, so that nothing points at a recipient before its
+     * content is there). A mail name seen before (a hand-over repeated after a failure) takes the careful
+     * path instead: conditional writes that keep the first arrival time and never reset a recipient.
+     */
     @Override
     public UUID enqueue(NewMessage message, Instant now) {
         UUID id = messageId(message.name());
+        if (run(selectMessage.bind(id), "look up " + message.name()).one() != null) {
+            return enqueueAgain(id, message, now);
+        }
         int shard = shardOf(id);
         byte[] content = message.content();
-        int chunkCount = Math.max(1, (content.length + CHUNK_SIZE - 1) / CHUNK_SIZE);
-        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
-        for (int chunk = 0; chunk < chunkCount; chunk++) {
-            int from = chunk * CHUNK_SIZE;
-            int length = Math.min(CHUNK_SIZE, content.length - from);
-            writes.add(session.executeAsync(insertChunk.bind(id, chunk, ByteBuffer.wrap(content, from, length))));
-        }
-        awaitAll(writes, "store the content of " + message.name());
+        int chunkCount = chunkCount(content);
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(writeChunks(id, content));
+        writes.add(session.executeAsync(insertNewMessage.bind(id, message.name(), message.sender(),
+            (long) content.length, chunkCount, message.recipients().size(), now, shard,
+            message.messageDsn().ret().map(Enum::name).orElse(null), message.messageDsn().envelopeId().orElse(null))));
+        writes.add(session.executeAsync(insertActive.bind(shard, epochDay(now), id, now)));
+        writes.add(session.executeAsync(indexBatch(id, shard, message, now)));
+        awaitAll(writes, "store " + message.name());
+        run(recipientRows(insertNewRecipient, id, message, now), "store the recipients of " + message.name());
+        return id;
+    }
+
+    private UUID enqueueAgain(UUID id, NewMessage message, Instant now) {
+        int shard = shardOf(id);
+        byte[] content = message.content();
+        awaitAll(writeChunks(id, content), "store the content of " + message.name());
         // Conditional: a repeated hand-over keeps the first arrival time, so the lifetime is not extended.
         ResultSet stored = run(insertMessage.bind(id, message.name(), message.sender(), (long) content.length,
-            chunkCount, message.recipients().size(), now, shard, message.messageDsn().ret().map(Enum::name).orElse(null),
+            chunkCount(content), message.recipients().size(), now, shard,
+            message.messageDsn().ret().map(Enum::name).orElse(null),
             message.messageDsn().envelopeId().orElse(null)), "store " + message.name());
         Instant createdAt = stored.wasApplied() ? now : stored.one().getInstant("created_at");
         run(insertActive.bind(shard, epochDay(createdAt), id, createdAt), "list " + message.name() + " as active");
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
+        run(indexBatch(id, shard, message, now), "index " + message.name());
+        // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
+        run(recipientRows(insertRecipient, id, message, now), "store the recipients of " + message.name());
+        return id;
+    }
+
+    private static int chunkCount(byte[] content) {
+        return Math.max(1, (content.length + CHUNK_SIZE - 1) / CHUNK_SIZE);
+    }
+
+    private List<CompletionStage<AsyncResultSet>> writeChunks(UUID id, byte[] content) {
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
+        for (int chunk = 0; chunk < chunkCount(content); chunk++) {
+            int from = chunk * CHUNK_SIZE;
+            int length = Math.min(CHUNK_SIZE, content.length - from);
+            writes.add(session.executeAsync(insertChunk.bind(id, chunk, ByteBuffer.wrap(content, from, length))));
+        }
+        return writes;
+    }
+
+    /** One partition (the shard's current bucket): a single-partition batch. */
+    private BatchStatement indexBatch(UUID id, int shard, NewMessage message, Instant now) {
         BatchStatementBuilder due = BatchStatement.builder(BatchType.UNLOGGED);
+        for (String recipient : message.recipients()) {
+            due.addStatement(insertDue.bind(shard, bucketOf(now), now, id, recipient));
+        }
+        return due.build();
+    }
+
+    /** One partition (the message's recipients): a single-partition batch. */
+    private static BatchStatement recipientRows(PreparedStatement insert, UUID id, NewMessage message, Instant now) {
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED);
         for (int i = 0; i < message.recipients().size(); i++) {
-            String recipient = message.recipients().get(i);
             RecipientDsn dsn = message.recipientDsn(i);
-            due.addStatement(insertDue.bind(shard, bucketOf(now), now, id, recipient));
-            rows.addStatement(insertRecipient.bind(id, recipient, RecipientState.PENDING.name(), now, now,
+            rows.addStatement(insert.bind(id, message.recipients().get(i), RecipientState.PENDING.name(), now, now,
                 dsn.notifyText().isEmpty() ? null : dsn.notifyText(), dsn.originalRecipient().orElse(null)));
         }
-        run(due.build(), "index " + message.name());
-        // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
-        run(rows.build(), "store the recipients of " + message.name());
-        return id;
+        return rows.build();
     }
 
     @Override
@@ -215,6 +264,16 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     @Override
+    public void removeDue(List<DueEntry> entries) {
+        List<CompletionStage<AsyncResultSet>> deletes = new ArrayList<>();
+        for (DueEntry entry : entries) {
+            deletes.add(session.executeAsync(deleteDue.bind(entry.shard(), entry.bucket(), entry.dueAt(),
+                entry.messageId(), entry.recipient())));
+        }
+        awaitAll(deletes, "remove " + entries.size() + " due entries");
+    }
+
+    @Override
     public Optional<RecipientRecord> recipient(UUID messageId, String recipient) {
         Row row = run(selectRecipient.bind(messageId, recipient), "read recipient").one();
         return Optional.ofNullable(row).map(CassandraQueueStore::toRecord);
@@ -229,30 +288,88 @@ public final class CassandraQueueStore implements QueueStore {
         return records;
     }
 
+    /**
+     * The recipients of one message share a partition, so their claims are one conditional batch: one
+     * Paxos round for the message. When any of them changed meanwhile the batch applies nothing, and each
+     * is claimed on its own.
+     */
     @Override
-    public boolean claim(RecipientRecord seen, String node, Instant claimUntil) {
-        indexAt(seen.messageId(), seen.recipient(), claimUntil);
-        ResultSet result = run(claimRecipient.bind(RecipientState.IN_FLIGHT.name(), node, claimUntil, Instant.now(),
-            seen.messageId(), seen.recipient(), seen.state().name(), seen.claimedBy().orElse(null),
-            seen.claimUntil().orElse(null)), "claim " + seen.recipient());
-        return result.wasApplied();
+    public List<RecipientRecord> claim(List<RecipientRecord> seen, String node, Instant claimUntil,
+                                       Instant lookAgainAt) {
+        if (seen.isEmpty()) {
+            return List.of();
+        }
+        List<CompletionStage<AsyncResultSet>> index = new ArrayList<>();
+        for (RecipientRecord record : seen) {
+            index.add(indexAsync(record.messageId(), record.recipient(), lookAgainAt));
+        }
+        awaitAll(index, "index the recipients of " + seen.get(0).messageId());
+        Instant now = Instant.now();
+        if (seen.size() > 1) {
+            BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+            seen.forEach(record -> batch.addStatement(bindClaim(record, node, claimUntil, now)));
+            if (run(batch.build(), "claim the recipients of " + seen.get(0).messageId()).wasApplied()) {
+                return List.copyOf(seen);
+            }
+        }
+        List<RecipientRecord> taken = new ArrayList<>();
+        for (RecipientRecord record : seen) {
+            if (run(bindClaim(record, node, claimUntil, now), "claim " + record.recipient()).wasApplied()) {
+                taken.add(record);
+            }
+        }
+        return taken;
     }
 
+    private BoundStatement bindClaim(RecipientRecord seen, String node, Instant claimUntil, Instant now) {
+        return claimRecipient.bind(RecipientState.IN_FLIGHT.name(), node, claimUntil, now, seen.messageId(),
+            seen.recipient(), seen.state().name(), seen.claimedBy().orElse(null), seen.claimUntil().orElse(null));
+    }
+
+    /**
+     * The history rows and index entries in parallel, then the state rows as one conditional batch (one
+     * Paxos round for the message), or one by one when some claim was lost and the batch applied nothing.
+     */
     @Override
-    public boolean complete(AttemptRecord attempt, RecipientRecord updated) {
-        RecipientOutcome outcome = attempt.outcome();
-        SmtpReply reply = outcome.reply();
-        Instant next = attempt.nextAttemptAt().orElse(null);
-        run(insertAttempt.bind(attempt.messageId(), attempt.recipient(), attempt.attemptedAt(), attempt.node(),
-            outcome.host(), outcome.address(), outcome.stage(), reply == null ? null : reply.code(),
-            outcome.enhancedStatus(), reply == null ? outcome.error() : reply.text(), attempt.decision().name(), next,
-            attempt.tls().orElse(null)), "record an attempt");
-        if (!updated.state().isFinal()) {
-            indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
+    public List<String> complete(List<AttemptRecord> attempts, List<RecipientRecord> updated) {
+        if (attempts.isEmpty()) {
+            return List.of();
         }
-        ResultSet result = run(bindSetAll(completeRecipient, updated).setString(11, attempt.node()).build(),
-            "update " + attempt.recipient());
-        return result.wasApplied();
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
+        for (int i = 0; i < attempts.size(); i++) {
+            AttemptRecord attempt = attempts.get(i);
+            RecipientOutcome outcome = attempt.outcome();
+            SmtpReply reply = outcome.reply();
+            writes.add(session.executeAsync(insertAttempt.bind(attempt.messageId(), attempt.recipient(),
+                attempt.attemptedAt(), attempt.node(), outcome.host(), outcome.address(), outcome.stage(),
+                reply == null ? null : reply.code(), outcome.enhancedStatus(),
+                reply == null ? outcome.error() : reply.text(), attempt.decision().name(),
+                attempt.nextAttemptAt().orElse(null), attempt.tls().orElse(null))));
+            RecipientRecord next = updated.get(i);
+            if (!next.state().isFinal()) {
+                writes.add(indexAsync(next.messageId(), next.recipient(), next.nextAttemptAt()));
+            }
+        }
+        awaitAll(writes, "record the attempts of " + attempts.get(0).messageId());
+        if (attempts.size() > 1) {
+            BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+            for (int i = 0; i < attempts.size(); i++) {
+                batch.addStatement(bindSetAll(completeRecipient, updated.get(i)).setString(11, attempts.get(i).node())
+                    .build());
+            }
+            if (run(batch.build(), "update the recipients of " + attempts.get(0).messageId()).wasApplied()) {
+                return List.of();
+            }
+        }
+        List<String> lost = new ArrayList<>();
+        for (int i = 0; i < attempts.size(); i++) {
+            RecipientRecord next = updated.get(i);
+            if (!run(bindSetAll(completeRecipient, next).setString(11, attempts.get(i).node()).build(),
+                "update " + next.recipient()).wasApplied()) {
+                lost.add(next.recipient());
+            }
+        }
+        return lost;
     }
 
     @Override
@@ -298,11 +415,13 @@ public final class CassandraQueueStore implements QueueStore {
     @Override
     public void finish(UUID messageId) {
         Row row = run(selectMessage.bind(messageId), "read message " + messageId).one();
-        run(deleteChunks.bind(messageId), "remove the content of " + messageId);
+        List<CompletionStage<AsyncResultSet>> deletes = new ArrayList<>();
+        deletes.add(session.executeAsync(deleteChunks.bind(messageId)));
         if (row != null) {
-            run(deleteActive.bind(row.getInt("shard"), epochDay(row.getInstant("created_at")), messageId),
-                "unlist " + messageId);
+            deletes.add(session.executeAsync(deleteActive.bind(row.getInt("shard"),
+                epochDay(row.getInstant("created_at")), messageId)));
         }
+        awaitAll(deletes, "remove the content of " + messageId);
     }
 
     @Override
@@ -357,6 +476,10 @@ public final class CassandraQueueStore implements QueueStore {
     @Override
     public void index(UUID messageId, String recipient, Instant at) {
         indexAt(messageId, recipient, at);
+    }
+
+    private CompletionStage<AsyncResultSet> indexAsync(UUID messageId, String recipient, Instant at) {
+        return session.executeAsync(insertDue.bind(shardOf(messageId), bucketOf(at), at, messageId, recipient));
     }
 
     private void indexAt(UUID messageId, String recipient, Instant at) {

@@ -32,16 +32,27 @@ public interface QueueStore {
 
     void removeDue(DueEntry entry);
 
+    /** Removes several entries (those of one message, say) in one go. */
+    default void removeDue(List<DueEntry> entries) {
+        entries.forEach(this::removeDue);
+    }
+
     Optional<RecipientRecord> recipient(UUID messageId, String recipient);
 
     List<RecipientRecord> recipients(UUID messageId);
 
     /**
-     * Takes the recipient for one attempt if it is still as {@code seen}; also indexes it again at
-     * claimUntil, so if this node dies mid-attempt another node finds it then. False when another
-     * node changed it first.
+     * Takes recipients of one message for one attempt, each if it is still as {@code seen}; first indexes
+     * each again at {@code lookAgainAt} (at the latest claimUntil), so that if this node dies mid-attempt
+     * another node finds them then. Returns the records taken (as seen); a recipient another node changed
+     * first is left out.
      */
-    boolean claim(RecipientRecord seen, String node, Instant claimUntil);
+    List<RecipientRecord> claim(List<RecipientRecord> seen, String node, Instant claimUntil, Instant lookAgainAt);
+
+    /** {@link #claim(List, String, Instant, Instant)} for one recipient, looked at again at claimUntil. */
+    default boolean claim(RecipientRecord seen, String node, Instant claimUntil) {
+        return !claim(List.of(seen), node, claimUntil, claimUntil).isEmpty();
+    }
 
     /** Adds an index entry for the recipient at {@code at}, so that a worker looks at it again then. */
     void index(UUID messageId, String recipient, Instant at);
@@ -53,7 +64,15 @@ public interface QueueStore {
      * attempt unless it is final), provided this node still holds the claim. False when the claim was
      * lost (then nothing is written but the attempt history).
      */
-    boolean complete(AttemptRecord attempt, RecipientRecord updated);
+    default boolean complete(AttemptRecord attempt, RecipientRecord updated) {
+        return complete(List.of(attempt), List.of(updated)).isEmpty();
+    }
+
+    /**
+     * {@link #complete(AttemptRecord, RecipientRecord)} for recipients of one message attempted together
+     * (same order in both lists). Returns the recipients whose claim was lost.
+     */
+    List<String> complete(List<AttemptRecord> attempts, List<RecipientRecord> updated);
 
     /**
      * Changes a recipient that nobody holds (an admin's retry, hold, release or bounce; an expiry) if it is

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -223,11 +224,8 @@ public final class DeliveryWorker implements AutoCloseable {
         AtomicInteger claimed = new AtomicInteger();
         try {
             deliveries.execute(() -> {
-                List<RecipientRecord> mine = new ArrayList<>();
                 try {
-                    for (DueEntry entry : entries) {
-                        handle(entry, now, liveNodes, mine);
-                    }
+                    List<RecipientRecord> mine = claim(messageId, entries, now, liveNodes);
                     claimed.set(mine.size());
                     if (!mine.isEmpty()) {
                         deliver(messageId, mine);
@@ -248,40 +246,48 @@ public final class DeliveryWorker implements AutoCloseable {
         return claimed.get();
     }
 
-    /** True when the entry needs no more looking at. */
-    private boolean handle(DueEntry entry, Instant now, Set<String> liveNodes, List<RecipientRecord> mine) {
-        Optional<RecipientRecord> found = store.recipient(entry.messageId(), entry.recipient());
-        if (found.isEmpty()) {
-            if (entry.dueAt().plus(ORPHAN_GRACE).isBefore(now)) {
-                store.removeDue(entry);
-                return true;
+    /**
+     * Looks at the due entries of one message (its recipients read in one query), claims those due now in
+     * one go, and removes the entries dealt with. Returns the recipients claimed.
+     */
+    private List<RecipientRecord> claim(UUID messageId, List<DueEntry> entries, Instant now, Set<String> liveNodes) {
+        Map<String, RecipientRecord> rows = new HashMap<>();
+        for (RecipientRecord record : store.recipients(messageId)) {
+            rows.put(record.recipient(), record);
+        }
+        Map<String, RecipientRecord> claimable = new LinkedHashMap<>();
+        List<DueEntry> handled = new ArrayList<>();
+        for (DueEntry entry : entries) {
+            RecipientRecord record = rows.get(entry.recipient());
+            if (record == null) {
+                if (entry.dueAt().plus(ORPHAN_GRACE).isBefore(now)) {
+                    handled.add(entry);
+                }
+                continue;
             }
-            return false;
-        }
-        RecipientRecord record = found.get();
-        if (record.state() == RecipientState.HELD) {
-            // A held recipient is indexed at its expiry only: nothing stays queued past its lifetime.
-            expireIfDue(record, now);
-            store.removeDue(entry);
-            return true;
-        }
-        if (record.state().isFinal() || !(record.claimableAt(now) || claimOfDeadNode(record, liveNodes))) {
-            // Finished, or waiting for a later time under another index entry. A claim still held is looked
-            // at again within a lease time, so that it is taken over soon if its node dies.
-            if (record.state() == RecipientState.IN_FLIGHT) {
+            handled.add(entry);
+            if (record.state() == RecipientState.HELD) {
+                // A held recipient is indexed at its expiry only: nothing stays queued past its lifetime.
+                expireIfDue(record, now);
+            } else if (!record.state().isFinal() && (record.claimableAt(now) || claimOfDeadNode(record, liveNodes))) {
+                claimable.put(record.recipient(), record);
+            } else if (record.state() == RecipientState.IN_FLIGHT) {
+                // Claimed by someone: looked at again within a lease time, so it is taken over soon if its node dies.
                 recheckClaim(record, now);
             }
-            store.removeDue(entry);
-            return true;
+            // Otherwise finished, or waiting for a later time under another index entry.
         }
         Instant claimUntil = now.plus(settings.claimDuration());
-        boolean claimedNow = store.claim(record, settings.nodeId(), claimUntil);
-        store.removeDue(entry);
-        if (claimedNow) {
-            recheckClaim(record.toBuilder().claimUntil(Optional.of(claimUntil)).build(), now);
-            mine.add(record);
-        }
-        return true;
+        Instant lookAgainAt = min(claimUntil, now.plus(settings.leaseTime()));
+        // The claims index their recipients again first, so the entries can go once they are written.
+        List<RecipientRecord> taken = store.claim(new ArrayList<>(claimable.values()), settings.nodeId(), claimUntil,
+            lookAgainAt);
+        store.removeDue(handled);
+        return taken;
+    }
+
+    private static Instant min(Instant a, Instant b) {
+        return a.isBefore(b) ? a : b;
     }
 
     private void recheckClaim(RecipientRecord claimed, Instant now) {

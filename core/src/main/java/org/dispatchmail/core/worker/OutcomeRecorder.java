@@ -123,17 +123,25 @@ final class OutcomeRecorder {
         reports.failed(message, failed);
         reports.delayed(message, delayed);
         reports.relayed(message, relayed);
+        List<AttemptRecord> attempts = new ArrayList<>();
         boolean allFinal = true;
         for (int i = 0; i < records.size(); i++) {
             RecipientRecord after = updated.get(i);
-            AttemptRecord attempt = new AttemptRecord(message.id(), node, now, outcomes.get(i), after.state(),
-                after.state().isFinal() ? Optional.empty() : Optional.of(after.nextAttemptAt()));
-            if (!store.complete(attempt, after)) {
-                LOGGER.warn("queue={} rcpt={}: the claim was lost to another node meanwhile; its state is theirs",
-                    message.id(), records.get(i).recipient());
-            }
+            attempts.add(new AttemptRecord(message.id(), node, now, outcomes.get(i), after.state(),
+                after.state().isFinal() ? Optional.empty() : Optional.of(after.nextAttemptAt())));
+            allFinal &= after.state().isFinal();
         }
-        finishIfDone(message);
+        List<String> lost = store.complete(attempts, updated);
+        for (String recipient : lost) {
+            LOGGER.warn("queue={} rcpt={}: the claim was lost to another node meanwhile; its state is theirs",
+                message.id(), recipient);
+        }
+        if (allFinal && lost.isEmpty() && records.size() == message.recipientCount()) {
+            // Every recipient of the message was in this transaction and is done: no need to read them back.
+            store.finish(message.id());
+        } else {
+            finishIfDone(message);
+        }
     }
 
     /**

@@ -85,6 +85,63 @@ public abstract class QueueStoreContract {
 
 
     @Test
+    void theRecipientsOfAMessageAreClaimedTogetherExceptOneAnotherNodeTookFirst() {
+        UUID id = store().enqueue(message("claim-all-" + UUID.randomUUID(), "x".getBytes(), "a@remote.test",
+            "b@remote.test", "c@remote.test"), T0);
+        List<RecipientRecord> seen = store().recipients(id);
+        RecipientRecord b = store().recipient(id, "b@remote.test").orElseThrow();
+        assertThat(store().claim(b, "node-b", T0.plusSeconds(900))).isTrue();
+
+        Instant lookAgain = T0.plusSeconds(30);
+        List<RecipientRecord> taken = store().claim(seen, "node-a", T0.plusSeconds(900), lookAgain);
+
+        assertThat(taken).extracting(RecipientRecord::recipient).containsExactlyInAnyOrder("a@remote.test",
+            "c@remote.test");
+        assertThat(store().recipient(id, "a@remote.test").orElseThrow().claimedBy()).contains("node-a");
+        assertThat(store().recipient(id, "b@remote.test").orElseThrow().claimedBy()).contains("node-b");
+        assertThat(store().recipient(id, "c@remote.test").orElseThrow().claimedBy()).contains("node-a");
+        // each is looked at again at lookAgain, so a node that dies mid-attempt loses nothing
+        assertThat(store().dueEntries(store().shardOf(id), store().bucketOf(lookAgain), lookAgain, 1000))
+            .filteredOn(entry -> entry.messageId().equals(id) && entry.dueAt().equals(lookAgain))
+            .extracting(DueEntry::recipient)
+            .contains("a@remote.test", "b@remote.test", "c@remote.test");
+
+        // all still as seen now: one claim for all of them
+        UUID other = store().enqueue(message("claim-all-" + UUID.randomUUID(), "x".getBytes(), "a@remote.test",
+            "b@remote.test"), T0);
+        assertThat(store().claim(store().recipients(other), "node-a", T0.plusSeconds(900), lookAgain)).hasSize(2);
+        assertThat(store().recipients(other)).extracting(RecipientRecord::state).containsOnly(RecipientState.IN_FLIGHT);
+    }
+
+
+    @Test
+    void completingSeveralRecipientsWritesThoseStillClaimedAndNamesTheLostOnes() {
+        UUID id = store().enqueue(message("complete-all-" + UUID.randomUUID(), "x".getBytes(), "a@remote.test",
+            "b@remote.test"), T0);
+        assertThat(store().claim(store().recipients(id), "node-a", T0.plusSeconds(900), T0.plusSeconds(30)))
+            .hasSize(2);
+        // node-a was thought dead: node-b took b over
+        RecipientRecord b = store().recipient(id, "b@remote.test").orElseThrow();
+        assertThat(store().claim(b, "node-b", T0.plusSeconds(1800))).isTrue();
+
+        List<AttemptRecord> attempts = List.of(deliveredTo(id, "a@remote.test"), deliveredTo(id, "b@remote.test"));
+        List<RecipientRecord> updated = List.of(doneFor(id, "a@remote.test"), doneFor(id, "b@remote.test"));
+        assertThat(store().complete(attempts, updated)).containsExactly("b@remote.test");
+
+        assertThat(store().recipient(id, "a@remote.test").orElseThrow().state()).isEqualTo(RecipientState.DELIVERED);
+        assertThat(store().recipient(id, "b@remote.test").orElseThrow().claimedBy()).contains("node-b");
+        assertThat(store().attempts(id, "a@remote.test")).hasSize(1);
+
+        // both claimed by node-a: both written in one go
+        UUID next = store().enqueue(message("complete-all-" + UUID.randomUUID(), "x".getBytes(), "a@remote.test",
+            "b@remote.test"), T0);
+        store().claim(store().recipients(next), "node-a", T0.plusSeconds(900), T0.plusSeconds(30));
+        assertThat(store().complete(List.of(deliveredTo(next, "a@remote.test"), deliveredTo(next, "b@remote.test")),
+            List.of(doneFor(next, "a@remote.test"), doneFor(next, "b@remote.test")))).isEmpty();
+        assertThat(store().recipients(next)).extracting(RecipientRecord::state).containsOnly(RecipientState.DELIVERED);
+    }
+
+    @Test
     void aDeferredRecipientIsIndexedAtItsNextAttempt() {
         UUID id = store().enqueue(message("defer-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
         assertThat(store().claim(store().recipient(id, "bob@remote.test").orElseThrow(), "node-a",
@@ -185,6 +242,17 @@ public abstract class QueueStoreContract {
     private RecipientRecord done(UUID id) {
         return store().recipient(id, "bob@remote.test").orElseThrow().toBuilder().state(RecipientState.DELIVERED)
             .attempts(1).nextAttemptAt(T0.plusSeconds(1)).unclaimed().build();
+    }
+
+    private RecipientRecord doneFor(UUID id, String recipient) {
+        return store().recipient(id, recipient).orElseThrow().toBuilder().state(RecipientState.DELIVERED)
+            .attempts(1).nextAttemptAt(T0.plusSeconds(1)).unclaimed().build();
+    }
+
+    private static AttemptRecord deliveredTo(UUID id, String recipient) {
+        RecipientOutcome ok = RecipientOutcome.fromReply(recipient, "mx.remote.test", "192.0.2.1",
+            "end-of-data", SmtpReply.parse(List.of("250 2.0.0 Ok: queued")));
+        return new AttemptRecord(id, "node-a", T0.plusSeconds(1), ok, RecipientState.DELIVERED, Optional.empty());
     }
 
     private static AttemptRecord delivered(UUID id, String node) {

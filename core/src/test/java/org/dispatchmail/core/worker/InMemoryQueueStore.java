@@ -147,16 +147,23 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
-    public synchronized boolean claim(RecipientRecord seen, String node, Instant claimUntil) {
-        indexAt(seen.messageId(), seen.recipient(), claimUntil);
-        RecipientRecord current = rows(seen.messageId()).get(seen.recipient());
-        if (current == null || current.state() != seen.state() || !current.claimedBy().equals(seen.claimedBy())
-            || !current.claimUntil().equals(seen.claimUntil())) {
-            return false;
+    public synchronized List<RecipientRecord> claim(List<RecipientRecord> seen, String node, Instant claimUntil,
+                                                    Instant lookAgainAt) {
+        List<RecipientRecord> taken = new ArrayList<>();
+        for (RecipientRecord record : seen) {
+            indexAt(record.messageId(), record.recipient(), lookAgainAt);
         }
-        put(current.toBuilder().state(RecipientState.IN_FLIGHT).claimedBy(Optional.of(node))
-            .claimUntil(Optional.of(claimUntil)).build());
-        return true;
+        for (RecipientRecord record : seen) {
+            RecipientRecord current = rows(record.messageId()).get(record.recipient());
+            if (current == null || current.state() != record.state()
+                || !current.claimedBy().equals(record.claimedBy()) || !current.claimUntil().equals(record.claimUntil())) {
+                continue;
+            }
+            put(current.toBuilder().state(RecipientState.IN_FLIGHT).claimedBy(Optional.of(node))
+                .claimUntil(Optional.of(claimUntil)).build());
+            taken.add(record);
+        }
+        return taken;
     }
 
     @Override
@@ -185,7 +192,17 @@ public final class InMemoryQueueStore implements QueueStore {
     }
 
     @Override
-    public synchronized boolean complete(AttemptRecord attempt, RecipientRecord updated) {
+    public synchronized List<String> complete(List<AttemptRecord> attempts, List<RecipientRecord> updated) {
+        List<String> lost = new ArrayList<>();
+        for (int i = 0; i < attempts.size(); i++) {
+            if (!completeOne(attempts.get(i), updated.get(i))) {
+                lost.add(updated.get(i).recipient());
+            }
+        }
+        return lost;
+    }
+
+    private boolean completeOne(AttemptRecord attempt, RecipientRecord updated) {
         attemptLog.add(attempt);
         history.computeIfAbsent(historyKey(attempt.messageId(), attempt.recipient()), k -> new TreeMap<>())
             .put(attempt.attemptedAt(), toHistory(attempt));
