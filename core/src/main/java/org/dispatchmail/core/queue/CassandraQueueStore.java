@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Enumeration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
@@ -265,10 +267,17 @@ public final class CassandraQueueStore implements QueueStore {
 
     @Override
     public void removeDue(List<DueEntry> entries) {
-        List<CompletionStage<AsyncResultSet>> deletes = new ArrayList<>();
+        // One batch per partition (shard and bucket): usually a single one.
+        Map<List<Long>, BatchStatementBuilder> byBucket = new LinkedHashMap<>();
         for (DueEntry entry : entries) {
-            deletes.add(session.executeAsync(deleteDue.bind(entry.shard(), entry.bucket(), entry.dueAt(),
-                entry.messageId(), entry.recipient())));
+            byBucket.computeIfAbsent(List.of((long) entry.shard(), entry.bucket()),
+                key -> BatchStatement.builder(BatchType.UNLOGGED))
+                .addStatement(deleteDue.bind(entry.shard(), entry.bucket(), entry.dueAt(), entry.messageId(),
+                    entry.recipient()));
+        }
+        List<CompletionStage<AsyncResultSet>> deletes = new ArrayList<>();
+        for (BatchStatementBuilder batch : byBucket.values()) {
+            deletes.add(session.executeAsync(batch.build()));
         }
         awaitAll(deletes, "remove " + entries.size() + " due entries");
     }
@@ -299,11 +308,13 @@ public final class CassandraQueueStore implements QueueStore {
         if (seen.isEmpty()) {
             return List.of();
         }
-        List<CompletionStage<AsyncResultSet>> index = new ArrayList<>();
+        UUID messageId = seen.get(0).messageId();
+        BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
         for (RecipientRecord record : seen) {
-            index.add(indexAsync(record.messageId(), record.recipient(), lookAgainAt));
+            index.addStatement(insertDue.bind(shardOf(messageId), bucketOf(lookAgainAt), lookAgainAt, messageId,
+                record.recipient()));
         }
-        awaitAll(index, "index the recipients of " + seen.get(0).messageId());
+        run(index.build(), "index the recipients of " + messageId);
         Instant now = Instant.now();
         if (seen.size() > 1) {
             BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);

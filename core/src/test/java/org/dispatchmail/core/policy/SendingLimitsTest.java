@@ -47,6 +47,7 @@ class SendingLimitsTest {
         }
         assertThat(limits.refuseMessage("alice@example.com")).isEmpty();
         assertThat(limits.refuseRecipient("alice@example.com", 1000)).isEmpty();
+        assertThat(usage.rows).as("no usage is written while both limits are off").isEmpty();
     }
 
     private static final class MemoryUsage implements UsageStore {
