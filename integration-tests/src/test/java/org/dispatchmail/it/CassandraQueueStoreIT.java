@@ -140,6 +140,56 @@ class CassandraQueueStoreIT extends QueueStoreContract {
     }
 
     @Test
+    void oneGreylistingProberPerDestinationItsWaitersAndTheirExpiry() throws Exception {
+        CassandraGreylistMemory memory = new CassandraGreylistMemory(session, KEYSPACE);
+        CassandraGreylistMemory otherNode = new CassandraGreylistMemory(session, KEYSPACE);
+        String destination = "grey-" + UUID.randomUUID() + ".test";
+        UUID first = UUID.randomUUID();
+        UUID second = UUID.randomUUID();
+        assertThat(memory.prober(destination)).isEmpty();
+
+        // the role is taken once: a second candidate gets the prober in place
+        GreylistMemory.Prober taken = memory.becomeProber(destination, new GreylistMemory.Prober(first, T0),
+            Duration.ofMinutes(40));
+        assertThat(taken.messageId()).isEqualTo(first);
+        GreylistMemory.Prober lost = otherNode.becomeProber(destination,
+            new GreylistMemory.Prober(second, T0.plusSeconds(2)), Duration.ofMinutes(40));
+        assertThat(lost).isEqualTo(new GreylistMemory.Prober(first, T0));
+        assertThat(otherNode.prober(destination)).contains(new GreylistMemory.Prober(first, T0));
+
+        // waiters, listed by destination, removed per message
+        otherNode.addWaiter(destination, new GreylistMemory.Waiter(second, "carol@remote.test"), Duration.ofMinutes(35));
+        otherNode.addWaiter(destination, new GreylistMemory.Waiter(second, "dave@remote.test"), Duration.ofMinutes(35));
+        UUID third = UUID.randomUUID();
+        otherNode.addWaiter(destination, new GreylistMemory.Waiter(third, "erin@remote.test"), Duration.ofMinutes(35));
+        assertThat(memory.waiters(destination)).containsExactlyInAnyOrder(
+            new GreylistMemory.Waiter(second, "carol@remote.test"), new GreylistMemory.Waiter(second, "dave@remote.test"),
+            new GreylistMemory.Waiter(third, "erin@remote.test"));
+        memory.removeWaiters(destination, second);
+        assertThat(memory.waiters(destination)).containsExactly(new GreylistMemory.Waiter(third, "erin@remote.test"));
+
+        // only the prober itself removes its row
+        otherNode.removeProber(destination, second);
+        assertThat(memory.prober(destination)).isPresent();
+        memory.removeProber(destination, first);
+        assertThat(memory.prober(destination)).isEmpty();
+        assertThat(otherNode.becomeProber(destination, new GreylistMemory.Prober(second, T0.plusSeconds(60)),
+            Duration.ofSeconds(2)).messageId()).as("the role is free again").isEqualTo(second);
+
+        // rows expire by themselves: a prober that vanished frees the role, a waiter is forgotten
+        otherNode.addWaiter(destination, new GreylistMemory.Waiter(second, "frank@remote.test"), Duration.ofSeconds(2));
+        Instant deadline = Instant.now().plusSeconds(20);
+        while ((memory.prober(destination).isPresent() || memory.waiters(destination).size() > 1)
+            && Instant.now().isBefore(deadline)) {
+            Thread.sleep(250);
+        }
+        assertThat(memory.prober(destination)).isEmpty();
+        assertThat(memory.waiters(destination)).containsExactly(new GreylistMemory.Waiter(third, "erin@remote.test"));
+        assertThat(memory.becomeProber(destination, new GreylistMemory.Prober(third, T0.plusSeconds(90)),
+            Duration.ofMinutes(40)).messageId()).isEqualTo(third);
+    }
+
+    @Test
     void theLatestMigrationCanRunAgainAfterAnInterruptedStart() {
         session.execute("UPDATE " + KEYSPACE + ".schema_version SET version = ? WHERE component = 'queue'",
             QueueSchema.latestVersion() - 1);

@@ -3,6 +3,7 @@ package org.dispatchmail.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -28,9 +29,10 @@ import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * Greylisting end to end: the MX of grey.test is a real Postfix with postgrey (every new triplet of
- * client address, sender and recipient deferred for {@link #DELAY}), relaying to a sink. Dispatch runs
- * with the shipped greylisting settings (probes at 35 s, 65 s... after the first deferral, hint margin
- * 10 s, jitter up to 10% and at most 15 s).
+ * client address, sender and recipient deferred for {@link #DELAY}), relaying to a sink; the MX of
+ * wait.test another one whose postgrey defers for {@link #LONG_DELAY}. Dispatch runs with the shipped
+ * greylisting settings (probes at 35 s, 65 s... after the first deferral, jitter up to 10% and at most
+ * 15 s, one prober per destination domain).
  */
 @ExtendWith(CassandraExtension.class)
 class GreylistingDeliveryIT {
@@ -40,16 +42,22 @@ class GreylistingDeliveryIT {
     private static final String POSTFIX_ADDRESS = "127.0.0.100";
     private static final String SINK_ADDRESS = "127.0.0.101";
     private static final String POSTGREY_ADDRESS = "127.0.0.102";
+    private static final String LONG_POSTFIX_ADDRESS = "127.0.0.103";
+    private static final String LONG_POSTGREY_ADDRESS = "127.0.0.104";
+    /** postgrey's delay at wait.test: between the first probe (35 s) and the second (65 s). */
+    private static final Duration LONG_DELAY = Duration.ofSeconds(40);
+    /** retry.greylist.probes: the last probe, 1810 s after the first deferral. */
+    private static final Duration LAST_PROBE = Duration.ofSeconds(1810);
     /** postgrey's delay: shorter than the first probe (35 s), so the first probe passes. */
     private static final Duration DELAY = Duration.ofSeconds(20);
     private static final Duration FIRST_PROBE = Duration.ofSeconds(35);
-    private static final Duration HINT_MARGIN = Duration.ofSeconds(10);
     /** retry.greylist.jitter (10%) of a delay, at most retry.greylist.maxJitter (15 s). */
     private static final double JITTER = 0.10;
     private static final Duration MAX_JITTER = Duration.ofSeconds(15);
 
     private static SmtpSink sink;
     private static PostfixPeer postfix;
+    private static PostfixPeer longPostfix;
     private static DnsmasqServer dns;
     private static DispatchNode node;
 
@@ -59,8 +67,12 @@ class GreylistingDeliveryIT {
         sink = SmtpSink.start(SINK_ADDRESS, FreePorts.pick(), "final.grey.test");
         postfix = PostfixPeer.builder(POSTFIX_ADDRESS, mxPort).hostName("mx.grey.test").acceptDomains("grey.test")
             .relayTo(sink.address(), sink.port()).greylisting(POSTGREY_ADDRESS, FreePorts.pick(), DELAY).start();
+        longPostfix = PostfixPeer.builder(LONG_POSTFIX_ADDRESS, mxPort).hostName("mx.wait.test").acceptDomains("wait.test")
+            .relayTo(sink.address(), sink.port()).greylisting(LONG_POSTGREY_ADDRESS, FreePorts.pick(), LONG_DELAY)
+            .start();
         dns = DnsmasqServer.start(List.of("--mx-host=grey.test,mx.grey.test,10",
-            "--host-record=mx.grey.test," + POSTFIX_ADDRESS));
+            "--host-record=mx.grey.test," + POSTFIX_ADDRESS, "--mx-host=wait.test,mx.wait.test,10",
+            "--host-record=mx.wait.test," + LONG_POSTFIX_ADDRESS));
         node = DispatchNode.start(Map.of(
             "cassandra.contactPoints", cassandra.contactPoint(),
             "cassandra.keyspace", KEYSPACE,
@@ -74,7 +86,7 @@ class GreylistingDeliveryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, postfix, sink}) {
+        for (AutoCloseable part : new AutoCloseable[] {node, dns, longPostfix, postfix, sink}) {
             if (part != null) {
                 part.close();
             }
@@ -100,6 +112,7 @@ class GreylistingDeliveryIT {
             Duration patience = DELAY.plusSeconds(60);
             List<Row> bobAttempts = null;
             Instant firstGreylisted = null;
+            Instant bobRetryAt = null;
             for (String recipient : List.of(bob, carol)) {
                 Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
                     patience.plusSeconds(30));
@@ -125,16 +138,19 @@ class GreylistingDeliveryIT {
                 assertThat(delivered.getInt("attempts")).isEqualTo(2);
                 assertThat(delivered.getInt("greylist_attempts")).isEqualTo(1);
                 if (recipient.equals(bob)) {
+                    bobRetryAt = first.getInstant("next_attempt_at");
                     bobAttempts = attempts;
                     firstGreylisted = delivered.getInstant("first_greylisted_at");
+                } else {
+                    assertThat(first.getInstant("next_attempt_at")).as("one retry time for the transaction")
+                        .isEqualTo(bobRetryAt);
                 }
             }
-            // each recipient relayed once. Not necessarily in one transaction: each recipient's retry gets its
-            // own jitter, so the two probes usually fall a little apart and go out separately.
+            // each recipient relayed once; deferred together, they were retried at one time (one jitter drawn)
             List<String> relayed = awaitMessages(firstToken, bob, carol);
             assertThat(relayed).filteredOn(message -> message.contains("X-Rcpt-Args: <" + bob + ">")).hasSize(1);
             assertThat(relayed).filteredOn(message -> message.contains("X-Rcpt-Args: <" + carol + ">")).hasSize(1);
-            assertThat(awaitDecisions(bob, 2)).containsExactly("greylist", "pass");
+            assertThat(awaitDecisions(postfix, bob, 2)).containsExactly("greylist", "pass");
 
             // the window learned for grey.test: still refused at the first deferral (lower bound), accepted
             // at the probe (upper bound); postgrey's real delay lies in between
@@ -148,18 +164,18 @@ class GreylistingDeliveryIT {
             assertThat(upper).as("at most what bob's delivery showed").isLessThanOrEqualTo(bobObserved.plusMillis(1));
 
             // a new recipient is a new triplet, greylisted again; its retry is timed by the learned window:
-            // first deferral + upper bound + hint margin (plus jitter), and it passes at once
+            // first deferral + upper bound (plus jitter; no margin, the server accepted then), and it passes at once
             String dave = "dave-" + run + "@grey.test";
             String secondToken = UUID.randomUUID().toString();
             submit(List.of(dave), secondToken);
             Row delivered = queue.awaitRecipient(dave, row -> "DELIVERED".equals(row.getString("state")),
-                upper.plus(HINT_MARGIN).plus(MAX_JITTER).plusSeconds(60));
+                upper.plus(MAX_JITTER).plusSeconds(60));
             List<Row> attempts = queue.attempts(delivered);
             assertThat(attempts).hasSize(2);
             Row first = attempts.get(0);
             assertThat(first.getInt("reply_code")).isEqualTo(450);
             assertThat(first.getString("decision")).isEqualTo("DEFERRED");
-            Duration learnedDelay = upper.plus(HINT_MARGIN);
+            Duration learnedDelay = upper;
             Duration planned = Duration.between(first.getInstant("attempted_at"), first.getInstant("next_attempt_at"));
             assertThat(planned).as("retry planned by the learned window %s", window.getFormattedContents())
                 .isBetween(learnedDelay, learnedDelay.plus(jitterOf(learnedDelay)));
@@ -173,13 +189,94 @@ class GreylistingDeliveryIT {
         }
     }
 
+    @Test
+    void oneMessageProbesANewDomainAndTheMessagesGreylistedMeanwhileWaitForTheWindowItFinds(EmbeddedCassandra cassandra)
+        throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String prober = "first-" + run + "@wait.test";
+        String proberToken = UUID.randomUUID().toString();
+        submit(List.of(prober), proberToken);
+
+        try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
+            Row proberDeferred = queue.awaitRecipient(prober, row -> row.getInt("attempts") >= 1, Duration.ofSeconds(60));
+            assertThat(proberDeferred.getString("state")).as(longPostfix.describe()).isEqualTo("DEFERRED");
+            UUID proberId = proberDeferred.getUuid("message_id");
+            Row role = queue.greylistProber("wait.test").orElseThrow(() -> new AssertionError("no prober for wait.test"));
+            assertThat(role.getUuid("message_id")).isEqualTo(proberId);
+            Duration proberPlanned = Duration.between(queue.attempts(proberDeferred).get(0).getInstant("attempted_at"),
+                proberDeferred.getInstant("next_attempt_at"));
+            assertThat(proberPlanned).as("the prober probes").isBetween(FIRST_PROBE, FIRST_PROBE.plus(jitterOf(FIRST_PROBE)));
+
+            // two more messages right after it, new triplets of the same domain: they wait
+            List<String> waiters = List.of("second-" + run + "@wait.test", "third-" + run + "@wait.test");
+            List<String> tokens = new ArrayList<>();
+            for (String waiter : waiters) {
+                String token = UUID.randomUUID().toString();
+                tokens.add(token);
+                submit(List.of(waiter), token);
+            }
+            for (String waiter : waiters) {
+                Row deferred = queue.awaitRecipient(waiter, row -> row.getInt("attempts") >= 1, Duration.ofSeconds(60));
+                assertThat(deferred.getString("state")).isEqualTo("DEFERRED");
+                assertThat(deferred.getInt("greylist_attempts")).isEqualTo(1);
+                Row first = queue.attempts(deferred).get(0);
+                assertThat(first.getInt("reply_code")).isEqualTo(450);
+                assertThat(Duration.between(first.getInstant("attempted_at"), deferred.getInstant("next_attempt_at")))
+                    .as("%s falls back to its last probe time, unless released", waiter)
+                    .isBetween(LAST_PROBE, LAST_PROBE.plus(MAX_JITTER).plusMillis(1));
+            }
+            assertThat(queue.greylistWaiters("wait.test")).extracting(row -> row.getString("recipient"))
+                .containsExactlyInAnyOrderElementsOf(waiters);
+
+            // the prober: refused at the 35 s probe (postgrey waits 40 s), accepted at the 65 s one
+            Row proberDone = queue.awaitRecipient(prober, row -> "DELIVERED".equals(row.getString("state")),
+                Duration.ofSeconds(120));
+            List<Row> proberAttempts = queue.attempts(proberDone);
+            assertThat(proberAttempts).hasSize(3);
+            Instant proberDelivered = proberAttempts.get(2).getInstant("attempted_at");
+            Row window = queue.greylistWindow("wait.test").orElseThrow(() -> new AssertionError("no window learned"));
+            Duration upper = Duration.ofMillis(window.getLong("upper_ms"));
+            assertThat(upper).isGreaterThanOrEqualTo(LONG_DELAY);
+
+            for (String waiter : waiters) {
+                Row delivered = queue.awaitRecipient(waiter, row -> "DELIVERED".equals(row.getString("state")),
+                    Duration.ofSeconds(60));
+                List<Row> attempts = queue.attempts(delivered);
+                // probing on its own, it would have been refused at 35 s too: 3 attempts
+                assertThat(attempts).as("attempts of %s", waiter).hasSize(2);
+                assertThat(delivered.getInt("greylist_attempts")).isEqualTo(1);
+                Row last = attempts.get(1);
+                assertThat(last.getInt("reply_code")).isEqualTo(250);
+                Instant firstDeferral = delivered.getInstant("first_greylisted_at");
+                assertThat(Duration.between(firstDeferral, last.getInstant("attempted_at")))
+                    .as("released to its first deferral + the learned upper bound %s", upper)
+                    .isBetween(upper.minusMillis(1), upper.plusSeconds(10));
+                assertThat(Duration.between(proberDelivered, last.getInstant("attempted_at")))
+                    .as("shortly after the prober").isBetween(Duration.ZERO, Duration.ofSeconds(30));
+                assertThat(awaitDecisions(longPostfix, waiter, 2)).containsExactly("greylist", "pass");
+            }
+            assertThat(queue.greylistProber("wait.test")).as("the role is free").isEmpty();
+            assertThat(queue.greylistWaiters("wait.test")).isEmpty();
+            assertThat(awaitMessages(proberToken, prober)).hasSize(1);
+            for (int i = 0; i < waiters.size(); i++) {
+                assertThat(awaitMessages(tokens.get(i), waiters.get(i))).hasSize(1);
+            }
+            List<String> log = Files.readAllLines(node.jamesLog());
+            for (String waiter : waiters) {
+                assertThat(log).as("the delivery log of %s", waiter)
+                    .anyMatch(line -> line.contains("rcpt=" + waiter + " ")
+                        && line.contains("decision=deferred (greylisted, waiting for prober " + proberId + ")"));
+            }
+        }
+    }
+
     /** postgrey's actions for a recipient, once it has logged this many (it may log just after answering). */
-    private static List<String> awaitDecisions(String recipient, int count) throws InterruptedException {
+    private static List<String> awaitDecisions(PostfixPeer peer, String recipient, int count) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         List<String> actions = new ArrayList<>();
         while (System.nanoTime() < deadline) {
             actions = new ArrayList<>();
-            for (Map<String, String> decision : postfix.greylistDecisions()) {
+            for (Map<String, String> decision : peer.greylistDecisions()) {
                 if (recipient.equals(decision.get("recipient"))) {
                     actions.add(decision.get("action"));
                 }

@@ -78,7 +78,14 @@ public final class QueueSchema {
             "CREATE TABLE IF NOT EXISTS nodes (node text PRIMARY KEY, seen_at timestamp) WITH gc_grace_seconds = 3600",
             // Greylisting windows learned per destination domain, shared by every node.
             "CREATE TABLE IF NOT EXISTS greylist_windows (destination text PRIMARY KEY, lower_ms bigint,"
-                + " upper_ms bigint, observed_at timestamp)"));
+                + " upper_ms bigint, observed_at timestamp)"),
+        List.of(
+            // The message probing a destination's greylisting (taken with LWT), and the recipients waiting for
+            // what it learns; rows expire by themselves (TTL) so a prober that vanished frees the role.
+            "CREATE TABLE IF NOT EXISTS greylist_probers (destination text PRIMARY KEY, message_id uuid,"
+                + " since timestamp) WITH gc_grace_seconds = 3600",
+            "CREATE TABLE IF NOT EXISTS greylist_waiters (destination text, message_id uuid, recipient text,"
+                + " PRIMARY KEY ((destination), message_id, recipient)) WITH gc_grace_seconds = 3600"));
 
     private QueueSchema() {
     }

@@ -17,6 +17,11 @@ public final class RetryDecision {
         LEARNED_WINDOW,
         /** retry.greylist.probes. */
         PROBE,
+        /**
+         * Another message probes the destination's greylisting: wait for the window it finds, at the latest
+         * until the last probe this recipient would have made (retry.greylist.singleProber).
+         */
+        WAIT_FOR_PROBER,
         /** The next time would be past retry.maxLifetime: one last attempt when the lifetime ends. */
         LIFETIME_END,
         /** No time left: the recipient expires. */
@@ -24,23 +29,29 @@ public final class RetryDecision {
     }
 
     private final Instant retryAt;
+    private final Instant plannedAt;
     private final Basis basis;
     private final Optional<GreylistSignal> greylisting;
     private final RetryState nextState;
 
-    private RetryDecision(Instant retryAt, Basis basis, Optional<GreylistSignal> greylisting, RetryState nextState) {
+    private RetryDecision(Instant retryAt, Instant plannedAt, Basis basis, Optional<GreylistSignal> greylisting,
+                          RetryState nextState) {
         this.retryAt = retryAt;
+        this.plannedAt = plannedAt;
         this.basis = Objects.requireNonNull(basis, "basis");
         this.greylisting = Objects.requireNonNull(greylisting, "greylisting");
         this.nextState = Objects.requireNonNull(nextState, "nextState");
     }
 
-    static RetryDecision retry(Instant at, Basis basis, Optional<GreylistSignal> greylisting, RetryState nextState) {
-        return new RetryDecision(Objects.requireNonNull(at, "at"), basis, greylisting, nextState);
+    /** A retry at {@code at}: {@code plannedAt} plus the jitter drawn. */
+    static RetryDecision retry(Instant at, Instant plannedAt, Basis basis, Optional<GreylistSignal> greylisting,
+                               RetryState nextState) {
+        return new RetryDecision(Objects.requireNonNull(at, "at"), Objects.requireNonNull(plannedAt, "plannedAt"),
+            basis, greylisting, nextState);
     }
 
     static RetryDecision expire(Optional<GreylistSignal> greylisting, RetryState nextState) {
-        return new RetryDecision(null, Basis.EXPIRED, greylisting, nextState);
+        return new RetryDecision(null, null, Basis.EXPIRED, greylisting, nextState);
     }
 
     public boolean expired() {
@@ -50,6 +61,14 @@ public final class RetryDecision {
     /** When to try again; empty when the recipient expires. */
     public Optional<Instant> retryAt() {
         return Optional.ofNullable(retryAt);
+    }
+
+    /**
+     * The retry time before jitter; empty when the recipient expires. Recipients deferred together with the
+     * same basis and the same planned time can share one retry time (and so one transaction).
+     */
+    public Optional<Instant> plannedAt() {
+        return Optional.ofNullable(plannedAt);
     }
 
     public Basis basis() {

@@ -13,7 +13,8 @@ import org.dispatchmail.core.retry.RetryDecision.Basis;
 /**
  * Decides when a recipient that failed temporarily is tried again. Greylisting is retried as soon as its
  * window has likely passed, in this order of trust: the delay the reply named (once, on the first
- * deferral); the window learned from earlier deliveries to the same destination; the probing schedule
+ * deferral); the window learned from earlier deliveries to the same destination (first deferral + its upper
+ * bound); the probing schedule
  * (retry.greylist.probes, counted from the first deferral so that slow attempts do not shift it). After
  * retry.greylist.maxProbes greylisted deferrals, or for any other temporary failure, retry.schedule applies.
  *
@@ -64,6 +65,7 @@ public final class RetryPolicy {
         Optional<GreylistSignal> signal = detector.detect(outcome);
         RetryState next;
         Instant at;
+        Instant planned;
         Basis basis;
         if (signal.isPresent()) {
             Instant first = state.firstGreylistedAt().orElse(now);
@@ -71,11 +73,14 @@ public final class RetryPolicy {
                 Optional.of(first), state.delayWarningsSent());
             Greylisted plan = greylistRetry(state, signal.get(), first, learned, now);
             at = plan.at;
+            planned = plan.planned;
             basis = plan.basis;
         } else {
             next = new RetryState(state.queuedAt(), state.attempts() + 1, state.greylistAttempts(),
                 state.firstGreylistedAt(), state.delayWarningsSent());
-            at = now.plus(withJitter(settings.delayAfter(scheduleFailures(state)), settings.jitter(), null));
+            Duration delay = settings.delayAfter(scheduleFailures(state));
+            at = now.plus(withJitter(delay, settings.jitter(), null));
+            planned = now.plus(delay);
             basis = Basis.SCHEDULE;
         }
         Instant end = state.queuedAt().plus(settings.maxLifetime());
@@ -83,17 +88,61 @@ public final class RetryPolicy {
             return RetryDecision.expire(signal, next);
         }
         if (at.isAfter(end)) {
-            return RetryDecision.retry(end, Basis.LIFETIME_END, signal, next);
+            return RetryDecision.retry(end, end, Basis.LIFETIME_END, signal, next);
         }
-        return RetryDecision.retry(at, basis, signal, next);
+        return RetryDecision.retry(at, planned, basis, signal, next);
+    }
+
+    /**
+     * The decision for a greylisted recipient whose destination another message is probing
+     * (retry.greylist.singleProber): instead of its own probes, it waits until the last probe it would have
+     * made (first deferral + the offset of probe retry.greylist.maxProbes, with the greylisting jitter), so
+     * that it still goes on its own if nobody releases it earlier. Returns {@code probing} unchanged when
+     * waiting does not apply: not a probe decision, or the wait would not end before the lifetime does, or
+     * not later than the probe itself.
+     */
+    public RetryDecision waitForProber(RetryDecision probing, Instant now) {
+        if (probing.basis() != Basis.PROBE || probing.firstGreylistedAt().isEmpty()
+            || settings.greylistMaxProbes() == 0) {
+            return probing;
+        }
+        Instant target = probing.firstGreylistedAt().get().plus(settings.lastProbeOffset());
+        if (!target.isAfter(probing.plannedAt().orElseThrow())) {
+            return probing;
+        }
+        Greylisted wait = greylistAt(now, target, Basis.WAIT_FOR_PROBER);
+        if (wait.at.isAfter(probing.nextState().queuedAt().plus(settings.maxLifetime()))) {
+            return probing;
+        }
+        return RetryDecision.retry(wait.at, wait.planned, Basis.WAIT_FOR_PROBER, probing.greylisting(),
+            probing.nextState());
+    }
+
+    /**
+     * When a recipient that waited for a prober is tried, once the prober is done. With the window the prober
+     * learned: at its first deferral + the window's upper bound (a time at which the server already accepted,
+     * so no margin), or now if that has passed. Without one (the prober bounced, failed otherwise or gave up):
+     * now, but not before the first probe this recipient would have made, plus up to retry.greylist.maxJitter.
+     * Draw once per message so that its recipients stay together.
+     */
+    public Instant releasedAt(Instant firstGreylistedAt, Optional<Duration> learnedUpperBound, Instant now) {
+        if (learnedUpperBound.isPresent()) {
+            Instant target = firstGreylistedAt.plus(learnedUpperBound.get());
+            return target.isAfter(now) ? target : now;
+        }
+        Instant firstProbe = firstGreylistedAt.plus(settings.probeOffset(0));
+        Instant base = firstProbe.isAfter(now) ? firstProbe : now;
+        return base.plusMillis((long) (settings.greylistMaxJitter().toMillis() * random.nextDouble()));
     }
 
     private static final class Greylisted {
         final Instant at;
+        final Instant planned;
         final Basis basis;
 
-        Greylisted(Instant at, Basis basis) {
+        Greylisted(Instant at, Instant planned, Basis basis) {
             this.at = at;
+            this.planned = planned;
             this.basis = basis;
         }
     }
@@ -108,7 +157,8 @@ public final class RetryPolicy {
         }
         Optional<GreylistWindow> window = learned.filter(w -> !w.observedAt().plus(settings.learnedWindowTtl()).isBefore(now));
         if (window.isPresent()) {
-            Instant target = first.plus(window.get().upperBound()).plus(settings.hintMargin());
+            // The upper bound is a time at which the server already accepted: no margin on top.
+            Instant target = first.plus(window.get().upperBound());
             if (!target.isBefore(earliest)) {
                 return greylistAt(now, target, Basis.LEARNED_WINDOW);
             }
@@ -129,12 +179,13 @@ public final class RetryPolicy {
                 delay = lastGap;
             }
         }
-        return new Greylisted(now.plus(withJitter(delay, settings.jitter(), null)), Basis.SCHEDULE);
+        return new Greylisted(now.plus(withJitter(delay, settings.jitter(), null)), now.plus(delay), Basis.SCHEDULE);
     }
 
     private Greylisted greylistAt(Instant now, Instant target, Basis basis) {
         Duration delay = Duration.between(now, target);
-        return new Greylisted(now.plus(withJitter(delay, settings.greylistJitter(), settings.greylistMaxJitter())), basis);
+        return new Greylisted(now.plus(withJitter(delay, settings.greylistJitter(), settings.greylistMaxJitter())),
+            target, basis);
     }
 
     /**

@@ -36,6 +36,7 @@ public final class RetrySettings {
     private final Duration hintMargin;
     private final List<Duration> delayWarnings;
     private final Duration learnedWindowTtl;
+    private final boolean greylistSingleProber;
 
     private RetrySettings(ConfigReader config) {
         this.schedule = config.durations("retry.schedule", DEFAULT_SCHEDULE);
@@ -60,6 +61,7 @@ public final class RetrySettings {
         if (learnedWindowTtl.isZero()) {
             throw config.error("retry.learnedWindowTtl", "must be more than 0");
         }
+        this.greylistSingleProber = config.bool("retry.greylist.singleProber", true);
     }
 
     public static RetrySettings from(ConfigReader config) {
@@ -133,6 +135,19 @@ public final class RetrySettings {
 
     public Duration learnedWindowTtl() {
         return learnedWindowTtl;
+    }
+
+    /**
+     * Whether one message per destination domain probes a greylister without a hint while the other greylisted
+     * messages of that domain wait for the window it finds (true), or every recipient probes (false).
+     */
+    public boolean greylistSingleProber() {
+        return greylistSingleProber;
+    }
+
+    /** Time from the first greylisting deferral to the last probe (retry.greylist.maxProbes); zero without probes. */
+    public Duration lastProbeOffset() {
+        return greylistMaxProbes == 0 ? Duration.ZERO : probeOffset(greylistMaxProbes - 1);
     }
 
     /** The retry.schedule delay after {@code failures} failed attempts (1 or more); the last delay repeats. */

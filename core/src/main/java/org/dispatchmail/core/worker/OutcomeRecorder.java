@@ -4,8 +4,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import org.dispatchmail.core.delivery.RecipientOutcome;
@@ -45,6 +47,7 @@ final class OutcomeRecorder {
     private final QueueMetrics metrics;
     private final String node;
     private final Clock clock;
+    private final GreylistProbing probing;
 
     OutcomeRecorder(QueueStore store, GreylistMemory greylistMemory, RetryPolicy policy, RetrySettings retrySettings,
                     DeliveryReports reports, QueueMetrics metrics, String node, Clock clock) {
@@ -56,6 +59,7 @@ final class OutcomeRecorder {
         this.metrics = metrics;
         this.node = node;
         this.clock = clock;
+        this.probing = new GreylistProbing(store, greylistMemory, policy, retrySettings);
     }
 
     /** Records the outcomes of the recipients of one message and one destination domain. */
@@ -67,6 +71,10 @@ final class OutcomeRecorder {
         List<DeliveryReports.Line> relayed = new ArrayList<>();
         Optional<LearnedWindow> learned = Optional.empty();
         boolean learnedRead = false;
+        GreylistProbing.Round round = probing.round(message, domain, now);
+        // Recipients of the transaction deferred alike (same basis, same planned time) share one retry time,
+        // so that they are tried together again rather than drifting apart by their own jitter.
+        Map<String, Instant> sharedRetryTimes = new HashMap<>();
         for (int i = 0; i < records.size(); i++) {
             RecipientRecord record = records.get(i);
             RecipientOutcome outcome = outcomes.get(i);
@@ -74,6 +82,7 @@ final class OutcomeRecorder {
             RecipientRecord.Builder next = record.toBuilder().attempts(record.attempts() + 1).unclaimed()
                 .lastResult(Optional.of(outcome.describe()));
             boolean greylisted = false;
+            String note = "";
             switch (outcome.status()) {
                 case DELIVERED:
                     next.state(RecipientState.DELIVERED).nextAttemptAt(now);
@@ -81,9 +90,10 @@ final class OutcomeRecorder {
                     if (record.dsn().wantsSuccess() && !outcome.dsnPassedOn()) {
                         relayed.add(new DeliveryReports.Line(record, outcome, Optional.empty()));
                     }
-                    learnWindow(domain, message, record, now);
+                    round.delivered(record, learnWindow(domain, message, record, now));
                     break;
                 case PERMANENT:
+                    round.ended(record);
                     next.state(RecipientState.BOUNCED).nextAttemptAt(now);
                     failed.add(new DeliveryReports.Line(record, outcome, Optional.empty()));
                     metrics.failed("bounced");
@@ -96,6 +106,7 @@ final class OutcomeRecorder {
                     RetryDecision decision = policy.decide(retryState(message, record), outcome,
                         learned.map(OutcomeRecorder::toWindow), now);
                     if (decision.expired()) {
+                        round.ended(record);
                         next.state(RecipientState.EXPIRED).nextAttemptAt(now);
                         failed.add(new DeliveryReports.Line(record, outcome, Optional.empty()));
                         metrics.failed("expired");
@@ -104,8 +115,17 @@ final class OutcomeRecorder {
                     greylisted = decision.greylisted();
                     if (greylisted) {
                         metrics.greylisted();
+                        decision = round.greylisted(record, decision);
+                        note = decision.basis() == RetryDecision.Basis.WAIT_FOR_PROBER
+                            ? round.waitingFor().map(id -> ", waiting for prober " + id).orElse("") : "";
+                    } else {
+                        round.ended(record);
                     }
-                    next.state(RecipientState.DEFERRED).nextAttemptAt(decision.retryAt().orElseThrow())
+                    RetryDecision chosen = decision;
+                    Instant retryAt = sharedRetryTimes.computeIfAbsent(
+                        decision.basis() + "@" + decision.plannedAt().orElseThrow(),
+                        key -> chosen.retryAt().orElseThrow());
+                    next.state(RecipientState.DEFERRED).nextAttemptAt(retryAt)
                         .greylistAttempts(decision.greylistAttempts())
                         .firstGreylistedAt(decision.firstGreylistedAt())
                         .lastGreylistedAt(greylisted ? Optional.of(now) : record.lastGreylistedAt());
@@ -118,8 +138,9 @@ final class OutcomeRecorder {
             }
             RecipientRecord after = next.build();
             updated.add(after);
-            log(message, record, outcome, after, greylisted);
+            log(message, record, outcome, after, greylisted ? " (greylisted" + note + ")" : "");
         }
+        round.finish();
         reports.failed(message, failed);
         reports.delayed(message, delayed);
         reports.relayed(message, relayed);
@@ -162,7 +183,7 @@ final class OutcomeRecorder {
         if (written) {
             reports.failed(message, List.of(new DeliveryReports.Line(seen, outcome, Optional.empty())));
             metrics.failed("expired");
-            log(message, seen, outcome, after, false);
+            log(message, seen, outcome, after, "");
             finishIfDone(message);
         }
     }
@@ -192,23 +213,26 @@ final class OutcomeRecorder {
         }
     }
 
-    private void learnWindow(String domain, StoredMessage message, RecipientRecord record, Instant deliveredAt) {
+    /** Remembers what a delivery after greylisting taught about the domain's window; returns the window now known. */
+    private Optional<GreylistWindow> learnWindow(String domain, StoredMessage message, RecipientRecord record,
+                                                 Instant deliveredAt) {
         if (record.firstGreylistedAt().isEmpty() || record.lastGreylistedAt().isEmpty()) {
-            return;
+            return Optional.empty();
         }
         Optional<GreylistWindow> observed = policy.learnFromDelivery(retryState(message, record), deliveredAt,
             record.lastGreylistedAt().get());
         if (observed.isEmpty()) {
-            return;
+            return Optional.empty();
         }
+        GreylistWindow merged = readWindow(domain).map(OutcomeRecorder::toWindow)
+            .map(old -> policy.merge(old, observed.get())).orElse(observed.get());
         try {
-            GreylistWindow merged = readWindow(domain).map(OutcomeRecorder::toWindow)
-                .map(old -> policy.merge(old, observed.get())).orElse(observed.get());
             greylistMemory.remember(domain, new LearnedWindow(merged.lowerBound(), merged.upperBound(),
                 merged.observedAt()), retrySettings.learnedWindowTtl());
         } catch (RuntimeException e) {
             LOGGER.debug("Could not store the greylisting window of {}: {}", domain, e.getMessage());
         }
+        return Optional.of(merged);
     }
 
     private static GreylistWindow toWindow(LearnedWindow window) {
@@ -216,12 +240,12 @@ final class OutcomeRecorder {
     }
 
     private void log(StoredMessage message, RecipientRecord record, RecipientOutcome outcome, RecipientRecord after,
-                     boolean greylisted) {
+                     String basis) {
         LOGGER.info("queue={} rcpt={} host={} ip={} tls={} stage={} status={} result=\"{}\" decision={}{} next={}"
                 + " attempts={} delay={}s",
             message.id(), record.recipient(), orDash(outcome.host()), orDash(outcome.address()),
             orDash(outcome.tls()), outcome.stage(), outcome.enhancedStatus(), outcome.describe(),
-            after.state().name().toLowerCase(Locale.ROOT), greylisted ? " (greylisted)" : "",
+            after.state().name().toLowerCase(Locale.ROOT), basis,
             after.state().isFinal() ? "-" : after.nextAttemptAt().toString(), after.attempts(),
             Duration.between(message.createdAt(), clock.instant()).getSeconds());
     }

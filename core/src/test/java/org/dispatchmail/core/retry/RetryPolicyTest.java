@@ -138,7 +138,8 @@ class RetryPolicyTest {
         RetryDecision d = policy.decide(RetryState.queued(T0), GREYLISTED, Optional.of(learned), T0);
 
         assertThat(d.basis()).isEqualTo(Basis.LEARNED_WINDOW);
-        assertThat(d.retryAt()).contains(T0.plusSeconds(310));
+        assertThat(d.retryAt()).as("the upper bound, a time at which the server accepted: no hint margin")
+            .contains(T0.plusSeconds(300));
     }
 
     @Test
@@ -158,14 +159,86 @@ class RetryPolicyTest {
         GreylistWindow learned = new GreylistWindow(Duration.ofSeconds(190), Duration.ofSeconds(300), T0);
         Instant first = T0.plusSeconds(100);
 
-        // A second deferral (e.g. after a network error between) still aims at first + upper + margin.
+        // A second deferral (e.g. after a network error between) still aims at first + upper.
         RetryDecision ahead = policy.decide(greylisted(1, 1, first), GREYLISTED, Optional.of(learned), first.plusSeconds(60));
-        assertThat(ahead.retryAt()).contains(first.plusSeconds(310));
+        assertThat(ahead.retryAt()).contains(first.plusSeconds(300));
 
         // Greylisted at that time again: the window has grown, the probes take over.
         RetryDecision passed = policy.decide(greylisted(2, 2, first), GREYLISTED, Optional.of(learned), first.plusSeconds(311));
         assertThat(passed.basis()).isEqualTo(Basis.PROBE);
         assertThat(passed.retryAt()).contains(first.plusSeconds(610));
+    }
+
+    @Test
+    void theDecisionKeepsThePlannedTimeBeforeJitter() {
+        RetryPolicy policy = new RetryPolicy(settings(), fixed(0.5));
+
+        RetryDecision probe = policy.decide(RetryState.queued(T0), GREYLISTED, Optional.empty(), T0);
+        assertThat(probe.plannedAt()).contains(T0.plusSeconds(35));
+        assertThat(probe.retryAt()).contains(T0.plusSeconds(35).plusMillis(1750));
+
+        RetryDecision schedule = policy.decide(RetryState.queued(T0), MAILBOX_FULL, Optional.empty(), T0);
+        assertThat(schedule.plannedAt()).contains(T0.plusSeconds(60));
+        assertThat(schedule.retryAt()).contains(T0.plusSeconds(63));
+    }
+
+    @Test
+    void aRecipientWaitingForAProberWaitsUntilItsLastProbe() {
+        RetryPolicy policy = new RetryPolicy(settings(), fixed(0.5));
+        RetryDecision probe = policy.decide(RetryState.queued(T0), GREYLISTED, Optional.empty(), T0);
+
+        RetryDecision wait = policy.waitForProber(probe, T0);
+
+        assertThat(wait.basis()).isEqualTo(Basis.WAIT_FOR_PROBER);
+        assertThat(wait.plannedAt()).as("first deferral + the last probe offset").contains(T0.plusSeconds(1810));
+        assertThat(wait.retryAt()).as("with the greylisting jitter, capped at 15 s")
+            .contains(T0.plusSeconds(1810 + 15));
+        assertThat(wait.greylisted()).isTrue();
+        assertThat(wait.nextState()).as("a greylisted deferral like any other").isEqualTo(probe.nextState());
+
+        // a second deferral counts from the first one
+        Instant first = T0.minusSeconds(100);
+        RetryDecision later = policy.waitForProber(policy.decide(greylisted(1, 1, first), GREYLISTED,
+            Optional.empty(), T0), T0);
+        assertThat(later.plannedAt()).contains(first.plusSeconds(1810));
+    }
+
+    @Test
+    void waitingOnlyReplacesAProbeThatComesBeforeTheLastOne() {
+        RetryPolicy policy = noJitter();
+        GreylistWindow learned = new GreylistWindow(Duration.ofSeconds(190), Duration.ofSeconds(300), T0);
+        RetryDecision byWindow = policy.decide(RetryState.queued(T0), GREYLISTED, Optional.of(learned), T0);
+        assertThat(policy.waitForProber(byWindow, T0)).isSameAs(byWindow);
+
+        RetryDecision lastProbe = policy.decide(greylisted(6, 6, T0), GREYLISTED, Optional.empty(), T0.plusSeconds(910));
+        assertThat(lastProbe.plannedAt()).contains(T0.plusSeconds(1810));
+        assertThat(policy.waitForProber(lastProbe, T0.plusSeconds(910))).isSameAs(lastProbe);
+
+        RetryDecision schedule = policy.decide(greylisted(7, 7, T0), GREYLISTED, Optional.empty(), T0.plusSeconds(1810));
+        assertThat(schedule.basis()).isEqualTo(Basis.SCHEDULE);
+        assertThat(policy.waitForProber(schedule, T0.plusSeconds(1810))).isSameAs(schedule);
+
+        // the lifetime ends before the last probe: probe rather than wait past it
+        RetryPolicy shortLived = new RetryPolicy(settings("retry.greylist.jitter", "0", "retry.maxLifetime", "20m"),
+            fixed(0.5));
+        RetryDecision probe = shortLived.decide(RetryState.queued(T0), GREYLISTED, Optional.empty(), T0);
+        assertThat(shortLived.waitForProber(probe, T0)).isSameAs(probe);
+    }
+
+    @Test
+    void aReleasedWaiterGoesAtItsFirstDeferralPlusTheLearnedUpperBoundOrAtOnce() {
+        RetryPolicy policy = new RetryPolicy(settings(), fixed(0.5));
+        Instant first = T0;
+
+        assertThat(policy.releasedAt(first, Optional.of(Duration.ofSeconds(320)), T0.plusSeconds(300)))
+            .as("no margin, no jitter: the upper bound is a time the server accepted")
+            .isEqualTo(T0.plusSeconds(320));
+        assertThat(policy.releasedAt(first, Optional.of(Duration.ofSeconds(320)), T0.plusSeconds(400)))
+            .as("already past: now").isEqualTo(T0.plusSeconds(400));
+        assertThat(policy.releasedAt(first, Optional.empty(), T0.plusSeconds(400)))
+            .as("no window: now, plus up to retry.greylist.maxJitter").isEqualTo(T0.plusSeconds(400).plusMillis(7500));
+        assertThat(policy.releasedAt(first, Optional.empty(), T0.plusSeconds(5)))
+            .as("never before its own first probe").isEqualTo(T0.plusSeconds(35).plusMillis(7500));
     }
 
     @Test

@@ -30,6 +30,8 @@ class RetrySettingsTest {
         assertThat(s.hintMargin()).isEqualTo(Duration.ofSeconds(10));
         assertThat(s.delayWarnings()).containsExactly(Duration.ofHours(4));
         assertThat(s.learnedWindowTtl()).isEqualTo(Duration.ofDays(7));
+        assertThat(s.greylistSingleProber()).isTrue();
+        assertThat(s.lastProbeOffset()).isEqualTo(Duration.ofSeconds(1810));
     }
 
     @Test
@@ -59,7 +61,8 @@ class RetrySettingsTest {
     void readsEveryKey() {
         RetrySettings s = settings(Map.of("retry.maxLifetime", "3d", "retry.jitter", "0%",
             "retry.greylist.jitter", "25", "retry.greylist.maxJitter", "1m", "retry.greylist.hintMargin", "30s",
-            "retry.delayWarnings", "1h, 1d", "retry.learnedWindowTtl", "1d", "retry.greylist.maxProbes", "0"));
+            "retry.delayWarnings", "1h, 1d", "retry.learnedWindowTtl", "1d", "retry.greylist.maxProbes", "0",
+            "retry.greylist.singleProber", "false"));
 
         assertThat(s.maxLifetime()).isEqualTo(Duration.ofDays(3));
         assertThat(s.jitter()).isZero();
@@ -69,6 +72,8 @@ class RetrySettingsTest {
         assertThat(s.delayWarnings()).containsExactly(Duration.ofHours(1), Duration.ofDays(1));
         assertThat(s.learnedWindowTtl()).isEqualTo(Duration.ofDays(1));
         assertThat(s.greylistMaxProbes()).isZero();
+        assertThat(s.greylistSingleProber()).isFalse();
+        assertThat(s.lastProbeOffset()).isZero();
     }
 
     @Test
@@ -90,7 +95,8 @@ class RetrySettingsTest {
             Map.of("retry.greylist.hintMargin", "1h"),
             Map.of("retry.delayWarnings", "4h,1h"),
             Map.of("retry.delayWarnings", "0,1h"),
-            Map.of("retry.learnedWindowTtl", "0"));
+            Map.of("retry.learnedWindowTtl", "0"),
+            Map.of("retry.greylist.singleProber", "sometimes"));
         for (Map<String, String> values : bad) {
             String key = values.keySet().iterator().next();
             assertThatThrownBy(() -> settings(values)).as(values.toString())

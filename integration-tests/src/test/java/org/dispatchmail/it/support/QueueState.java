@@ -52,6 +52,18 @@ public final class QueueState implements AutoCloseable {
             + ".greylist_windows WHERE destination = ?", destination).one());
     }
 
+    /** The message probing a destination's greylisting (destination, message_id, since), if any. */
+    public Optional<Row> greylistProber(String destination) {
+        return Optional.ofNullable(session.execute("SELECT * FROM " + keyspace
+            + ".greylist_probers WHERE destination = ?", destination).one());
+    }
+
+    /** The recipients waiting for a destination's greylisting prober (destination, message_id, recipient). */
+    public List<Row> greylistWaiters(String destination) {
+        return session.execute("SELECT * FROM " + keyspace + ".greylist_waiters WHERE destination = ?", destination)
+            .all();
+    }
+
     /**
      * Waits until the recipient has exactly one row and it matches the condition; returns that row.
      * Fails with the rows seen last (and their attempts) when it does not happen in time.
