@@ -289,9 +289,11 @@ def cmd_greylist_report(args):
             over.append(sent[r] - first - args.delay)
             attempts.append(len(rejects.get(r, [])) + 1)
         if over:
-            print("system=%s delay=%d delivered=%d missing=%d p50=%.0f p95=%.0f max=%.0f attempts_max=%d attempts=%s"
+            print("system=%s delay=%d delivered=%d missing=%d p50=%.0f p95=%.0f max=%.0f attempts_p50=%d"
+                  " attempts_p95=%d attempts_max=%d attempts=%s"
                   % (system, args.delay, len(over), missing, percentile(over, 50), percentile(over, 95),
-                     max(over), max(attempts), "/".join(str(a) for a in attempts)))
+                     max(over), percentile(attempts, 50), percentile(attempts, 95), max(attempts),
+                     "/".join(str(a) for a in sorted(attempts))))
         else:
             print("system=%s delay=%d delivered=0 missing=%d" % (system, args.delay, missing))
 

@@ -70,6 +70,10 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
     static final AttributeName AUTH_MECHANISM = AttributeName.of(ListenerRole.AUTH_MECHANISM_ATTRIBUTE);
     private static final ProtocolSession.AttachmentKey<Integer> RECIPIENTS =
         ProtocolSession.AttachmentKey.of("dispatch.transaction.recipients", Integer.class);
+    /** The login's granted senders, read once per transaction (MAIL FROM and the From: check share it). */
+    @SuppressWarnings("rawtypes")
+    private static final ProtocolSession.AttachmentKey<List> GRANTED =
+        ProtocolSession.AttachmentKey.of("dispatch.transaction.grantedSenders", List.class);
     private static final DateTimeFormatter RFC5322_DATE =
         DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
@@ -125,7 +129,9 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             return deny("530", "5.7.0 Authentication required");
         }
         String login = session.getUsername().asString();
-        if (!sender.isNullSender() && !mayUse(login, sender.asString())) {
+        List<String> granted = grantedSenders(login);
+        session.setAttachment(GRANTED, granted, ProtocolSession.State.Transaction);
+        if (!sender.isNullSender() && !runtime.engine().senderAlignment().allows(login, granted, sender.asString())) {
             return deny("553", "5.7.1 Sender address <" + sender.asString() + "> is not allowed for login " + login);
         }
         Optional<String> overLimit = limit(limits -> limits.refuseMessage(login));
@@ -209,16 +215,15 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             .smtpDescription(description).build();
     }
 
-    private boolean mayUse(String login, String address) {
-        List<String> granted;
+    private List<String> grantedSenders(String login) {
         try {
-            granted = runtime.engine().submissionUsers().find(login).map(SubmissionUser::allowedSenders).orElse(List.of());
+            return runtime.engine().submissionUsers().find(login).map(SubmissionUser::allowedSenders).orElse(List.of());
         } catch (RuntimeException e) {
             // Cassandra away: the login's own address still works
-            LOGGER.warn("submission logins unavailable, checking {} against the login only: {}", address, e.getMessage());
-            granted = List.of();
+            LOGGER.warn("submission logins unavailable, checking senders of {} against the login only: {}", login,
+                e.getMessage());
+            return List.of();
         }
-        return runtime.engine().senderAlignment().allows(login, granted, address);
     }
 
     private static HookResult deny(String code, String description) {
@@ -264,10 +269,14 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             return Optional.empty();
         }
         try {
+            String login = session.getUsername().asString();
+            @SuppressWarnings("unchecked")
+            List<String> granted = session.getAttachment(GRANTED, ProtocolSession.State.Transaction)
+                .map(list -> (List<String>) list).orElseGet(() -> grantedSenders(login));
             Address[] authors = mail.getMessage().getFrom();
             for (Address author : authors == null ? new Address[0] : authors) {
                 String address = author instanceof InternetAddress ? ((InternetAddress) author).getAddress() : author.toString();
-                if (address == null || !mayUse(session.getUsername().asString(), address)) {
+                if (address == null || !runtime.engine().senderAlignment().allows(login, granted, address)) {
                     return Optional.of(String.valueOf(address));
                 }
             }

@@ -468,14 +468,23 @@ public final class CassandraQueueStore implements QueueStore {
         long size = row.getLong("size");
         int chunks = row.getInt("chunk_count");
         MessageContent content = new MessageContent() {
+            /** A one-chunk message is read once per delivery, though it is streamed twice (8BITMIME scan, DATA). */
+            private byte[] onlyChunk;
+
             @Override
             public long size() {
                 return size;
             }
 
             @Override
-            public InputStream open() {
-                return new SequenceInputStream(new ChunkEnumeration(messageId, chunks));
+            public synchronized InputStream open() {
+                if (chunks != 1) {
+                    return new SequenceInputStream(new ChunkEnumeration(messageId, chunks));
+                }
+                if (onlyChunk == null) {
+                    onlyChunk = readChunk(messageId, 0);
+                }
+                return new ByteArrayInputStream(onlyChunk);
             }
         };
         MessageDsn dsn = new MessageDsn(MessageDsn.parseRet(row.getString("ret")),
@@ -536,6 +545,17 @@ public final class CassandraQueueStore implements QueueStore {
         }
     }
 
+    private byte[] readChunk(UUID messageId, int chunk) {
+        Row row = run(selectChunk.bind(messageId, chunk), "read chunk " + chunk + " of " + messageId).one();
+        if (row == null) {
+            throw new CassandraUnavailableException("chunk " + chunk + " of message " + messageId + " is missing", null);
+        }
+        ByteBuffer data = row.getByteBuffer("data");
+        byte[] bytes = new byte[data.remaining()];
+        data.get(bytes);
+        return bytes;
+    }
+
     /** Reads chunks one at a time, so a large message is never held in memory whole. */
     private final class ChunkEnumeration implements Enumeration<InputStream> {
         private final UUID messageId;
@@ -557,15 +577,8 @@ public final class CassandraQueueStore implements QueueStore {
             if (next >= chunks) {
                 throw new NoSuchElementException();
             }
-            Row row = run(selectChunk.bind(messageId, next), "read chunk " + next + " of " + messageId).one();
+            byte[] bytes = readChunk(messageId, next);
             next++;
-            if (row == null) {
-                throw new CassandraUnavailableException("chunk " + (next - 1) + " of message " + messageId
-                    + " is missing", null);
-            }
-            ByteBuffer data = row.getByteBuffer("data");
-            byte[] bytes = new byte[data.remaining()];
-            data.get(bytes);
             return new ByteArrayInputStream(bytes);
         }
     }
