@@ -158,6 +158,17 @@ public final class DispatchEngine implements AutoCloseable {
                     return domain;
                 }
             }
+
+            @Override
+            public String routeOf(String domain) {
+                try {
+                    Route route = rules.routeFor(domain);
+                    String kind = route.isSmartHost() ? "smarthost" : "mx";
+                    return route.rule().map(rule -> kind + ":" + rule).orElse(kind);
+                } catch (IllegalArgumentException notADomainName) {
+                    return "mx";
+                }
+            }
         };
     }
 

@@ -426,12 +426,22 @@ public final class CassandraQueueStore implements QueueStore {
     @Override
     public void finish(UUID messageId) {
         Row row = run(selectMessage.bind(messageId), "read message " + messageId).one();
+        if (row == null) {
+            run(deleteChunks.bind(messageId), "remove the content of " + messageId);
+            return;
+        }
+        finish(messageId, row.getInt("shard"), row.getInstant("created_at"));
+    }
+
+    @Override
+    public void finish(StoredMessage message) {
+        finish(message.id(), message.shard(), message.createdAt());
+    }
+
+    private void finish(UUID messageId, int shard, Instant createdAt) {
         List<CompletionStage<AsyncResultSet>> deletes = new ArrayList<>();
         deletes.add(session.executeAsync(deleteChunks.bind(messageId)));
-        if (row != null) {
-            deletes.add(session.executeAsync(deleteActive.bind(row.getInt("shard"),
-                epochDay(row.getInstant("created_at")), messageId)));
-        }
+        deletes.add(session.executeAsync(deleteActive.bind(shard, epochDay(createdAt), messageId)));
         awaitAll(deletes, "remove the content of " + messageId);
     }
 
@@ -490,7 +500,7 @@ public final class CassandraQueueStore implements QueueStore {
         MessageDsn dsn = new MessageDsn(MessageDsn.parseRet(row.getString("ret")),
             Optional.ofNullable(row.getString("envid")));
         return Optional.of(new StoredMessage(messageId, row.getString("mail_name"), row.getString("sender"),
-            row.getInstant("created_at"), dsn, row.getInt("recipient_count"), content));
+            row.getInstant("created_at"), dsn, row.getInt("recipient_count"), row.getInt("shard"), content));
     }
 
     @Override

@@ -89,6 +89,11 @@ public interface QueueStore {
      */
     void finish(UUID messageId);
 
+    /** {@link #finish(UUID)} for a message already read: nothing needs reading again. */
+    default void finish(StoredMessage message) {
+        finish(message.id());
+    }
+
     /** Removes the message, its content, its recipients and its history (an admin's delete). */
     void delete(UUID messageId);
 

@@ -15,16 +15,18 @@ public final class StoredMessage {
     private final Instant createdAt;
     private final MessageDsn dsn;
     private final int recipientCount;
+    private final int shard;
     private final MessageContent content;
 
     public StoredMessage(UUID id, String name, String sender, Instant createdAt, MessageDsn dsn, int recipientCount,
-                         MessageContent content) {
+                         int shard, MessageContent content) {
         this.id = Objects.requireNonNull(id);
         this.name = Objects.requireNonNull(name);
         this.sender = Objects.requireNonNull(sender);
         this.createdAt = Objects.requireNonNull(createdAt);
         this.dsn = Objects.requireNonNull(dsn);
         this.recipientCount = recipientCount;
+        this.shard = shard;
         this.content = Objects.requireNonNull(content);
     }
 
@@ -54,6 +56,11 @@ public final class StoredMessage {
 
     public int recipientCount() {
         return recipientCount;
+    }
+
+    /** The shard the message was queued in (its listing among the active messages is there). */
+    public int shard() {
+        return shard;
     }
 
     public long size() {

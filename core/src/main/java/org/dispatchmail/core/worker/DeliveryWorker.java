@@ -343,7 +343,7 @@ public final class DeliveryWorker implements AutoCloseable {
             }
             List<RecipientOutcome> outcomes = delivery.deliver(domain,
                 new Envelope(message.sender(), addresses, message.dsn(), dsn), message.content());
-            recorder.record(message, domain, records, outcomes);
+            recorder.record(message, domain, delivery.routeOf(domain), records, outcomes);
         });
     }
 

@@ -18,4 +18,9 @@ public interface DomainDelivery {
     default String destinationOf(String domain) {
         return domain;
     }
+
+    /** The route a domain's mail takes, as the per-attempt log line names it: "mx", "mx:rule" or "smarthost:rule". */
+    default String routeOf(String domain) {
+        return "mx";
+    }
 }

@@ -63,7 +63,8 @@ final class OutcomeRecorder {
     }
 
     /** Records the outcomes of the recipients of one message and one destination domain. */
-    void record(StoredMessage message, String domain, List<RecipientRecord> records, List<RecipientOutcome> outcomes) {
+    void record(StoredMessage message, String domain, String route, List<RecipientRecord> records,
+                List<RecipientOutcome> outcomes) {
         Instant now = clock.instant();
         List<RecipientRecord> updated = new ArrayList<>();
         List<DeliveryReports.Line> failed = new ArrayList<>();
@@ -138,7 +139,7 @@ final class OutcomeRecorder {
             }
             RecipientRecord after = next.build();
             updated.add(after);
-            log(message, record, outcome, after, greylisted ? " (greylisted" + note + ")" : "");
+            log(message, record, route, outcome, after, greylisted ? " (greylisted" + note + ")" : "");
         }
         round.finish();
         reports.failed(message, failed);
@@ -159,7 +160,7 @@ final class OutcomeRecorder {
         }
         if (allFinal && lost.isEmpty() && records.size() == message.recipientCount()) {
             // Every recipient of the message was in this transaction and is done: no need to read them back.
-            store.finish(message.id());
+            store.finish(message);
         } else {
             finishIfDone(message);
         }
@@ -183,7 +184,7 @@ final class OutcomeRecorder {
         if (written) {
             reports.failed(message, List.of(new DeliveryReports.Line(seen, outcome, Optional.empty())));
             metrics.failed("expired");
-            log(message, seen, outcome, after, "");
+            log(message, seen, "-", outcome, after, "");
             finishIfDone(message);
         }
     }
@@ -195,7 +196,7 @@ final class OutcomeRecorder {
                 return;
             }
         }
-        store.finish(message.id());
+        store.finish(message);
     }
 
     private RetryState retryState(StoredMessage message, RecipientRecord record) {
@@ -239,11 +240,11 @@ final class OutcomeRecorder {
         return new GreylistWindow(window.lower(), window.upper(), window.observedAt());
     }
 
-    private void log(StoredMessage message, RecipientRecord record, RecipientOutcome outcome, RecipientRecord after,
-                     String basis) {
-        LOGGER.info("queue={} rcpt={} host={} ip={} tls={} stage={} status={} result=\"{}\" decision={}{} next={}"
-                + " attempts={} delay={}s",
-            message.id(), record.recipient(), orDash(outcome.host()), orDash(outcome.address()),
+    private void log(StoredMessage message, RecipientRecord record, String route, RecipientOutcome outcome,
+                     RecipientRecord after, String basis) {
+        LOGGER.info("queue={} rcpt={} route={} host={} ip={} tls={} stage={} status={} result=\"{}\" decision={}{}"
+                + " next={} attempts={} delay={}s",
+            message.id(), record.recipient(), route, orDash(outcome.host()), orDash(outcome.address()),
             orDash(outcome.tls()), outcome.stage(), outcome.enhancedStatus(), outcome.describe(),
             after.state().name().toLowerCase(Locale.ROOT), basis,
             after.state().isFinal() ? "-" : after.nextAttemptAt().toString(), after.attempts(),

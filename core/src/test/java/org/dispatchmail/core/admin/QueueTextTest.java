@@ -28,7 +28,7 @@ class QueueTextTest {
     private static final UUID ID = UUID.fromString("0f8fad5b-d9cb-469f-a165-70867728950e");
     private static final byte[] CONTENT = "Subject: figures\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
     private static final StoredMessage MESSAGE = new StoredMessage(ID, "mail-1", "alice@example.com", T0,
-        new MessageDsn(Optional.of(DsnRet.HDRS), Optional.of("env-1")), 2, MessageContent.ofBytes(CONTENT));
+        new MessageDsn(Optional.of(DsnRet.HDRS), Optional.of("env-1")), 2, 0, MessageContent.ofBytes(CONTENT));
 
     private static final String GREYLISTED = "mx.one.test[192.0.2.7] said 450 4.2.0 <bob@one.test>: Recipient address"
         + " rejected: Greylisted (in reply to RCPT TO)";
@@ -158,7 +158,7 @@ class QueueTextTest {
 
     @Test
     void showMarksTheNullSender() {
-        StoredMessage bounce = new StoredMessage(ID, "mail-2", "", T0, MessageDsn.NONE, 1,
+        StoredMessage bounce = new StoredMessage(ID, "mail-2", "", T0, MessageDsn.NONE, 1, 0,
             MessageContent.ofBytes(CONTENT));
 
         String text = QueueText.show(bounce, List.of(DAVE), r -> List.of());

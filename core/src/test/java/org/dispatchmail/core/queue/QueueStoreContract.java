@@ -219,6 +219,24 @@ public abstract class QueueStoreContract {
 
 
     @Test
+    void finishingAMessageAlreadyReadDoesTheSame() {
+        UUID id = store().enqueue(message("finish-read-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        StoredMessage message = store().message(id).orElseThrow();
+        long day = Math.floorDiv(T0.getEpochSecond(), 86_400L);
+        assertThat(message.shard()).isEqualTo(store().shardOf(id));
+
+        store().finish(message);
+
+        assertThat(store().activeMessages(message.shard(), day)).doesNotContain(id);
+        assertThatThrownBy(() -> {
+            try (InputStream in = store().message(id).orElseThrow().content().open()) {
+                in.readAllBytes();
+            }
+        }).as("the content is gone").isInstanceOf(RuntimeException.class);
+    }
+
+
+    @Test
     void aFinishedMessageLosesItsContentAndLeavesTheActiveListButKeepsItsHistory() throws Exception {
         UUID id = store().enqueue(message("finish-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
         int shard = store().shardOf(id);

@@ -78,7 +78,7 @@ class GreylistProbingTest {
             outcomes.add(RecipientOutcome.fromReply(recipient, "mx.one.test", "192.0.2.7", RecipientOutcome.STAGE_RCPT,
                 SmtpReply.parse(List.of(line))));
         }
-        recorder.record(message, "one.test", seen, outcomes);
+        recorder.record(message, "one.test", "mx", seen, outcomes);
     }
 
     private RecipientRecord record(UUID id, String recipient) {

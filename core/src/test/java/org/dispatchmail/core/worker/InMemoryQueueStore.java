@@ -188,7 +188,7 @@ public final class InMemoryQueueStore implements QueueStore {
             }
         };
         return Optional.of(new StoredMessage(messageId, row.name, row.sender, row.createdAt, row.dsn,
-            row.recipientCount, content));
+            row.recipientCount, row.shard, content));
     }
 
     @Override

@@ -76,7 +76,7 @@ class OutcomeRecorderTest {
             outcomes.add(outcome(recipient, recipientsAndReplies[i + 1]));
         }
         String domain = recipientsAndReplies[0].substring(recipientsAndReplies[0].indexOf('@') + 1);
-        recorder.record(message, domain, seen, outcomes);
+        recorder.record(message, domain, "mx", seen, outcomes);
     }
 
     private static RecipientOutcome outcome(String recipient, String reply) {
@@ -141,7 +141,7 @@ class OutcomeRecorderTest {
             seen.add(record);
         }
 
-        recorder.record(message, "one.test", seen, List.of(
+        recorder.record(message, "one.test", "mx", seen, List.of(
             outcome("bob@one.test", "250 2.0.0 ok"),
             // this server offered DSN: it reports success itself
             outcome("carol@one.test", "250 2.0.0 ok").withDsnPassedOn(true),
@@ -418,7 +418,7 @@ class OutcomeRecorderTest {
         assertThat(store.claim(record(id, "bob@one.test"), "node-b", clock.instant().plus(Duration.ofMinutes(15))))
             .isTrue();
 
-        recorder.record(message, "one.test", List.of(seen), List.of(outcome("bob@one.test", "451 4.3.0 later")));
+        recorder.record(message, "one.test", "mx", List.of(seen), List.of(outcome("bob@one.test", "451 4.3.0 later")));
 
         RecipientRecord bob = record(id, "bob@one.test");
         assertThat(bob.state()).isEqualTo(RecipientState.IN_FLIGHT);
