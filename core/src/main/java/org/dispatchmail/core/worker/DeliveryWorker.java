@@ -177,7 +177,6 @@ public final class DeliveryWorker implements AutoCloseable {
             .orElseGet(() -> store.bucketOf(now.minus(FIRST_LOOKBACK))));
         boolean canAdvance = true;
         int claimed = 0;
-        Set<String> liveNodes = ownership.liveNodes();
         for (long bucket = start; bucket <= currentBucket; bucket++) {
             List<DueEntry> entries = store.dueEntries(shard, bucket, now, settings.batchSize());
             if (entries.size() >= settings.batchSize()) {
@@ -200,7 +199,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return claimed;
                 }
-                claimed += submit(message.getKey(), message.getValue(), now, liveNodes);
+                claimed += submit(message.getKey(), message.getValue());
                 handedInLastPoll++;
             }
             // Past buckets that are fully handled are never read again: their tombstones stay behind.
@@ -219,13 +218,14 @@ public final class DeliveryWorker implements AutoCloseable {
      * compare-and-set writes run in parallel, not one by one in the polling thread) and delivers them.
      * Returns how many were claimed when the thread ran at once (as in tests), else 0.
      */
-    private int submit(UUID messageId, List<DueEntry> entries, Instant now, Set<String> liveNodes) {
+    private int submit(UUID messageId, List<DueEntry> entries) {
         inProgress.addAll(entries);
         AtomicInteger claimed = new AtomicInteger();
         try {
             deliveries.execute(() -> {
                 try {
-                    List<RecipientRecord> mine = claim(messageId, entries, now, liveNodes);
+                    // The time and the live nodes as they are now: the poll may have waited for this thread.
+                    List<RecipientRecord> mine = claim(messageId, entries, clock.instant(), ownership.liveNodes());
                     claimed.set(mine.size());
                     if (!mine.isEmpty()) {
                         deliver(messageId, mine);
