@@ -44,6 +44,8 @@ import com.datastax.oss.driver.api.core.cql.Statement;
  */
 public final class CassandraQueueStore implements QueueStore {
     static final int CHUNK_SIZE = 256 * 1024;
+    /** Attempt rows per batch: each is its own partition, so a batch stays small. */
+    private static final int HISTORY_BATCH = 8;
 
     private final CqlSession session;
     private final int shards;
@@ -160,11 +162,17 @@ public final class CassandraQueueStore implements QueueStore {
         byte[] content = message.content();
         int chunkCount = chunkCount(content);
         List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(writeChunks(id, content));
-        writes.add(session.executeAsync(insertNewMessage.bind(id, message.name(), message.sender(),
-            (long) content.length, chunkCount, message.recipients().size(), now, shard,
-            message.messageDsn().ret().map(Enum::name).orElse(null), message.messageDsn().envelopeId().orElse(null))));
-        writes.add(session.executeAsync(insertActive.bind(shard, epochDay(now), id, now)));
-        writes.add(session.executeAsync(indexBatch(id, shard, message, now)));
+        // Small rows of several tables in one request (the chunks, up to 256 KiB each, go on their own).
+        BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED)
+            .addStatement(insertNewMessage.bind(id, message.name(), message.sender(), (long) content.length,
+                chunkCount, message.recipients().size(), now, shard,
+                message.messageDsn().ret().map(Enum::name).orElse(null),
+                message.messageDsn().envelopeId().orElse(null)))
+            .addStatement(insertActive.bind(shard, epochDay(now), id, now));
+        for (String recipient : message.recipients()) {
+            rows.addStatement(insertDue.bind(shard, bucketOf(now), now, id, recipient));
+        }
+        writes.add(session.executeAsync(rows.build()));
         awaitAll(writes, "store " + message.name());
         run(recipientRows(insertNewRecipient, id, message, now), "store the recipients of " + message.name());
         return id;
@@ -346,16 +354,22 @@ public final class CassandraQueueStore implements QueueStore {
         if (attempts.isEmpty()) {
             return List.of();
         }
+        // The history rows in batches of a few (each row its own partition), the index entries beside them.
         List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
+        BatchStatementBuilder history = BatchStatement.builder(BatchType.UNLOGGED);
         for (int i = 0; i < attempts.size(); i++) {
             AttemptRecord attempt = attempts.get(i);
             RecipientOutcome outcome = attempt.outcome();
             SmtpReply reply = outcome.reply();
-            writes.add(session.executeAsync(insertAttempt.bind(attempt.messageId(), attempt.recipient(),
+            history.addStatement(insertAttempt.bind(attempt.messageId(), attempt.recipient(),
                 attempt.attemptedAt(), attempt.node(), outcome.host(), outcome.address(), outcome.stage(),
                 reply == null ? null : reply.code(), outcome.enhancedStatus(),
                 reply == null ? outcome.error() : reply.text(), attempt.decision().name(),
-                attempt.nextAttemptAt().orElse(null), attempt.tls().orElse(null))));
+                attempt.nextAttemptAt().orElse(null), attempt.tls().orElse(null)));
+            if (history.getStatementsCount() == HISTORY_BATCH || i == attempts.size() - 1) {
+                writes.add(session.executeAsync(history.build()));
+                history = BatchStatement.builder(BatchType.UNLOGGED);
+            }
             RecipientRecord next = updated.get(i);
             if (!next.state().isFinal()) {
                 writes.add(indexAsync(next.messageId(), next.recipient(), next.nextAttemptAt()));
@@ -439,10 +453,9 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private void finish(UUID messageId, int shard, Instant createdAt) {
-        List<CompletionStage<AsyncResultSet>> deletes = new ArrayList<>();
-        deletes.add(session.executeAsync(deleteChunks.bind(messageId)));
-        deletes.add(session.executeAsync(deleteActive.bind(shard, epochDay(createdAt), messageId)));
-        awaitAll(deletes, "remove the content of " + messageId);
+        run(BatchStatement.builder(BatchType.UNLOGGED).addStatement(deleteChunks.bind(messageId))
+            .addStatement(deleteActive.bind(shard, epochDay(createdAt), messageId)).build(),
+            "remove the content of " + messageId);
     }
 
     @Override
