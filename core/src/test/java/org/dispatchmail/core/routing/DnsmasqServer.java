@@ -29,6 +29,7 @@ public final class DnsmasqServer implements AutoCloseable {
     private static final String DNSMASQ = "/usr/sbin/dnsmasq";
     private static final Duration READY_WITHIN = Duration.ofSeconds(10);
     private static final int START_ATTEMPTS = 3;
+    private static final int DEFAULT_TTL_SECONDS = 300;
 
     private final Process process;
     private final int port;
@@ -46,7 +47,9 @@ public final class DnsmasqServer implements AutoCloseable {
 
     /**
      * Starts dnsmasq serving the ".test" zone locally, with {@code records} as extra options such as
-     * "--mx-host=sink.test,mx.sink.test,10" or "--host-record=mx.sink.test,127.0.0.25".
+     * "--mx-host=sink.test,mx.sink.test,10" or "--host-record=mx.sink.test,127.0.0.25". Its records have a TTL
+     * of 300 s unless the options carry a "--local-ttl=" of their own (e.g. "--local-ttl=1", so that a resolver's
+     * cache lets go of them soon after this server is replaced by one with other records).
      */
     public static DnsmasqServer start(List<String> records) throws IOException, InterruptedException {
         return start(0, records);
@@ -67,8 +70,11 @@ public final class DnsmasqServer implements AutoCloseable {
             List<String> command = new ArrayList<>(List.of(DNSMASQ,
                     "--keep-in-foreground", "--no-resolv", "--no-hosts", "--no-poll",
                     "--listen-address=127.0.0.1", "--bind-interfaces", "--port=" + port,
-                    "--local=/test/", "--local-ttl=300", "--pid-file=", "--conf-file=/dev/null",
+                    "--local=/test/", "--pid-file=", "--conf-file=/dev/null",
                     "--log-queries", "--log-facility=-"));
+            if (records.stream().noneMatch(option -> option.startsWith("--local-ttl="))) {
+                command.add("--local-ttl=" + DEFAULT_TTL_SECONDS); // dnsmasq refuses the option twice
+            }
             if ("root".equals(System.getProperty("user.name"))) {
                 command.add("--user=root"); // otherwise it drops to "nobody", which may not exist in containers
             }
