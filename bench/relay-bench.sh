@@ -394,7 +394,7 @@ if [ "$greylisting" = 1 ]; then
 fi
 
 # ---------------------------------------------------------------- the table
-field() { sed -n "s/.*$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+field() { sed -n "s/^\(.* \)\{0,1\}$2=\([^ ]*\).*/\2/p" <<<"$1"; }  # "p50=" must not match "attempts_p50="
 cpu="$(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | xargs || uname -m)"
 echo
 echo "Relay benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($cpu), $("$java_bin" -version 2>&1 | head -1)"
