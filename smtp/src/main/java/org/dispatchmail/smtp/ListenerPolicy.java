@@ -70,6 +70,9 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
     static final AttributeName AUTH_MECHANISM = AttributeName.of(ListenerRole.AUTH_MECHANISM_ATTRIBUTE);
     private static final ProtocolSession.AttachmentKey<Integer> RECIPIENTS =
         ProtocolSession.AttachmentKey.of("dispatch.transaction.recipients", Integer.class);
+    /** The login's last hour of sending, read once per transaction (MAIL FROM and every RCPT check it). */
+    private static final ProtocolSession.AttachmentKey<SendingLimits.HourlyUsage> USAGE =
+        ProtocolSession.AttachmentKey.of("dispatch.transaction.usage", SendingLimits.HourlyUsage.class);
     /** The login's granted senders, read once per transaction (MAIL FROM and the From: check share it). */
     @SuppressWarnings("rawtypes")
     private static final ProtocolSession.AttachmentKey<List> GRANTED =
@@ -134,7 +137,11 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
         if (!sender.isNullSender() && !runtime.engine().senderAlignment().allows(login, granted, sender.asString())) {
             return deny("553", "5.7.1 Sender address <" + sender.asString() + "> is not allowed for login " + login);
         }
-        Optional<String> overLimit = limit(limits -> limits.refuseMessage(login));
+        Optional<String> overLimit = limit(limits -> {
+            SendingLimits.HourlyUsage used = limits.usageOf(login);
+            session.setAttachment(USAGE, used, ProtocolSession.State.Transaction);
+            return limits.refuseMessage(login, used);
+        });
         if (overLimit.isPresent()) {
             return denySoft("451", "4.7.1 Sending limit: " + overLimit.get());
         }
@@ -158,7 +165,9 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             return unreachable.get();
         }
         String login = session.getUsername().asString();
-        Optional<String> overLimit = limit(limits -> limits.refuseRecipient(login, sofar));
+        Optional<String> overLimit = limit(limits -> limits.refuseRecipient(login,
+            session.getAttachment(USAGE, ProtocolSession.State.Transaction).orElseGet(() -> limits.usageOf(login)),
+            sofar));
         if (overLimit.isPresent()) {
             return denySoft("451", "4.7.1 Sending limit: " + overLimit.get());
         }

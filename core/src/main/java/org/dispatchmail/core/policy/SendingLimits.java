@@ -7,9 +7,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Per-login limits over the last hour, counted across every node: messages, and recipients. The
- * checks run when a transaction starts and at each recipient; the count grows when a message is
- * accepted, so concurrent sessions of one login can overshoot by what they have in flight.
+ * Per-login limits over the last hour, counted across every node: messages, and recipients. The last
+ * hour is read once when a transaction starts and checked then and at each recipient; the count grows
+ * when a message is accepted, so concurrent sessions of one login can overshoot by what they have in
+ * flight.
  */
 public final class SendingLimits {
     private static final Duration WINDOW = Duration.ofHours(1);
@@ -27,26 +28,52 @@ public final class SendingLimits {
         this.clock = clock;
     }
 
+    /** What a login sent over the last hour: read once per transaction, then checked at MAIL and each RCPT. */
+    public static final class HourlyUsage {
+        static final HourlyUsage NONE = new HourlyUsage(0, 0);
+
+        private final int messages;
+        private final int recipients;
+
+        HourlyUsage(int messages, int recipients) {
+            this.messages = messages;
+            this.recipients = recipients;
+        }
+
+        public int messages() {
+            return messages;
+        }
+
+        public int recipients() {
+            return recipients;
+        }
+    }
+
+    /** The login's last hour, from every node; nothing is read while both limits are off. */
+    public HourlyUsage usageOf(String login) {
+        if (maxMessagesPerHour == 0 && maxRecipientsPerHour == 0) {
+            return HourlyUsage.NONE;
+        }
+        List<Integer> recent = recent(login);
+        return new HourlyUsage(recent.size(), recent.stream().mapToInt(Integer::intValue).sum());
+    }
+
     /** Why a new message may not start now, if it may not. */
-    public Optional<String> refuseMessage(String login) {
-        if (maxMessagesPerHour == 0) {
+    public Optional<String> refuseMessage(String login, HourlyUsage used) {
+        if (maxMessagesPerHour == 0 || used.messages() < maxMessagesPerHour) {
             return Optional.empty();
         }
-        int sent = recent(login).size();
-        return sent >= maxMessagesPerHour
-            ? Optional.of("login " + login + " reached its limit of " + maxMessagesPerHour + " messages per hour; try again later")
-            : Optional.empty();
+        return Optional.of("login " + login + " reached its limit of " + maxMessagesPerHour
+            + " messages per hour; try again later");
     }
 
     /** Why one more recipient may not be added, if it may not, given those already in this transaction. */
-    public Optional<String> refuseRecipient(String login, int inThisTransaction) {
-        if (maxRecipientsPerHour == 0) {
+    public Optional<String> refuseRecipient(String login, HourlyUsage used, int inThisTransaction) {
+        if (maxRecipientsPerHour == 0 || used.recipients() + inThisTransaction < maxRecipientsPerHour) {
             return Optional.empty();
         }
-        int recipients = recent(login).stream().mapToInt(Integer::intValue).sum() + inThisTransaction;
-        return recipients >= maxRecipientsPerHour
-            ? Optional.of("login " + login + " reached its limit of " + maxRecipientsPerHour + " recipients per hour; try again later")
-            : Optional.empty();
+        return Optional.of("login " + login + " reached its limit of " + maxRecipientsPerHour
+            + " recipients per hour; try again later");
     }
 
     /** Counts an accepted message; nothing is written while both limits are off (nothing would read it). */

@@ -22,12 +22,12 @@ class SendingLimitsTest {
         clock.advance(Duration.ofMinutes(2));
         limits.recordAccepted("alice@example.com", 1);
 
-        assertThat(limits.refuseMessage("alice@example.com")).hasValueSatisfying(reason ->
+        assertThat(limits.refuseMessage("alice@example.com", limits.usageOf("alice@example.com"))).hasValueSatisfying(reason ->
             assertThat(reason).isEqualTo("login alice@example.com reached its limit of 2 messages per hour; try again later"));
-        assertThat(limits.refuseMessage("bob@example.com")).isEmpty();
+        assertThat(limits.refuseMessage("bob@example.com", limits.usageOf("bob@example.com"))).isEmpty();
 
         clock.advance(Duration.ofMinutes(59));
-        assertThat(limits.refuseMessage("alice@example.com")).as("the first message left the window").isEmpty();
+        assertThat(limits.refuseMessage("alice@example.com", limits.usageOf("alice@example.com"))).as("the first message left the window").isEmpty();
     }
 
     @Test
@@ -35,8 +35,25 @@ class SendingLimitsTest {
         SendingLimits limits = new SendingLimits(usage, 0, 5, clock);
         limits.recordAccepted("alice@example.com", 3);
 
-        assertThat(limits.refuseRecipient("alice@example.com", 1)).isEmpty();
-        assertThat(limits.refuseRecipient("alice@example.com", 2)).isPresent();
+        assertThat(limits.refuseRecipient("alice@example.com", limits.usageOf("alice@example.com"), 1)).isEmpty();
+        assertThat(limits.refuseRecipient("alice@example.com", limits.usageOf("alice@example.com"), 2)).isPresent();
+    }
+
+    @Test
+    void oneReadOfTheLastHourServesAWholeTransaction() {
+        SendingLimits limits = new SendingLimits(usage, 10, 5, clock);
+        limits.recordAccepted("alice@example.com", 3);
+        int before = usage.reads;
+
+        SendingLimits.HourlyUsage used = limits.usageOf("alice@example.com");
+        assertThat(limits.refuseMessage("alice@example.com", used)).isEmpty();
+        assertThat(limits.refuseRecipient("alice@example.com", used, 0)).isEmpty();
+        assertThat(limits.refuseRecipient("alice@example.com", used, 1)).isEmpty();
+        assertThat(limits.refuseRecipient("alice@example.com", used, 2)).isPresent();
+
+        assertThat(used.messages()).isEqualTo(1);
+        assertThat(used.recipients()).isEqualTo(3);
+        assertThat(usage.reads - before).isEqualTo(1);
     }
 
     @Test
@@ -45,13 +62,15 @@ class SendingLimitsTest {
         for (int i = 0; i < 50; i++) {
             limits.recordAccepted("alice@example.com", 100);
         }
-        assertThat(limits.refuseMessage("alice@example.com")).isEmpty();
-        assertThat(limits.refuseRecipient("alice@example.com", 1000)).isEmpty();
+        assertThat(limits.refuseMessage("alice@example.com", limits.usageOf("alice@example.com"))).isEmpty();
+        assertThat(limits.refuseRecipient("alice@example.com", limits.usageOf("alice@example.com"), 1000)).isEmpty();
         assertThat(usage.rows).as("no usage is written while both limits are off").isEmpty();
+        assertThat(usage.reads).as("nor read").isZero();
     }
 
     private static final class MemoryUsage implements UsageStore {
         private final List<Object[]> rows = new ArrayList<>();
+        private int reads;
 
         @Override
         public void record(String login, Instant at, int recipients) {
@@ -60,6 +79,7 @@ class SendingLimitsTest {
 
         @Override
         public List<Integer> between(String login, Instant from, Instant to) {
+            reads++;
             return rows.stream().filter(r -> r[0].equals(login) && !((Instant) r[1]).isBefore(from)
                 && !((Instant) r[1]).isAfter(to)).map(r -> (Integer) r[2]).collect(Collectors.toList());
         }
