@@ -124,8 +124,10 @@ public final class CassandraQueueStore implements QueueStore {
             + " last_result = ?, greylist_attempts = ?, first_greylisted_at = ?, last_greylisted_at = ?,"
             + " delay_warnings = ?, updated_at = ? WHERE message_id = ? AND recipient = ?";
         completeRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll + " IF claimed_by = ?");
+        // The attempt count too: an attempt made since the caller read the row (claimed, tried and written
+        // back to the same state) makes the caller's view stale.
         updateRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
-            + " IF state = ? AND claimed_by = null");
+            + " IF state = ? AND claimed_by = null AND attempts = ?");
         insertAttempt = session.prepare("INSERT INTO " + ks + "attempts (message_id, recipient, attempted_at, node,"
             + " host, address, stage, reply_code, enhanced_code, reply_text, decision, next_attempt_at, tls)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + ttl);
@@ -402,7 +404,8 @@ public final class CassandraQueueStore implements QueueStore {
         if (updated.state().isWaiting()) {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
-        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(11, seen.state().name()).build(),
+        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(11, seen.state().name())
+            .setInt(12, seen.attempts()).build(),
             "update " + seen.recipient());
         return result.wasApplied();
     }

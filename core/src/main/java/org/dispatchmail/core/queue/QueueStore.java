@@ -76,7 +76,8 @@ public interface QueueStore {
 
     /**
      * Changes a recipient that nobody holds (an admin's retry, hold, release or bounce; an expiry) if it is
-     * still in the state {@code seen} had; indexes it at its next attempt when it waits for one.
+     * still as {@code seen} had it: same state, same number of attempts (none made since); indexes it at its
+     * next attempt when it waits for one.
      */
     boolean update(RecipientRecord seen, RecipientRecord updated);
 

@@ -237,6 +237,35 @@ public abstract class QueueStoreContract {
 
 
     @Test
+    void anUpdateFromAReadOlderThanAnAttemptIsRefused() {
+        UUID id = store().enqueue(message("stale-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        assertThat(store().claim(store().recipient(id, "bob@remote.test").orElseThrow(), "node-a",
+            T0.plusSeconds(900))).isTrue();
+        Instant next = T0.plusSeconds(300);
+        RecipientRecord deferred = store().recipient(id, "bob@remote.test").orElseThrow().toBuilder()
+            .state(RecipientState.DEFERRED).attempts(1).nextAttemptAt(next).unclaimed().build();
+        assertThat(store().complete(new AttemptRecord(id, "node-a", T0.plusSeconds(1), busyFor("bob@remote.test"),
+            RecipientState.DEFERRED, Optional.of(next)), deferred)).isTrue();
+        RecipientRecord seen = store().recipient(id, "bob@remote.test").orElseThrow();
+
+        // another attempt happens meanwhile, and leaves the recipient deferred again
+        assertThat(store().claim(seen, "node-b", T0.plusSeconds(1200))).isTrue();
+        RecipientRecord again = seen.toBuilder().attempts(2).nextAttemptAt(next.plusSeconds(600)).unclaimed().build();
+        assertThat(store().complete(new AttemptRecord(id, "node-b", T0.plusSeconds(400), busyFor("bob@remote.test"),
+            RecipientState.DEFERRED, Optional.of(next.plusSeconds(600))), again)).isTrue();
+
+        // a change computed from the first read would undo that attempt's record
+        assertThat(store().update(seen, seen.toBuilder().nextAttemptAt(T0.plusSeconds(2)).build())).isFalse();
+        assertThat(store().recipient(id, "bob@remote.test").orElseThrow().attempts()).isEqualTo(2);
+    }
+
+    private static RecipientOutcome busyFor(String recipient) {
+        return RecipientOutcome.fromReply(recipient, "mx.remote.test", "192.0.2.1", "rcpt",
+            SmtpReply.parse(List.of("451 4.3.0 try later")));
+    }
+
+
+    @Test
     void aFinishedMessageLosesItsContentAndLeavesTheActiveListButKeepsItsHistory() throws Exception {
         UUID id = store().enqueue(message("finish-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
         int shard = store().shardOf(id);

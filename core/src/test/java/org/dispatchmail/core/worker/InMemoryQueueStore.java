@@ -223,7 +223,8 @@ public final class InMemoryQueueStore implements QueueStore {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
         RecipientRecord current = rows(seen.messageId()).get(seen.recipient());
-        if (current == null || current.state() != seen.state() || current.claimedBy().isPresent()) {
+        if (current == null || current.state() != seen.state() || current.claimedBy().isPresent()
+            || current.attempts() != seen.attempts()) {
             return false;
         }
         put(writeAll(current, updated));
