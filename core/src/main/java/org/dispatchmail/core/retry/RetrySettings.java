@@ -15,13 +15,15 @@ public final class RetrySettings {
     public static final Duration DEFAULT_MAX_LIFETIME = Duration.ofDays(5);
 
     /**
-     * Gaps between greylisting probes, counted from the first deferral: probes at 35 s, 65 s, 190 s, 310 s,
-     * 610 s, 910 s and 1810 s, each just after a window greylisters commonly use (30 s greyfix, 60 s,
-     * 180 s, 300 s postgrey/sqlgrey/rspamd, 600 s, 900 s, 1800 s) so that one is passed soon after it ends.
+     * Gaps between greylisting probes, counted from the first deferral: probes at 35 s and 65 s (just after
+     * the 30 s and 60 s windows), then every minute up to 605 s, then 905 s and 1805 s (15 and 30 minutes).
+     * A window of up to ten minutes is passed within about a minute of its end, whatever its length. With
+     * one prober per destination (the default) only that message pays for the density; the others wait.
      */
     public static final List<Duration> DEFAULT_GREYLIST_PROBES = List.of(Duration.ofSeconds(35),
-        Duration.ofSeconds(30), Duration.ofSeconds(125), Duration.ofSeconds(120), Duration.ofSeconds(300),
-        Duration.ofSeconds(300), Duration.ofSeconds(900));
+        Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60),
+        Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(60),
+        Duration.ofSeconds(60), Duration.ofSeconds(60), Duration.ofSeconds(300), Duration.ofSeconds(900));
     public static final List<Duration> DEFAULT_DELAY_WARNINGS = List.of(Duration.ofHours(4));
 
     private static final int MAX_PERCENT = 50;

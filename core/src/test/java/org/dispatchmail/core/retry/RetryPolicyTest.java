@@ -30,8 +30,12 @@ class RetryPolicyTest {
         };
     }
 
+    /** The mechanics below are written against this probe schedule (35, 65, 190, 310, 610, 910, 1810 s). */
+    static final String PROBES = "35s,30s,125s,120s,300s,300s,900s";
+
     static RetrySettings settings(String... keyValues) {
         Map<String, String> values = new HashMap<>();
+        values.put("retry.greylist.probes", PROBES);
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], keyValues[i + 1]);
         }

@@ -24,25 +24,25 @@ class RetrySettingsTest {
             Duration.ofMinutes(30), Duration.ofHours(1), Duration.ofHours(2), Duration.ofHours(4));
         assertThat(s.maxLifetime()).isEqualTo(Duration.ofDays(5));
         assertThat(s.jitter()).isEqualTo(0.10);
-        assertThat(s.greylistMaxProbes()).isEqualTo(7);
+        assertThat(s.greylistMaxProbes()).isEqualTo(13);
         assertThat(s.greylistJitter()).isEqualTo(0.10);
         assertThat(s.greylistMaxJitter()).isEqualTo(Duration.ofSeconds(15));
         assertThat(s.hintMargin()).isEqualTo(Duration.ofSeconds(10));
         assertThat(s.delayWarnings()).containsExactly(Duration.ofHours(4));
         assertThat(s.learnedWindowTtl()).isEqualTo(Duration.ofDays(7));
         assertThat(s.greylistSingleProber()).isTrue();
-        assertThat(s.lastProbeOffset()).isEqualTo(Duration.ofSeconds(1810));
+        assertThat(s.lastProbeOffset()).isEqualTo(Duration.ofSeconds(1805));
     }
 
     @Test
-    void defaultProbesLandJustAfterTheCommonGreylistingWindows() {
+    void defaultProbesComeEveryMinuteForTenMinutesThenAtFifteenAndThirty() {
         RetrySettings s = settings(Map.of());
         long[] offsets = new long[s.greylistMaxProbes()];
         for (int k = 0; k < offsets.length; k++) {
             offsets[k] = s.probeOffset(k).getSeconds();
         }
 
-        assertThat(offsets).containsExactly(35, 65, 190, 310, 610, 910, 1810);
+        assertThat(offsets).containsExactly(35, 65, 125, 185, 245, 305, 365, 425, 485, 545, 605, 905, 1805);
     }
 
     @Test

@@ -50,6 +50,8 @@ class GreylistProbingTest {
 
     private void use(String... keyValues) {
         Map<String, String> values = new HashMap<>();
+        // probes at 35, 65, 190, 310, 610, 910 and 1810 s, as the expectations below are written
+        values.put("retry.greylist.probes", "35s,30s,125s,120s,300s,300s,900s");
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], keyValues[i + 1]);
         }
