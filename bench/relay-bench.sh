@@ -2,11 +2,11 @@
 # Relay throughput and greylisting latency: James + Dispatch beside Postfix and stock James 3.8.1
 # (RemoteDelivery), all on this machine, all relaying to the same local smtp-sink.
 #
-# Usage: bench/relay-bench.sh [-n MESSAGES] [-s SESSIONS] [-d "30 60 300 600"] [-g RECIPIENTS]
+# Usage: bench/relay-bench.sh [-n MESSAGES] [-s SESSIONS] [-d "30 60 120 300 450 600"] [-g RECIPIENTS]
 #                             [--skip-greylisting] [--keep]
 #   -n  messages submitted to each system in the throughput part (default 2000)
 #   -s  parallel submission sessions (default 4)
-#   -d  greylisting delays in seconds, run in parallel (default "30 60 300 600")
+#   -d  greylisting delays in seconds, run in parallel (default "30 60 120 300 450 600")
 #   -g  recipients (one message each, new triplets) per system and delay (default 20)
 #   --skip-greylisting  the throughput part only
 #   --keep              keep the work folder (logs, queues) instead of deleting it
@@ -18,7 +18,7 @@ root="$(pwd)"
 
 messages=2000
 sessions=4
-delays="30 60 300 600"
+delays="30 60 120 300 450 600"
 per_delay=20
 greylisting=1
 keep=0
