@@ -161,19 +161,12 @@ public final class CassandraQueueStore implements QueueStore {
             return enqueueAgain(id, message, now);
         }
         int shard = shardOf(id);
-        byte[] content = message.content();
-        int chunkCount = chunkCount(content);
-        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(writeChunks(id, content));
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(writeChunks(id, message.content()));
         // Small rows of several tables in one request (the chunks, up to 256 KiB each, go on their own).
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED)
-            .addStatement(insertNewMessage.bind(id, message.name(), message.sender(), (long) content.length,
-                chunkCount, message.recipients().size(), now, shard,
-                message.messageDsn().ret().map(Enum::name).orElse(null),
-                message.messageDsn().envelopeId().orElse(null)))
+            .addStatement(bindMessage(insertNewMessage, id, message, now))
             .addStatement(insertActive.bind(shard, epochDay(now), id, now));
-        for (String recipient : message.recipients()) {
-            rows.addStatement(insertDue.bind(shard, bucketOf(now), now, id, recipient));
-        }
+        addIndexEntries(rows, id, message.recipients(), now);
         writes.add(session.executeAsync(rows.build()));
         awaitAll(writes, "store " + message.name());
         run(recipientRows(insertNewRecipient, id, message, now), "store the recipients of " + message.name());
@@ -182,18 +175,16 @@ public final class CassandraQueueStore implements QueueStore {
 
     private UUID enqueueAgain(UUID id, NewMessage message, Instant now) {
         int shard = shardOf(id);
-        byte[] content = message.content();
-        awaitAll(writeChunks(id, content), "store the content of " + message.name());
+        awaitAll(writeChunks(id, message.content()), "store the content of " + message.name());
         // Conditional: a repeated hand-over keeps the first arrival time, so the lifetime is not extended.
-        ResultSet stored = run(insertMessage.bind(id, message.name(), message.sender(), (long) content.length,
-            chunkCount(content), message.recipients().size(), now, shard,
-            message.messageDsn().ret().map(Enum::name).orElse(null),
-            message.messageDsn().envelopeId().orElse(null)), "store " + message.name());
+        ResultSet stored = run(bindMessage(insertMessage, id, message, now), "store " + message.name());
         Instant createdAt = stored.wasApplied() ? now : stored.one().getInstant("created_at");
         run(insertActive.bind(shard, epochDay(createdAt), id, createdAt), "list " + message.name() + " as active");
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
-        run(indexBatch(id, shard, message, now), "index " + message.name());
+        BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
+        addIndexEntries(index, id, message.recipients(), now);
+        run(index.build(), "index " + message.name());
         // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
         run(recipientRows(insertRecipient, id, message, now), "store the recipients of " + message.name());
         return id;
@@ -213,13 +204,18 @@ public final class CassandraQueueStore implements QueueStore {
         return writes;
     }
 
-    /** One partition (the shard's current bucket): a single-partition batch. */
-    private BatchStatement indexBatch(UUID id, int shard, NewMessage message, Instant now) {
-        BatchStatementBuilder due = BatchStatement.builder(BatchType.UNLOGGED);
-        for (String recipient : message.recipients()) {
-            due.addStatement(insertDue.bind(shard, bucketOf(now), now, id, recipient));
+    private BoundStatement bindMessage(PreparedStatement insert, UUID id, NewMessage message, Instant now) {
+        byte[] content = message.content();
+        return insert.bind(id, message.name(), message.sender(), (long) content.length, chunkCount(content),
+            message.recipients().size(), now, shardOf(id), message.messageDsn().ret().map(Enum::name).orElse(null),
+            message.messageDsn().envelopeId().orElse(null));
+    }
+
+    /** Index entries of one message at one time: all in one partition (its shard, that time's bucket). */
+    private void addIndexEntries(BatchStatementBuilder batch, UUID id, List<String> recipients, Instant at) {
+        for (String recipient : recipients) {
+            batch.addStatement(insertDue.bind(shardOf(id), bucketOf(at), at, id, recipient));
         }
-        return due.build();
     }
 
     /** One partition (the message's recipients): a single-partition batch. */
@@ -320,10 +316,9 @@ public final class CassandraQueueStore implements QueueStore {
         }
         UUID messageId = seen.get(0).messageId();
         BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
-        for (RecipientRecord record : seen) {
-            index.addStatement(insertDue.bind(shardOf(messageId), bucketOf(lookAgainAt), lookAgainAt, messageId,
-                record.recipient()));
-        }
+        List<String> recipients = new ArrayList<>();
+        seen.forEach(record -> recipients.add(record.recipient()));
+        addIndexEntries(index, messageId, recipients, lookAgainAt);
         run(index.build(), "index the recipients of " + messageId);
         Instant now = Instant.now();
         if (seen.size() > 1) {
@@ -381,8 +376,7 @@ public final class CassandraQueueStore implements QueueStore {
         if (attempts.size() > 1) {
             BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
             for (int i = 0; i < attempts.size(); i++) {
-                batch.addStatement(bindSetAll(completeRecipient, updated.get(i)).setString(11, attempts.get(i).node())
-                    .build());
+                batch.addStatement(bindComplete(attempts.get(i), updated.get(i)));
             }
             if (run(batch.build(), "update the recipients of " + attempts.get(0).messageId()).wasApplied()) {
                 return List.of();
@@ -391,8 +385,7 @@ public final class CassandraQueueStore implements QueueStore {
         List<String> lost = new ArrayList<>();
         for (int i = 0; i < attempts.size(); i++) {
             RecipientRecord next = updated.get(i);
-            if (!run(bindSetAll(completeRecipient, next).setString(11, attempts.get(i).node()).build(),
-                "update " + next.recipient()).wasApplied()) {
+            if (!run(bindComplete(attempts.get(i), next), "update " + next.recipient()).wasApplied()) {
                 lost.add(next.recipient());
             }
         }
@@ -408,6 +401,11 @@ public final class CassandraQueueStore implements QueueStore {
             .setInt(12, seen.attempts()).build(),
             "update " + seen.recipient());
         return result.wasApplied();
+    }
+
+    /** The new state of a recipient this node attempted, written only while this node holds its claim. */
+    private BoundStatement bindComplete(AttemptRecord attempt, RecipientRecord updated) {
+        return bindSetAll(completeRecipient, updated).setString(11, attempt.node()).build();
     }
 
     /** Binds the 11 values of a full state write (0 to 10); the condition's value (11) is the caller's. */
