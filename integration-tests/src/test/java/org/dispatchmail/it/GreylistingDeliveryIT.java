@@ -2,7 +2,6 @@ package org.dispatchmail.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
@@ -303,21 +302,11 @@ class GreylistingDeliveryIT {
         }
     }
 
-    private static List<String> messagesWith(String token) throws IOException {
-        List<String> found = new ArrayList<>();
-        for (String message : sink.messages()) {
-            if (message.contains(token)) {
-                found.add(message);
-            }
-        }
-        return found;
-    }
-
     /** Waits until every recipient has received a relayed message with the token; returns all such messages. */
     private static List<String> awaitMessages(String token, String... recipients) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline) {
-            List<String> found = messagesWith(token);
+            List<String> found = sink.messagesWith(token);
             boolean all = true;
             for (String recipient : recipients) {
                 all &= found.stream().anyMatch(message -> message.contains("X-Rcpt-Args: <" + recipient + ">"));

@@ -115,7 +115,7 @@ class MxFallbackIT {
             assertThat(attempts.get(0).getString("decision")).isEqualTo("DELIVERED");
         }
         assertThat(refuser.connections()).as("the preference 10 MX was tried first").isGreaterThan(contactsBefore);
-        assertThat(messagesWith(goodSink, token)).hasSize(1).first().asString()
+        assertThat(goodSink.messagesWith(token)).hasSize(1).first().asString()
             .contains("X-Rcpt-Args: <" + recipient + ">");
     }
 
@@ -133,7 +133,7 @@ class MxFallbackIT {
             assertThat(attempts.get(0).getString("host")).isEqualTo("mx2.fallback.test");
             assertThat(attempts.get(0).getString("address")).isEqualTo(GOOD_MX);
         }
-        assertThat(messagesWith(goodSink, token)).hasSize(1);
+        assertThat(goodSink.messagesWith(token)).hasSize(1);
         // the refused connection was noticed, and the address is skipped for a while (delivery.deadHostTime)
         assertThat(Files.readString(node.jamesLog()))
             .contains("mx1.dead.test[" + SILENT_MX + "]:" + mxPort + ": cannot connect");
@@ -168,7 +168,7 @@ class MxFallbackIT {
             assertThat(secondAttempt).as("not before it was due").isAfterOrEqualTo(firstRetryDue);
             assertThat(Duration.between(firstRetryDue, secondAttempt)).as("soon after it was due")
                 .isLessThan(Duration.ofSeconds(5));
-            assertThat(messagesWith(deferring, token)).isEmpty();
+            assertThat(deferring.messagesWith(token)).isEmpty();
 
             // the server recovers (same address and port): the next retry delivers, once
             deferring.close();
@@ -181,7 +181,7 @@ class MxFallbackIT {
             assertThat(all.subList(0, all.size() - 1)).allMatch(row -> "DEFERRED".equals(row.getString("decision")));
             assertThat(delivered.getInt("attempts")).isEqualTo(all.size());
             SmtpSink receiver = recovered;
-            assertThat(messagesWith(receiver, token)).hasSize(1);
+            assertThat(receiver.messagesWith(token)).hasSize(1);
         } finally {
             if (deferring != null) {
                 deferring.close();
@@ -212,7 +212,7 @@ class MxFallbackIT {
             assertThat(attempt.getString("reply_text")).contains("No such user here");
             assertThat(attempt.getString("decision")).isEqualTo("BOUNCED");
             assertThat(attempt.isNull("next_attempt_at")).isTrue();
-            assertThat(messagesWith(rejecting, token)).isEmpty();
+            assertThat(rejecting.messagesWith(token)).isEmpty();
         }
         String report = awaitMessage(reportSink, recipient, Duration.ofSeconds(60));
         assertThat(report).contains("X-Mail-Args: <>").contains("X-Rcpt-Args: <" + LOGIN + ">")
@@ -229,20 +229,10 @@ class MxFallbackIT {
         assertThat(reply).startsWith("250");
     }
 
-    private static List<String> messagesWith(SmtpSink sink, String token) throws IOException {
-        List<String> found = new java.util.ArrayList<>();
-        for (String message : sink.messages()) {
-            if (message.contains(token)) {
-                found.add(message);
-            }
-        }
-        return found;
-    }
-
     private static String awaitMessage(SmtpSink sink, String text, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            List<String> found = messagesWith(sink, text);
+            List<String> found = sink.messagesWith(text);
             if (!found.isEmpty()) {
                 return found.get(0);
             }

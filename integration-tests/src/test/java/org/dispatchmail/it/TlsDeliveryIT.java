@@ -2,9 +2,7 @@ package org.dispatchmail.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -139,7 +137,7 @@ class TlsDeliveryIT {
         }
         // no transaction was made after the failed handshake: Postfix never saw the recipient, the sink has nothing
         assertThat(postfix.logText()).as(postfix.describe()).doesNotContain(recipient);
-        assertThat(messagesWith(token)).isEmpty();
+        assertThat(sink.messagesWith(token)).isEmpty();
     }
 
     @Test
@@ -169,21 +167,11 @@ class TlsDeliveryIT {
         assertThat(reply).startsWith("250");
     }
 
-    private static List<String> messagesWith(String token) throws IOException {
-        List<String> found = new ArrayList<>();
-        for (String message : sink.messages()) {
-            if (message.contains(token)) {
-                found.add(message);
-            }
-        }
-        return found;
-    }
-
     /** The messages with the token at the final sink, once Postfix has relayed at least one. */
     private static List<String> awaitMessages(String token, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
-            List<String> found = messagesWith(token);
+            List<String> found = sink.messagesWith(token);
             if (!found.isEmpty()) {
                 return found;
             }

@@ -84,6 +84,17 @@ public final class SmtpSink implements AutoCloseable {
         return messages;
     }
 
+    /** The transactions received so far whose dump contains the text (a test's token, say). */
+    public List<String> messagesWith(String text) throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String message : messages()) {
+            if (message.contains(text)) {
+                found.add(message);
+            }
+        }
+        return found;
+    }
+
     public String logText() {
         try {
             return Files.readString(log);
