@@ -28,6 +28,8 @@ import org.dispatchmail.core.policy.SenderAlignment;
 import org.dispatchmail.core.policy.SendingLimits;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.retry.RetryPolicy;
+import org.dispatchmail.core.secrets.CassandraClusterSecrets;
+import org.dispatchmail.core.secrets.ClusterSecrets;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.Route;
 import org.dispatchmail.core.routing.TransportRules;
@@ -72,6 +74,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final QueueAdmin queueAdmin;
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
+    private final ClusterSecrets clusterSecrets;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
@@ -99,6 +102,7 @@ public final class DispatchEngine implements AutoCloseable {
         this.maxRecipientsPerMessage = settings.submission().maxRecipientsPerMessage();
         this.mxResolver = mxResolver;
         this.transportRules = settings.routing().rules();
+        this.clusterSecrets = new CassandraClusterSecrets(session, keyspace, clock, new SecureRandom());
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -230,6 +234,11 @@ public final class DispatchEngine implements AutoCloseable {
     /** The transport rules delivery routes by, for checks at submission time. */
     public TransportRules transportRules() {
         return transportRules;
+    }
+
+    /** Secrets every node shares (SRS key, SCRAM decoy seed), kept in Cassandra. */
+    public ClusterSecrets clusterSecrets() {
+        return clusterSecrets;
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {

@@ -85,7 +85,11 @@ public final class QueueSchema {
             "CREATE TABLE IF NOT EXISTS greylist_probers (destination text PRIMARY KEY, message_id uuid,"
                 + " since timestamp) WITH gc_grace_seconds = 3600",
             "CREATE TABLE IF NOT EXISTS greylist_waiters (destination text, message_id uuid, recipient text,"
-                + " PRIMARY KEY ((destination), message_id, recipient)) WITH gc_grace_seconds = 3600"));
+                + " PRIMARY KEY ((destination), message_id, recipient)) WITH gc_grace_seconds = 3600"),
+        List.of(
+            // Random secrets every node shares (SRS key, SCRAM decoy seed...), numbered versions, newest first.
+            "CREATE TABLE IF NOT EXISTS cluster_secrets (name text, version int, secret blob, created_at timestamp,"
+                + " PRIMARY KEY ((name), version)) WITH CLUSTERING ORDER BY (version DESC)"));
 
     private QueueSchema() {
     }
