@@ -18,6 +18,7 @@ import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.DnsDkimVerifier;
+import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
 import org.dispatchmail.it.support.Submission;
 import org.junit.jupiter.api.AfterAll;
@@ -197,6 +198,46 @@ class DkimSigningIT {
 
         assertThat(node.admin("dkim", "delete", "example.com", ed25519)).contains("Deleted " + ed25519 + "._domainkey.example.com");
         assertThat(node.admin("dkim", "list", "example.com")).doesNotContain(ed25519);
+    }
+
+    /**
+     * The forger's case: from outside, on port 25, a message claiming a hosted domain's author, to a local user who
+     * forwards to a remote address. The copy that leaves must carry no signature of the hosted domain.
+     */
+    @Test
+    @Order(6)
+    void mailFromPort25ForwardedByALocalUserIsNeverSignedWithAHostedKey() throws Exception {
+        node.adminWithInput("desk-pass-1-long\n", "add-user", "ceo-desk@example.com");
+        putWebadmin("/address/forwards/ceo-desk@example.com/targets/rcpt@dkim-sink.test");
+        String token = UUID.randomUUID().toString();
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(25), false)) {
+            assertThat(session.sendForFirstLine("EHLO forger.test")).startsWith("250");
+            assertThat(session.sendForFirstLine("MAIL FROM:<ceo@example.com>")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<ceo-desk@example.com>")).startsWith("250");
+            assertThat(session.sendForFirstLine("DATA")).startsWith("354");
+            session.write("From: CEO <ceo@example.com>\r\nTo: ceo-desk@example.com\r\nSubject: wire " + token
+                + "\r\nMessage-ID: <" + token + "@forger.test>\r\n\r\nPay the invoice today.\r\n.\r\n");
+            assertThat(session.reply().get(0)).startsWith("250");
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+            .until(() -> sink.messages().stream().anyMatch(message -> message.contains(token)));
+        byte[] forwarded = DnsDkimVerifier.fromSinkDump(sink.messages().stream().filter(message -> message.contains(token))
+            .findFirst().orElseThrow());
+        assertThat(new String(forwarded, StandardCharsets.UTF_8)).doesNotContain("d=example.com");
+        assertThat(DnsDkimVerifier.verify(forwarded, "127.0.0.1", dns.port())).noneMatch(line -> line.startsWith("pass"));
+        assertThat(java.nio.file.Files.readString(node.jamesLog())).contains("is not DKIM-signed: it came in on the MX port");
+
+        // the same From: submitted by its login is signed: the key still works for its owner
+        assertThat(DnsDkimVerifier.verify(sendAndReceive("alice@example.com"), "127.0.0.1", dns.port()))
+            .anyMatch(line -> line.startsWith("pass example.com "));
+    }
+
+    private static void putWebadmin(String path) throws Exception {
+        java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
+            java.net.http.HttpRequest.newBuilder(node.webadmin().resolve(path))
+                .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
     }
 
     private static List<String> selectorsOf(List<String> results) {

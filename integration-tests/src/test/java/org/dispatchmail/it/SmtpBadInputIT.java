@@ -27,6 +27,7 @@ import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.Submission;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -357,6 +358,44 @@ class SmtpBadInputIT {
 
     private static List<String> sinkMessagesWith(String token) throws IOException {
         return sink.messages().stream().filter(message -> message.contains(token)).collect(Collectors.toList());
+    }
+
+    /** A forward loop makes alias rewriting fail; mail from port 25 is then kept, never bounced to a forgeable sender. */
+    @Test
+    void port25MailWhoseAliasRewritingFailsIsKeptNotBounced() throws Exception {
+        for (String user : List.of("loop-a@example.com", "loop-b@example.com")) {
+            node.adminWithInput("loop-pass-1-long\n", "add-user", user);
+        }
+        put("/address/forwards/loop-a@example.com/targets/loop-b@example.com");
+        put("/address/forwards/loop-b@example.com/targets/loop-a@example.com");
+        String token = UUID.randomUUID().toString();
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(25), false)) {
+            assertThat(session.sendForFirstLine("EHLO outside.test")).startsWith("250");
+            assertThat(session.sendForFirstLine("MAIL FROM:<victim@sink.test>")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<loop-a@example.com>")).startsWith("250");
+            assertThat(session.sendForFirstLine("DATA")).startsWith("354");
+            session.write("From: victim@sink.test\r\nSubject: loop " + token + "\r\n\r\nround and round\r\n.\r\n");
+            assertThat(session.reply().get(0)).startsWith("250");
+        }
+        URI kept = URI.create(node.webadmin() + "/mailRepositories/" + java.net.URLEncoder.encode("var/mail/rrt-error/",
+            StandardCharsets.UTF_8) + "/mails");
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(kept).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 && !response.body().equals("[]");
+        });
+        // a bounce would have been queued at once: a message submitted after it and delivered shows it did not come
+        String marker = UUID.randomUUID().toString();
+        assertThat(Submission.send(node.port(587), USER, PASSWORD, USER, "marker@sink.test",
+            "From: " + USER + "\r\nSubject: " + marker + "\r\n\r\nafter the loop\r\n")).startsWith("250");
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.messages().stream().anyMatch(m -> m.contains(marker)));
+        assertThat(node.admin("queue", "list")).doesNotContain("victim@sink.test");
+        assertThat(sink.messages()).noneMatch(message -> message.contains(token) || message.contains("victim@sink.test"));
+    }
+
+    private static void put(String path) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(node.webadmin() + path))
+            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);
     }
 
     private static URI inbox() {

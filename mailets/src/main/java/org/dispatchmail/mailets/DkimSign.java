@@ -15,14 +15,18 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.dispatchmail.core.dkim.SigningKey;
 import org.dispatchmail.core.signing.DkimKeys;
+import org.dispatchmail.core.signing.SigningPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Signs mail for the domain of its From: header with every active key of that domain (RSA and
- * Ed25519 by default). A domain without keys is passed on unsigned with a log line, unless
- * dkim.requiredDomains names it: then the mailet fails and James keeps the mail in its error
- * processor. Put it right before Dispatch: nothing may change the message after it.
+ * Ed25519 by default), but only mail the signing policy grants (core SigningPolicy): submitted by a
+ * login checked against its From:, Dispatch's own reports, or marked signable by the admin. Anything
+ * else, such as mail from port 25 forwarded by an alias, passes unsigned whatever its From: says.
+ * A granted domain without keys is passed on unsigned with a log line, unless dkim.requiredDomains
+ * names it: then the mailet fails and James keeps the mail in its error processor. Put it right
+ * before Dispatch: nothing may change the message after it.
  */
 public class DkimSign extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(DkimSign.class);
@@ -42,6 +46,11 @@ public class DkimSign extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
+        SigningPolicy.Decision decision = SigningPolicy.decide(SigningFacts.of(mail));
+        if (!decision.allowed()) {
+            LOGGER.info("mail {} is not DKIM-signed: {}", mail.getName(), decision.reason());
+            return;
+        }
         MimeMessage message = mail.getMessage();
         Optional<String> domain = authorDomain(message);
         if (domain.isEmpty()) {

@@ -38,6 +38,7 @@ import org.apache.mailet.Mail;
 import org.dispatchmail.core.ListenerRole;
 import org.dispatchmail.core.policy.SendingLimits;
 import org.dispatchmail.core.routing.MxResolution;
+import org.dispatchmail.core.signing.SigningPolicy;
 import org.dispatchmail.core.submission.SubmissionUser;
 import org.dispatchmail.mailets.DispatchRuntime;
 import org.slf4j.Logger;
@@ -68,6 +69,7 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
     static final AttributeName TLS_PROTOCOL = AttributeName.of(ListenerRole.TLS_PROTOCOL_ATTRIBUTE);
     static final AttributeName TLS_CIPHER = AttributeName.of(ListenerRole.TLS_CIPHER_ATTRIBUTE);
     static final AttributeName AUTH_MECHANISM = AttributeName.of(ListenerRole.AUTH_MECHANISM_ATTRIBUTE);
+    static final AttributeName AUTHOR_CHECKED = AttributeName.of(SigningPolicy.AUTHOR_CHECKED_ATTRIBUTE);
     private static final ProtocolSession.AttachmentKey<Integer> RECIPIENTS =
         ProtocolSession.AttachmentKey.of("dispatch.transaction.recipients", Integer.class);
     /** The login's last hour of sending, read once per transaction (MAIL FROM and every RCPT check it). */
@@ -256,6 +258,10 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             if (foreign.isPresent()) {
                 return deny("550", "5.7.1 From: address <" + foreign.get() + "> is not allowed for login "
                     + session.getUsername().asString());
+            }
+            if (session.getUsername() != null) {
+                // every From: passed the login's sender check: the signing policy may sign it
+                mail.setAttribute(new Attribute(AUTHOR_CHECKED, AttributeValue.of(session.getUsername().asString())));
             }
             session.getAttachment(SubmissionAuth.MECHANISM, ProtocolSession.State.Connection).ifPresent(mechanism ->
                 mail.setAttribute(new Attribute(AUTH_MECHANISM, AttributeValue.of(mechanism))));

@@ -2,10 +2,14 @@ package org.dispatchmail.core.delivery;
 
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
 import java.util.Objects;
 import java.util.Optional;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** One server address to deliver to, and how to talk to it. */
 public final class SmtpTarget {
@@ -51,23 +55,29 @@ public final class SmtpTarget {
     /**
      * Connections may be shared only between identical targets: the same login with another password is
      * another target, or a session logged in with the right password would hide a wrong one. The key
-     * holds a digest of the password, never the password (keys appear in logs).
+     * holds an HMAC of the password under a random key of this process, never the password nor a plain
+     * digest of it (one that could be guessed offline); and logs show {@link #toString}, which has neither.
      */
     public String key() {
-        return hostName + "[" + address.getHostAddress() + "]:" + port + "/" + tls
-            + credentials.map(c -> "/" + c.username() + "#" + digest(c.password())).orElse("");
+        return toString() + credentials.map(c -> "#" + PasswordTag.of(c.password())).orElse("");
     }
 
-    private static String digest(String password) {
-        try {
-            byte[] hash = MessageDigest.getInstance("SHA-256").digest(password.getBytes(StandardCharsets.UTF_8));
-            StringBuilder hex = new StringBuilder();
-            for (int i = 0; i < 4; i++) {
-                hex.append(String.format("%02x", hash[i]));
+    /** Identifies a password within this process only: the HMAC key is random and never leaves memory. */
+    private static final class PasswordTag {
+        private static final byte[] PROCESS_KEY = new byte[32];
+
+        static {
+            new SecureRandom().nextBytes(PROCESS_KEY);
+        }
+
+        static String of(String password) {
+            try {
+                Mac mac = Mac.getInstance("HmacSHA256");
+                mac.init(new SecretKeySpec(PROCESS_KEY, "HmacSHA256"));
+                return Base64.getEncoder().encodeToString(mac.doFinal(password.getBytes(StandardCharsets.UTF_8)));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("HmacSHA256 is part of every Java runtime", e);
             }
-            return hex.toString();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every Java runtime", e);
         }
     }
 
@@ -81,8 +91,10 @@ public final class SmtpTarget {
         return key().hashCode();
     }
 
+    /** Host, address, port, TLS policy and login name: what a log line may show. */
     @Override
     public String toString() {
-        return key();
+        return hostName + "[" + address.getHostAddress() + "]:" + port + "/" + tls
+            + credentials.map(c -> "/" + c.username()).orElse("");
     }
 }
