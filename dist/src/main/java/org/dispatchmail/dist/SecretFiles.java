@@ -52,7 +52,9 @@ final class SecretFiles {
     static void write(Path file, String content) throws LaunchException {
         Path temporary = file.resolveSibling("." + file.getFileName() + ".tmp");
         try {
-            Files.createDirectories(file.toAbsolutePath().getParent());
+            if (!Files.isDirectory(file.toAbsolutePath().getParent())) {
+                privateDirectory(file.toAbsolutePath().getParent());
+            }
             Files.deleteIfExists(temporary);
             Files.createFile(temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.write(temporary, content.getBytes(StandardCharsets.UTF_8));

@@ -13,7 +13,6 @@ import java.security.PublicKey;
 import java.security.interfaces.RSAPrivateCrtKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.RSAPublicKeySpec;
-import java.security.spec.X509EncodedKeySpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -106,15 +105,6 @@ final class WebAdminCredentials {
             return KeyFactory.getInstance("RSA").generatePublic(new RSAPublicKeySpec(rsa.getModulus(), rsa.getPublicExponent()));
         } catch (GeneralSecurityException e) {
             throw new LaunchException("cannot derive the webadmin public key: " + e.getMessage());
-        }
-    }
-
-    /** Reads a public key PEM (BEGIN PUBLIC KEY), as James does from jwt.publickeypem.url. */
-    static PublicKey readPublicKey(Path file) throws LaunchException {
-        try {
-            return KeyFactory.getInstance("RSA").generatePublic(new X509EncodedKeySpec(pemBody(readPem(file))));
-        } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new LaunchException(file + " is not an RSA public key in PEM (BEGIN PUBLIC KEY): " + e.getMessage());
         }
     }
 
