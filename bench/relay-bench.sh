@@ -293,7 +293,7 @@ until grep -q "Dispatch is running." "$dispatch_dir/launcher.out"; do
   fi
   sleep 1
 done
-admin() { "$java_bin" -jar "$launcher" "$@" --conf "$conf" --webadmin "http://127.0.0.1:$webadmin_port"; }
+admin() { "$java_bin" -jar "$launcher" "$@" --conf "$conf" --state "$dispatch_dir/state" --webadmin "http://127.0.0.1:$webadmin_port"; }
 printf '%s\n' "$password" | admin submission add "$sender" --senders @bench.test >/dev/null
 
 # ---------------------------------------------------------------- part A: throughput

@@ -7,10 +7,13 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /** Command line of the Dispatch distribution: run the server, and the admin commands beside it. */
@@ -19,8 +22,13 @@ public final class DispatchLauncher {
         "usage: dispatch <command> [options]",
         "",
         "  run [--conf DIR] [--state DIR]       start Cassandra (unless configured) and James with Dispatch",
+        "  init [--state DIR]                   make the secrets run makes at first start (DKIM master key,",
+        "                                       TLS keystore, webadmin key pair, admin token) and exit",
+        "  token [--subject NAME] [--days N]    print a new webadmin token signed with the state's key",
+        "                                       (default: admin, 3650 days)",
         "  add-domain DOMAIN                    add a local domain to the running server",
-        "  add-user ADDRESS [PASSWORD]          add a user (asks for the password when not given)",
+        "  add-user ADDRESS                     add a user; the password is asked for (no echo), or read",
+        "                                       from the first line of standard input",
         "  dkim generate DOMAIN [--algorithm A] [--selector S]",
         "                                       make DKIM keys (rsa-sha256, ed25519-sha256 or all; default:",
         "                                       dkim.algorithms); they sign once their TXT record is in DNS",
@@ -33,7 +41,7 @@ public final class DispatchLauncher {
         "  submission add LOGIN [--senders LIST] add a submission login (AUTH PLAIN, LOGIN, CRAM-MD5,",
         "                                       SCRAM-SHA-256); LIST: other addresses and @domains it may use",
         "  submission list                      list submission logins",
-        "  submission password LOGIN            set a new password",
+        "  submission password LOGIN            set a new password (asked for, or the first line of stdin)",
         "  submission senders LOGIN LIST        set the other addresses and @domains the login may use",
         "  submission remove LOGIN              remove a login",
         "  queue summary                        unfinished recipients by domain, age and state (like qshape)",
@@ -50,6 +58,7 @@ public final class DispatchLauncher {
         "  --state DIR      where Cassandra, James and the logs keep their data (default: state)",
         "  --home DIR       the built distribution (default: the folder of the launcher jar)",
         "  --webadmin URL   James's webadmin for the admin commands (default: from DIR/webadmin.properties)",
+        "  --token-file F   the webadmin token the admin commands send (default: STATE/admin-token)",
         "",
         "environment: JAVA_OPTS  JVM options of James (default -Xms256m -Xmx1g)");
 
@@ -82,8 +91,8 @@ public final class DispatchLauncher {
             }
         }
         for (String option : options.keySet()) {
-            if (!List.of("--conf", "--state", "--home", "--webadmin", "--algorithm", "--selector", "--senders",
-                "--status", "--domain", "--sender", "--limit").contains(option)) {
+            if (!List.of("--conf", "--state", "--home", "--webadmin", "--token-file", "--algorithm", "--selector",
+                "--senders", "--status", "--domain", "--sender", "--limit", "--subject", "--days").contains(option)) {
                 throw new LaunchException("unknown option " + option + "\n" + USAGE);
             }
         }
@@ -92,22 +101,40 @@ public final class DispatchLauncher {
             return positional.isEmpty() ? 2 : 0;
         }
         Path conf = Path.of(options.getOrDefault("--conf", "conf"));
+        Path state = Path.of(options.getOrDefault("--state", "state"));
         switch (positional.get(0)) {
             case "run":
                 expectArguments(positional, 1);
                 Path home = options.containsKey("--home") ? Path.of(options.get("--home")) : launcherHome();
-                return new RunCommand(home, conf, Path.of(options.getOrDefault("--state", "state")), System.out).run();
+                return new RunCommand(home, conf, state, System.out, Clock.systemUTC()).run();
+            case "init":
+                expectArguments(positional, 1);
+                RunCommand.init(state, System.out, Clock.systemUTC());
+                return 0;
+            case "token": {
+                expectArguments(positional, 1);
+                int days = positiveNumber(options.getOrDefault("--days", "3650"), "--days");
+                try {
+                    System.out.println(WebAdminCredentials.in(state).newToken(options.getOrDefault("--subject",
+                        WebAdminCredentials.ADMIN_SUBJECT), Clock.systemUTC().instant(), Duration.ofDays(days)));
+                } catch (IllegalArgumentException e) {
+                    throw new LaunchException(e.getMessage());
+                }
+                return 0;
+            }
             case "add-domain":
                 expectArguments(positional, 2);
                 webadmin(options, conf).addDomain(positional.get(1));
                 System.out.println("Domain " + positional.get(1) + " added.");
                 return 0;
             case "add-user":
-                if (positional.size() < 2 || positional.size() > 3) {
-                    throw new LaunchException("add-user takes ADDRESS [PASSWORD]\n" + USAGE);
+                if (positional.size() == 3) {
+                    throw new LaunchException("add-user takes no password on the command line (ps and the shell"
+                        + " history would show it): it asks for it, or reads the first line of standard input");
                 }
-                String password = positional.size() == 3 ? positional.get(2) : askPassword(positional.get(1));
-                webadmin(options, conf).addUser(positional.get(1), jsonString(password));
+                expectArguments(positional, 2);
+                WebAdminClient client = webadmin(options, conf);
+                client.addUser(positional.get(1), jsonString(askPassword(positional.get(1))));
                 System.out.println("User " + positional.get(1) + " added.");
                 return 0;
             case "dkim":
@@ -331,8 +358,13 @@ public final class DispatchLauncher {
     }
 
     private static WebAdminClient webadmin(Map<String, String> options, Path conf) throws LaunchException {
+        Path tokenFile = options.containsKey("--token-file") ? Path.of(options.get("--token-file"))
+            : Path.of(options.getOrDefault("--state", "state")).resolve("admin-token");
+        // the default token may be absent (webadmin without authentication); one named by --token-file may not
+        Optional<String> token = options.containsKey("--token-file") || Files.exists(tokenFile)
+            ? Optional.of(SecretFiles.read(tokenFile)) : Optional.empty();
         if (options.containsKey("--webadmin")) {
-            return new WebAdminClient(URI.create(options.get("--webadmin")));
+            return new WebAdminClient(URI.create(options.get("--webadmin")), token, tokenFile);
         }
         Path file = conf.resolve("webadmin.properties");
         String host = "127.0.0.1";
@@ -342,7 +374,19 @@ public final class DispatchLauncher {
             host = PropertiesFile.get(properties, "host", host);
             port = PropertiesFile.port(properties, file, "port", port);
         }
-        return new WebAdminClient(URI.create("http://" + host + ":" + port));
+        return new WebAdminClient(URI.create("http://" + host + ":" + port), token, tokenFile);
+    }
+
+    private static int positiveNumber(String text, String option) throws LaunchException {
+        try {
+            int value = Integer.parseInt(text);
+            if (value > 0) {
+                return value;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw new LaunchException(option + " '" + text + "' is not a positive whole number");
     }
 
     private static String askPassword(String address) throws Exception {

@@ -1,10 +1,7 @@
 package org.dispatchmail.dist;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -17,17 +14,11 @@ final class DkimMasterKeyFile {
     }
 
     static void ensure(Path file) throws LaunchException {
-        if (Files.isRegularFile(file)) {
-            return;
+        if (!Files.exists(file)) {
+            byte[] key = new byte[32];
+            new SecureRandom().nextBytes(key);
+            SecretFiles.write(file, Base64.getEncoder().encodeToString(key) + "\n");
         }
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        try {
-            Files.createDirectories(file.getParent());
-            Files.write(file, (Base64.getEncoder().encodeToString(key) + "\n").getBytes(StandardCharsets.US_ASCII));
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException | UnsupportedOperationException e) {
-            throw new LaunchException("cannot write the DKIM master key " + file + ": " + e.getMessage());
-        }
+        SecretFiles.requireOwnerOnly(file);
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,34 +26,59 @@ import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
  * James with Dispatch deployed as an admin would: jars in extensions-jars/, files in conf/.
  *
  * <pre>
- * state/
- *   james/conf            copy of --conf, plus the generated keystore and Cassandra address
+ * state/                  0700: readable by its owner only
+ *   james/conf            copy of --conf, plus the generated keystore, JWT public key and Cassandra address
  *   james/extensions-jars copy of the distribution's extensions-jars
  *   james/var             James's own data (mail repositories)
  *   cassandra/            embedded Cassandra data and logs
- *   tls/keystore.p12      self-signed certificate made at first start
+ *   tls/keystore.p12      self-signed certificate made at first start (0600)
+ *   dkim/master.key       DKIM master key made at first start when dispatch.properties names none (0600)
+ *   webadmin/             key pair that signs webadmin tokens (jwt-private.pem 0600, jwt-public.pem)
+ *   admin-token           the webadmin token the admin commands send (0600)
  *   logs/                 james.log, james.out
  * </pre>
  */
 final class RunCommand {
     private static final Duration JAMES_START_TIMEOUT = Duration.ofMinutes(3);
     private static final Duration STOP_GRACE = Duration.ofSeconds(60);
+    /** The shipped conf/webadmin.properties' jwt.publickeypem.url: the launcher fills it unless conf/ has the file. */
+    static final String SHIPPED_JWT_KEY_URL = "file://conf/jwt_publickey";
 
     private final Path home;
     private final Path conf;
     private final Path state;
     private final PrintStream out;
+    private final Clock clock;
 
-    RunCommand(Path home, Path conf, Path state, PrintStream out) {
+    RunCommand(Path home, Path conf, Path state, PrintStream out, Clock clock) {
         this.home = home.toAbsolutePath().normalize();
         this.conf = conf.toAbsolutePath().normalize();
         this.state = state.toAbsolutePath().normalize();
         this.out = out;
+        this.clock = clock;
+    }
+
+    /**
+     * "dispatch init": makes every secret "run" would make at first start, whatever conf/ says, and
+     * exits; for a container whose James starts without this launcher (docker/compose.yaml).
+     */
+    static void init(Path state, PrintStream out, Clock clock) throws LaunchException {
+        SecretFiles.privateDirectory(state);
+        Path masterKey = state.resolve("dkim/master.key");
+        DkimMasterKeyFile.ensure(masterKey);
+        Path keystore = state.resolve("tls/keystore.p12");
+        SelfSignedCertificate.ensure(keystore);
+        WebAdminCredentials credentials = WebAdminCredentials.in(state).ensure(clock);
+        out.println("DKIM master key      " + masterKey);
+        out.println("TLS keystore         " + keystore + " (self-signed)");
+        out.println("webadmin public key  " + credentials.publicKeyFile());
+        out.println("admin token          " + credentials.tokenFile());
     }
 
     /** Runs until James exits or the launcher is stopped (Ctrl-C, SIGTERM); returns the exit code. */
     int run() throws LaunchException, IOException, InterruptedException {
         checkLayout();
+        SecretFiles.privateDirectory(state);
         Path dispatchProperties = conf.resolve("dispatch.properties");
         Properties settings = PropertiesFile.read(dispatchProperties);
         List<Listener> listeners = Listener.fromSmtpServerXml(conf.resolve("smtpserver.xml"));
@@ -72,6 +98,8 @@ final class RunCommand {
             DkimMasterKeyFile.ensure(masterKey);
             PropertiesFile.set(runtimeConf.resolve("dispatch.properties"), "dkim.masterKeyFile", masterKey.toString());
         }
+        Properties webadmin = webadminProperties();
+        String adminAccess = webadmin == null ? "" : webadminAuthentication(webadmin, runtimeConf);
 
         EmbeddedCassandra cassandra = null;
         String cassandraLine;
@@ -106,7 +134,6 @@ final class RunCommand {
         Runtime.getRuntime().addShutdownHook(shutdown);
 
         List<Listener> awaited = new ArrayList<>(listeners);
-        Properties webadmin = webadminProperties();
         if (webadmin != null) {
             // the admin commands need it as soon as "running" is printed
             awaited.add(new Listener("webadmin", PropertiesFile.get(webadmin, "host", "127.0.0.1"),
@@ -120,7 +147,7 @@ final class RunCommand {
             stopCassandra(cassandra);
             throw e;
         }
-        printSummary(cassandraLine, james, listeners, logs);
+        printSummary(cassandraLine, james, listeners, logs, adminAccess);
 
         int code = james.waitFor();
         if (stopping.get()) {
@@ -187,8 +214,8 @@ final class RunCommand {
         return Arrays.stream(opts.trim().split("\\s+")).collect(Collectors.toList());
     }
 
-    private void printSummary(String cassandraLine, JamesProcess james, List<Listener> listeners, Path logs)
-        throws LaunchException {
+    private void printSummary(String cassandraLine, JamesProcess james, List<Listener> listeners, Path logs,
+                              String adminAccess) throws LaunchException {
         out.println();
         out.println("Dispatch is running.");
         out.println("  Cassandra   " + cassandraLine);
@@ -200,10 +227,33 @@ final class RunCommand {
         Properties webadmin = webadminProperties();
         if (webadmin != null) {
             out.println("  webadmin    http://" + PropertiesFile.get(webadmin, "host", "localhost") + ":"
-                + PropertiesFile.get(webadmin, "port", "8000"));
+                + PropertiesFile.get(webadmin, "port", "8000") + ", " + adminAccess);
         }
         out.println("  logs        " + logs.resolve("james.log"));
         out.println("Stop with Ctrl-C (or SIGTERM to pid " + ProcessHandle.current().pid() + ").");
+    }
+
+    /**
+     * With the shipped jwt settings and no conf/jwt_publickey, the launcher's own key pair signs the
+     * tokens: its public half goes into the runtime conf James reads, the admin token beside it.
+     * Returns how the admin gets in, for the summary.
+     */
+    private String webadminAuthentication(Properties webadmin, Path runtimeConf) throws LaunchException, IOException {
+        Path file = conf.resolve("webadmin.properties");
+        if (!"true".equalsIgnoreCase(PropertiesFile.get(webadmin, "jwt.enabled", "false"))) {
+            return "NO AUTHENTICATION (jwt.enabled is not true in " + file + "): whoever reaches the port is admin";
+        }
+        String keyUrl = PropertiesFile.get(webadmin, "jwt.publickeypem.url", "");
+        if (keyUrl.isEmpty()) {
+            throw new LaunchException(file + ": jwt.enabled=true needs jwt.publickeypem.url (shipped value: "
+                + SHIPPED_JWT_KEY_URL + ", which the launcher fills)");
+        }
+        if (!keyUrl.equals(SHIPPED_JWT_KEY_URL) || Files.exists(conf.resolve("jwt_publickey"))) {
+            return "tokens signed with the key of " + keyUrl + " (none made here: give --token-file to the admin commands)";
+        }
+        WebAdminCredentials credentials = WebAdminCredentials.in(state).ensure(clock);
+        Files.copy(credentials.publicKeyFile(), runtimeConf.resolve("jwt_publickey"), StandardCopyOption.REPLACE_EXISTING);
+        return "admin token in " + credentials.tokenFile();
     }
 
     private Properties webadminProperties() throws LaunchException {

@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -30,12 +31,14 @@ final class SelfSignedCertificate {
             "-ext", "SAN=dns:" + host + ",dns:localhost,ip:127.0.0.1",
             "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", SECRET, "-keypass", SECRET);
         try {
-            Files.createDirectories(keystore.getParent());
+            SecretFiles.privateDirectory(keystore.getParent());
             Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 throw new LaunchException("keytool could not make a self-signed certificate: " + output.trim());
             }
+            // it holds the private key; its password is no secret (conf/smtpserver.xml)
+            Files.setPosixFilePermissions(keystore, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             throw new LaunchException("cannot run " + keytool + ": " + e.getMessage());
         } catch (InterruptedException e) {

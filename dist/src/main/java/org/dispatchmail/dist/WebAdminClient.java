@@ -7,13 +7,20 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Optional;
 
-/** The James webadmin calls the launcher's admin commands make. */
+/** The James webadmin calls the launcher's admin commands make, with the admin token as a bearer token. */
 final class WebAdminClient {
     private final URI base;
+    private final Optional<String> token;
+    private final Path tokenFile;
 
-    WebAdminClient(URI base) {
+    /** @param tokenFile where the token came from, or would have, for the answer to a 401 */
+    WebAdminClient(URI base, Optional<String> token, Path tokenFile) {
         this.base = base;
+        this.token = token;
+        this.tokenFile = tokenFile;
     }
 
     void addDomain(String domain) throws LaunchException {
@@ -32,6 +39,9 @@ final class WebAdminClient {
             connection.setRequestMethod(method);
             connection.setConnectTimeout(5000);
             connection.setReadTimeout(60000);
+            if (token.isPresent()) {
+                connection.setRequestProperty("Authorization", "Bearer " + token.get());
+            }
             if (body != null) {
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/json");
@@ -40,6 +50,12 @@ final class WebAdminClient {
                 }
             }
             int status = connection.getResponseCode();
+            if (status == 401) {
+                throw new LaunchException("webadmin refused to " + what + ": HTTP 401, "
+                    + (token.isPresent() ? "it does not accept the token of " + tokenFile + " (signed with another key,"
+                        + " or expired)" : "it needs a token and there is none at " + tokenFile)
+                    + "; the launcher writes one to STATE/admin-token, give another with --token-file FILE");
+            }
             if (status / 100 != 2) {
                 throw new LaunchException("webadmin refused to " + what + ": HTTP " + status + " " + read(connection.getErrorStream()));
             }

@@ -55,7 +55,7 @@ class CassandraOutageIT {
             "delivery.remotePort", String.valueOf(sinkPort),
             "queue.pollInterval", "200ms"));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", "carol@example.com", "outage-pass-1");
+        node.adminWithInput("outage-pass-1\n", "add-user", "carol@example.com");
     }
 
     @AfterAll
@@ -103,7 +103,8 @@ class CassandraOutageIT {
 
     private static String webadmin(String method, String path) throws IOException, InterruptedException {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(node.webadmin() + path)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                URI.create(node.webadmin() + path)).header("Authorization", node.bearer())
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 404 && method.equals("GET")) {
             return "[]";

@@ -178,7 +178,8 @@ class DkimSigningIT {
     @Order(4)
     void badInputGetsAClearAnswer() throws Exception {
         Process process = DispatchNode.launcher("dkim", "generate", "example.com", "--algorithm", "dsa",
-            "--webadmin", node.webadmin().toString()).redirectErrorStream(true).start();
+            "--webadmin", node.webadmin().toString(), "--state", node.stateDir().toString())
+            .redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor()).isNotZero();
         assertThat(output).contains("HTTP 400").contains("dsa");

@@ -80,7 +80,7 @@ class GreylistingDeliveryIT {
             "delivery.heloName", "dispatch.example.com",
             "queue.pollInterval", "200ms"));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", LOGIN, PASSWORD);
+        node.adminWithInput(PASSWORD + "\n", "add-user", LOGIN);
     }
 
     @AfterAll

@@ -364,7 +364,7 @@ class QueueAdminIT {
     /** One webadmin call; fails unless it answers the expected status; the JSON body. */
     private static JsonNode http(String method, String path, int expectedStatus) throws IOException, InterruptedException {
         HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(node.webadmin() + path))
-            .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            .header("Authorization", node.bearer()).method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as("%s %s: %s", method, path, response.body()).isEqualTo(expectedStatus);
         return JSON.readTree(response.body());
     }

@@ -113,7 +113,7 @@ class SmartHostDeliveryIT {
             Map.entry("transport.badlogin.username", RELAY_USER),
             Map.entry("transport.badlogin.passwordFile", wrongPassword.toString())));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", LOGIN, PASSWORD);
+        node.adminWithInput(PASSWORD + "\n", "add-user", LOGIN);
     }
 
     @AfterAll

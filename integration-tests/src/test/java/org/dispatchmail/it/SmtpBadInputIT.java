@@ -70,9 +70,9 @@ class SmtpBadInputIT {
             "delivery.remotePort", String.valueOf(sinkPort),
             "queue.pollInterval", "200ms"));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", USER, PASSWORD);
+        node.adminWithInput(PASSWORD + "\n", "add-user", USER);
         // so that its message count reads 0 before the first delivery
-        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(inbox()).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(inbox()).header("Authorization", node.bearer()).PUT(HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(created.statusCode()).isEqualTo(204);
     }
@@ -403,7 +403,8 @@ class SmtpBadInputIT {
     }
 
     private static long inboxCount() throws IOException, InterruptedException {
-        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(inbox() + "/messageCount")).build(),
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(inbox() + "/messageCount"))
+            .header("Authorization", node.bearer()).build(),
             HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return Long.parseLong(response.body().trim());

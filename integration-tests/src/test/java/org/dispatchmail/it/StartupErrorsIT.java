@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -39,6 +40,18 @@ class StartupErrorsIT {
             "cassandra.contactPoints", cassandra.contactPoint(),
             "queue.shards", "many"), Duration.ofMinutes(3));
         assertThat(output).contains("dispatch.properties: queue.shards 'many' is not a whole number");
+    }
+
+    @Test
+    void aDkimMasterKeyOthersMayReadStopsStartUpWithTheChmodToRun(EmbeddedCassandra cassandra) throws Exception {
+        Path key = Files.createTempDirectory("dispatch-open-key-").resolve("master.key");
+        Files.writeString(key, "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n");
+        Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
+        String output = runUntilExit(Map.of(
+            "cassandra.contactPoints", cassandra.contactPoint(),
+            "dkim.masterKeyFile", key.toString()), Duration.ofMinutes(3));
+        assertThat(output).contains("dispatch.properties: dkim.masterKeyFile: " + key + " holds a secret")
+            .contains("run chmod 600 " + key);
     }
 
     @Test

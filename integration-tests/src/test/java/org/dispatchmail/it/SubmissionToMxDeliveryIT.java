@@ -53,7 +53,7 @@ class SubmissionToMxDeliveryIT {
             "delivery.heloName", "dispatch.example.com",
             "queue.pollInterval", "200ms"));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", "alice@example.com", "correct horse battery");
+        node.adminWithInput("correct horse battery\n", "add-user", "alice@example.com");
     }
 
     @AfterAll

@@ -75,7 +75,7 @@ class TlsDeliveryIT {
             Map.entry("transport.verified.domains", "verified.test"),
             Map.entry("transport.verified.tls", "required")));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", LOGIN, PASSWORD);
+        node.adminWithInput(PASSWORD + "\n", "add-user", LOGIN);
     }
 
     @AfterAll

@@ -198,7 +198,7 @@ class TwoNodeQueueIT {
         for (DispatchNode node : nodes) {
             // James's domain list and users are per node (memory); the queue is shared
             node.admin("add-domain", "example.com");
-            node.admin("add-user", USER, PASSWORD);
+            node.adminWithInput(PASSWORD + "\n", "add-user", USER);
         }
     }
 

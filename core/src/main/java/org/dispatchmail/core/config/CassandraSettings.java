@@ -55,10 +55,11 @@ public final class CassandraSettings {
             throw config.error("cassandra.serialConsistency", "must be SERIAL or LOCAL_SERIAL");
         }
         this.username = config.optional("cassandra.username");
-        this.password = config.optional("cassandra.password");
+        this.password = password(config);
         if (username.isPresent() != password.isPresent()) {
             throw config.error(username.isPresent() ? "cassandra.password" : "cassandra.username",
-                "is required when the other of cassandra.username / cassandra.password is set");
+                "is required when the other of cassandra.username / cassandra.password (or cassandra.passwordFile)"
+                    + " is set");
         }
         this.tls = config.bool("cassandra.tls", false);
         this.truststore = config.optional("cassandra.tls.truststore").map(Path::of);
@@ -72,6 +73,28 @@ public final class CassandraSettings {
 
     public static CassandraSettings from(ConfigReader config) {
         return new CassandraSettings(config);
+    }
+
+    /** cassandra.password, or the content of cassandra.passwordFile (kept out of the properties and the environment). */
+    private static Optional<String> password(ConfigReader config) {
+        Optional<String> inline = config.optional("cassandra.password");
+        Optional<String> file = config.optional("cassandra.passwordFile");
+        if (file.isEmpty()) {
+            return inline;
+        }
+        if (inline.isPresent()) {
+            throw config.error("cassandra.passwordFile", "and cassandra.password are both set: keep one");
+        }
+        String password;
+        try {
+            password = SecretFile.read(Path.of(file.get()));
+        } catch (IllegalArgumentException e) {
+            throw config.error("cassandra.passwordFile", e.getMessage());
+        }
+        if (password.isEmpty()) {
+            throw config.error("cassandra.passwordFile", file.get() + " is empty");
+        }
+        return Optional.of(password);
     }
 
     /** "SimpleStrategy" with cassandra.replicationFactor, or NetworkTopologyStrategy with cassandra.replication = dc1:3,dc2:3. */

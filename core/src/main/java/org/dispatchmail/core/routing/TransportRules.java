@@ -1,9 +1,6 @@
 package org.dispatchmail.core.routing;
 
-import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -17,6 +14,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.config.SecretFile;
 import org.dispatchmail.core.delivery.SmtpCredentials;
 import org.dispatchmail.core.delivery.TlsPolicy;
 
@@ -241,9 +239,9 @@ public final class TransportRules {
         }
         String password;
         try {
-            password = new String(Files.readAllBytes(path), StandardCharsets.UTF_8).trim();
-        } catch (IOException e) {
-            throw config.error(key, "'" + fileName + "' cannot be read: " + e);
+            password = SecretFile.read(path);
+        } catch (IllegalArgumentException e) {
+            throw config.error(key, e.getMessage());
         }
         if (password.isEmpty()) {
             throw config.error(key, "'" + fileName + "' is empty");

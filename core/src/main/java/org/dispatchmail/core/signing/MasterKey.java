@@ -3,7 +3,6 @@ package org.dispatchmail.core.signing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -12,6 +11,8 @@ import java.util.Base64;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+
+import org.dispatchmail.core.config.SecretFile;
 
 /**
  * The key that encrypts DKIM private keys at rest (AES-256-GCM). Every node reads the same key file;
@@ -29,14 +30,12 @@ public final class MasterKey {
         this.key = new SecretKeySpec(key, "AES");
     }
 
-    /** Reads a key file holding 32 random bytes in base64 (e.g. made by "openssl rand -base64 32"). */
+    /**
+     * Reads a key file holding 32 random bytes in base64 (e.g. made by "openssl rand -base64 32"),
+     * readable by its owner only (else IllegalArgumentException saying which chmod to run).
+     */
     public static MasterKey fromFile(Path file) {
-        String text;
-        try {
-            text = new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).trim();
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read the key file " + file + ": " + e.getMessage());
-        }
+        String text = SecretFile.read(file);
         byte[] key;
         try {
             key = Base64.getDecoder().decode(text);
@@ -50,11 +49,11 @@ public final class MasterKey {
         return new MasterKey(key);
     }
 
-    /** A new key file's content: 32 random bytes in base64. */
-    public static String newKeyFileContent() {
+    /** Creates a key file (32 random bytes in base64) readable by its owner only; fails if the file exists. */
+    public static void createFile(Path file) throws IOException {
         byte[] key = new byte[32];
         RANDOM.nextBytes(key);
-        return Base64.getEncoder().encodeToString(key) + "\n";
+        SecretFile.create(file, Base64.getEncoder().encodeToString(key) + "\n");
     }
 
     /**

@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 
@@ -64,5 +68,26 @@ class CassandraSettingsTest {
             .hasMessage("dispatch.properties: cassandra.replication 'dc1=3' is not datacenter:factor");
         assertThatThrownBy(() -> settings("cassandra.tls.truststore", "/nonexistent/truststore.p12"))
             .hasMessageStartingWith("dispatch.properties: cassandra.tls.truststore '/nonexistent/truststore.p12' is not a readable file");
+    }
+
+    @Test
+    void thePasswordCanComeFromAnOwnerOnlyFile(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("cassandra-password");
+        SecretFile.create(file, "correct horse\n");
+
+        CassandraSettings settings = settings("cassandra.username", "dispatch", "cassandra.passwordFile", file.toString());
+        assertThat(settings.username()).contains("dispatch");
+        assertThat(settings.password()).contains("correct horse");
+
+        assertThatThrownBy(() -> settings("cassandra.username", "dispatch", "cassandra.passwordFile", file.toString(),
+            "cassandra.password", "other"))
+            .hasMessage("dispatch.properties: cassandra.passwordFile and cassandra.password are both set: keep one");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> settings("cassandra.username", "dispatch", "cassandra.passwordFile", file.toString()))
+            .hasMessageStartingWith("dispatch.properties: cassandra.passwordFile " + file + " holds a secret")
+            .hasMessageEndingWith("run chmod 600 " + file);
+        assertThatThrownBy(() -> settings("cassandra.username", "dispatch", "cassandra.passwordFile",
+            dir.resolve("absent").toString()))
+            .hasMessageStartingWith("dispatch.properties: cassandra.passwordFile cannot read " + dir.resolve("absent"));
     }
 }

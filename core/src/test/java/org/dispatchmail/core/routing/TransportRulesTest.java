@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -136,6 +137,7 @@ class TransportRulesTest {
     void passwordComesFromAFileTrimmed() throws Exception {
         Path file = dir.resolve("relay.password");
         Files.write(file, "  s3cret pass\n\n".getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
 
         Route route = rules("transport.rules", "relay",
                 "transport.relay.domains", "*",
@@ -154,6 +156,22 @@ class TransportRulesTest {
                 "transport.relay.host", "relay.example.net:587",
                 "transport.relay.username", "dispatch@example.com",
                 "transport.relay.passwordFile", file.toString()).toString()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void aPasswordFileOthersMayReadIsRefused() throws Exception {
+        Path file = dir.resolve("relay.password");
+        Files.write(file, "s3cret\n".getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+        assertThat(errorOf("transport.rules", "relay",
+                "transport.relay.domains", "*",
+                "transport.relay.route", "smarthost",
+                "transport.relay.host", "relay.example.net:587",
+                "transport.relay.username", "u",
+                "transport.relay.passwordFile", file.toString()))
+                .startsWith("dispatch.properties: transport.relay.passwordFile " + file + " holds a secret")
+                .endsWith("run chmod 600 " + file);
     }
 
     @Test
@@ -212,6 +230,7 @@ class TransportRulesTest {
     void unreadableOrEmptyPasswordFileNamesTheKey() throws Exception {
         Path empty = dir.resolve("empty");
         Files.write(empty, " \n".getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(empty, PosixFilePermissions.fromString("rw-------"));
         String[] base = {"transport.rules", "relay",
                 "transport.relay.domains", "*",
                 "transport.relay.route", "smarthost",
@@ -219,7 +238,7 @@ class TransportRulesTest {
                 "transport.relay.username", "u"};
 
         assertThat(errorOf(with(base, "transport.relay.passwordFile", dir.resolve("missing").toString())))
-                .startsWith("dispatch.properties: transport.relay.passwordFile '").contains("cannot be read");
+                .startsWith("dispatch.properties: transport.relay.passwordFile cannot read " + dir.resolve("missing"));
         assertThat(errorOf(with(base, "transport.relay.passwordFile", empty.toString())))
                 .startsWith("dispatch.properties: transport.relay.passwordFile '").endsWith("is empty");
     }
@@ -228,6 +247,7 @@ class TransportRulesTest {
     void passwordWithALineBreakInsideIsRefused() throws Exception {
         Path file = dir.resolve("two-lines");
         Files.write(file, "first\nsecond\n".getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
 
         assertThat(errorOf("transport.rules", "relay",
                 "transport.relay.domains", "*",
@@ -484,6 +504,7 @@ class TransportRulesTest {
     void theDocumentedExampleWorks() throws Exception {
         Path password = dir.resolve("provider.password");
         Files.write(password, "pw\n".getBytes(StandardCharsets.UTF_8));
+        Files.setPosixFilePermissions(password, PosixFilePermissions.fromString("rw-------"));
         Map<String, String> values = shippedProperties();
         for (String line : Files.readAllLines(Path.of("..", "conf", "dispatch.properties"), StandardCharsets.UTF_8)) {
             java.util.regex.Matcher example = java.util.regex.Pattern.compile("#\\s+(transport\\.[\\w.]+)=(\\S+)")

@@ -3,7 +3,6 @@ package org.dispatchmail.core.signing;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +36,7 @@ class DkimKeysTest {
     @BeforeEach
     void setUp() throws Exception {
         Path file = dir.resolve("master.key");
-        Files.writeString(file, MasterKey.newKeyFileContent());
+        MasterKey.createFile(file);
         keys = new DkimKeys(store, MasterKey.fromFile(file), name -> dns.getOrDefault(name, List.of()),
             DkimSettings.from(new ConfigReader("dispatch.properties", Map.of(
                 "dkim.gracePeriod", "7d", "dkim.keyCacheTtl", "0s", "dkim.requiredDomains", "*.bank.example"))),
@@ -111,7 +110,7 @@ class DkimKeysTest {
     @Test
     void anActiveKeyOlderThanAutoRotateAfterGetsASuccessorOnce() throws Exception {
         Path file = dir.resolve("master2.key");
-        Files.writeString(file, MasterKey.newKeyFileContent());
+        MasterKey.createFile(file);
         DkimKeys rotating = new DkimKeys(store, MasterKey.fromFile(file), name -> dns.getOrDefault(name, List.of()),
             DkimSettings.from(new ConfigReader("dispatch.properties", Map.of("dkim.autoRotateAfter", "90d"))), clock);
         DomainKey key = rotating.generate("example.com", List.of(DkimAlgorithm.ED25519_SHA256), Optional.empty()).get(0);

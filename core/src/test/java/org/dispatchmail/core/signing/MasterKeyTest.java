@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -15,8 +16,8 @@ class MasterKeyTest {
     Path dir;
 
     private MasterKey newKey() throws Exception {
-        Path file = Files.createTempFile(dir, "master", ".key");
-        Files.writeString(file, MasterKey.newKeyFileContent());
+        Path file = dir.resolve("master-" + System.nanoTime() + ".key");
+        MasterKey.createFile(file);
         return MasterKey.fromFile(file);
     }
 
@@ -39,9 +40,10 @@ class MasterKeyTest {
     void aBadKeyFileIsNamed() throws Exception {
         Path shortKey = dir.resolve("short.key");
         Files.writeString(shortKey, "c2hvcnQ=\n");
+        Files.setPosixFilePermissions(shortKey, PosixFilePermissions.fromString("rw-------"));
         assertThatThrownBy(() -> MasterKey.fromFile(shortKey))
             .hasMessage("the key file " + shortKey + " holds 5 bytes; it needs 32 (make one with: openssl rand -base64 32)");
         assertThatThrownBy(() -> MasterKey.fromFile(dir.resolve("absent.key")))
-            .hasMessageStartingWith("cannot read the key file " + dir.resolve("absent.key"));
+            .hasMessageStartingWith("cannot read " + dir.resolve("absent.key"));
     }
 }

@@ -142,6 +142,9 @@ public final class DispatchNode implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(arguments));
         all.add("--webadmin");
         all.add(webadmin().toString());
+        // as ./dispatch passes it: the admin commands read the token in STATE/admin-token
+        all.add("--state");
+        all.add(stateDir().toString());
         Process command = launcher(all.toArray(new String[0])).redirectErrorStream(true).start();
         command.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
         command.getOutputStream().close();
@@ -166,6 +169,20 @@ public final class DispatchNode implements AutoCloseable {
 
     public Path stateDir() {
         return dir.resolve("state");
+    }
+
+    /** The webadmin token the launcher made at first start. */
+    public String adminToken() {
+        try {
+            return Files.readString(stateDir().resolve("admin-token")).trim();
+        } catch (IOException e) {
+            throw new IllegalStateException("the launcher wrote no admin token: " + e.getMessage(), e);
+        }
+    }
+
+    /** The Authorization header value of a webadmin call with the admin token. */
+    public String bearer() {
+        return "Bearer " + adminToken();
     }
 
     /** Stops the node as Ctrl-C would; returns the launcher's exit code. */
