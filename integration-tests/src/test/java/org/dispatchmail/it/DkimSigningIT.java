@@ -235,7 +235,7 @@ class DkimSigningIT {
 
     private static void putWebadmin(String path) throws Exception {
         java.net.http.HttpResponse<String> response = java.net.http.HttpClient.newHttpClient().send(
-            java.net.http.HttpRequest.newBuilder(node.webadmin().resolve(path))
+            java.net.http.HttpRequest.newBuilder(node.webadmin().resolve(path)).header("Authorization", node.bearer())
                 .PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
             java.net.http.HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isBetween(200, 299);

@@ -49,6 +49,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
         private final boolean deleteOnClose;
         private final String clusterName;
         private final boolean killOnOwnerExit;
+        private final String seeds;
+        private final String initialToken;
 
         private Settings(Builder b) {
             this.libDir = b.libDir;
@@ -62,6 +64,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
             this.deleteOnClose = b.deleteOnClose;
             this.clusterName = b.clusterName;
             this.killOnOwnerExit = b.killOnOwnerExit;
+            this.seeds = b.seeds;
+            this.initialToken = b.initialToken;
         }
 
         public static Builder builder() {
@@ -82,6 +86,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
             b.deleteOnClose = deleteOnClose;
             b.clusterName = clusterName;
             b.killOnOwnerExit = killOnOwnerExit;
+            b.seeds = seeds;
+            b.initialToken = initialToken;
             return b;
         }
 
@@ -129,17 +135,29 @@ public final class EmbeddedCassandra implements AutoCloseable {
             return clusterName;
         }
 
+        /** The seed nodes ("address:storagePort", comma-separated); a lone node is its own seed. */
+        public String seeds() {
+            return seeds == null ? address + ":" + storagePort : seeds;
+        }
+
+        /** This node's one token; nodes of a ring need distinct ones, spread over the Murmur3 range. */
+        public String initialToken() {
+            return initialToken;
+        }
+
         @Override
         public String toString() {
             return "Settings{libDir=" + libDir + ", baseDir=" + baseDir + ", address=" + address
                     + ", nativePort=" + nativePort + ", storagePort=" + storagePort + ", heap=" + heap
                     + ", javaHome=" + javaHome + ", startTimeout=" + startTimeout + ", deleteOnClose=" + deleteOnClose
-                    + ", clusterName=" + clusterName + "}";
+                    + ", clusterName=" + clusterName + ", seeds=" + seeds() + ", initialToken=" + initialToken + "}";
         }
 
         public static final class Builder {
             private static final Pattern HEAP = Pattern.compile("[1-9][0-9]*[kKmMgG]?");
             private static final Pattern ADDRESS = Pattern.compile("[A-Za-z0-9.:%_-]+");
+            private static final Pattern SEEDS = Pattern.compile("[A-Za-z0-9.:%_\\[\\]-]+(,[A-Za-z0-9.:%_\\[\\]-]+)*");
+            private static final Pattern TOKEN = Pattern.compile("-?[0-9]{1,19}");
 
             private Path libDir;
             private Path baseDir;
@@ -152,8 +170,22 @@ public final class EmbeddedCassandra implements AutoCloseable {
             private boolean deleteOnClose;
             private String clusterName = "dispatch";
             private boolean killOnOwnerExit = true;
+            private String seeds;
+            private String initialToken = "0";
 
             private Builder() {
+            }
+
+            /** For a node of a ring: the seeds, "address:storagePort" comma-separated (default: this node). */
+            public Builder seeds(String seeds) {
+                this.seeds = seeds;
+                return this;
+            }
+
+            /** For a node of a ring: its one token (default 0); see {@link Settings#initialToken()}. */
+            public Builder initialToken(String initialToken) {
+                this.initialToken = initialToken;
+                return this;
             }
 
             /** Required: the folder with cassandra-all and its jars (cassandra-server/target/lib in this build). */
@@ -255,6 +287,12 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 if (clusterName == null || clusterName.isBlank() || clusterName.chars().anyMatch(Character::isISOControl)) {
                     throw new IllegalArgumentException("clusterName must be a non-blank single line, got: " + clusterName);
                 }
+                if (seeds != null && !SEEDS.matcher(seeds).matches()) {
+                    throw new IllegalArgumentException("seeds must be address:port[,address:port...], got: " + seeds);
+                }
+                if (initialToken == null || !TOKEN.matcher(initialToken).matches()) {
+                    throw new IllegalArgumentException("initialToken must be a whole number, got: " + initialToken);
+                }
                 Builder normalized = copy();
                 normalized.libDir = libDir.toAbsolutePath().normalize();
                 normalized.baseDir = baseDir.toAbsolutePath().normalize();
@@ -274,6 +312,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 b.startTimeout = startTimeout;
                 b.deleteOnClose = deleteOnClose;
                 b.clusterName = clusterName;
+                b.killOnOwnerExit = killOnOwnerExit;
+                b.seeds = seeds;
+                b.initialToken = initialToken;
                 return b;
             }
 

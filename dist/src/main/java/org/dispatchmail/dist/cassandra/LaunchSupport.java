@@ -36,7 +36,9 @@ final class LaunchSupport {
                 .replace("{{CLUSTER_NAME}}", settings.clusterName().replace("'", "''"))
                 .replace("{{ADDRESS}}", settings.address())
                 .replace("{{STORAGE_PORT}}", Integer.toString(settings.storagePort()))
-                .replace("{{NATIVE_PORT}}", Integer.toString(settings.nativePort()));
+                .replace("{{NATIVE_PORT}}", Integer.toString(settings.nativePort()))
+                .replace("{{SEEDS}}", settings.seeds())
+                .replace("{{INITIAL_TOKEN}}", settings.initialToken());
         if (yaml.contains("{{")) {
             throw new IllegalStateException("unfilled placeholder in cassandra.yaml template: " + yaml);
         }
