@@ -70,7 +70,8 @@ class SrsForwardingIT {
         origin = SmtpSink.start(ORIGIN_MX, sinkPort, "mx.origin.test");
         dns = DnsmasqServer.start(List.of(
             "--mx-host=remote.test,mx.remote.test,10", "--host-record=mx.remote.test," + FORWARD_TARGET_MX,
-            "--mx-host=origin.test,mx.origin.test,10", "--host-record=mx.origin.test," + ORIGIN_MX));
+            "--mx-host=origin.test,mx.origin.test,10", "--host-record=mx.origin.test," + ORIGIN_MX,
+            "--mx-host=null.test,.,0"));
         node = DispatchNode.start(Map.of(
             "cassandra.contactPoints", cassandra.contactPoint(),
             "cassandra.keyspace", KEYSPACE,
@@ -81,10 +82,9 @@ class SrsForwardingIT {
             "srs.domain", SRS_DOMAIN));
         node.admin("add-domain", "example.com");
         node.admin("add-user", "carol@example.com", "correct horse battery");
-        HttpResponse<String> forward = HTTP.send(HttpRequest.newBuilder(
-                URI.create(node.webadmin() + "/address/forwards/carol@example.com/targets/bob@remote.test"))
-            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(forward.statusCode()).as(forward.body()).isEqualTo(204);
+        forward("carol@example.com", "bob@remote.test");
+        node.admin("add-user", "frank@example.com", "correct horse battery");
+        forward("frank@example.com", "frank@null.test");
         session = CassandraConnector.connect(CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
             "cassandra.contactPoints", cassandra.contactPoint(), "cassandra.keyspace", KEYSPACE))));
     }
@@ -106,6 +106,13 @@ class SrsForwardingIT {
         if (origin != null) {
             origin.close();
         }
+    }
+
+    private static void forward(String base, String target) throws Exception {
+        HttpResponse<String> forward = HTTP.send(HttpRequest.newBuilder(
+                URI.create(node.webadmin() + "/address/forwards/" + base + "/targets/" + target))
+            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forward.statusCode()).as(forward.body()).isEqualTo(204);
     }
 
     /** SRS addresses as another node of the cluster makes them (same keys in Cassandra), at a chosen time. */
@@ -171,6 +178,19 @@ class SrsForwardingIT {
 
     @Test
     @Order(2)
+    void aForwardThatCannotBeDeliveredIsReportedToTheOriginalSenderThroughItsSrsAddress() throws Exception {
+        // frank@example.com forwards to a domain with a null MX: Dispatch bounces to the SRS sender
+        String token = UUID.randomUUID().toString();
+        sendOnPort25("grace@origin.test", "frank@example.com", token);
+
+        String report = received(origin, token);
+        assertThat(field(ENVELOPE_RECIPIENT, report)).isEqualTo("grace@origin.test");
+        assertThat(field(ENVELOPE_SENDER, report)).isEmpty();
+        assertThat(report).contains("Content-Type: multipart/report").contains("frank@null.test");
+    }
+
+    @Test
+    @Order(3)
     void forgedExpiredAndMalformedSrsAddressesAreRefusedAtRcpt() throws Exception {
         String valid = srsAddressNow("alice@origin.test");
         String forged = "SRS0=" + (valid.startsWith("SRS0=AAAAAA") ? "BBBBBB" : "AAAAAA") + valid.substring(11);
@@ -190,7 +210,7 @@ class SrsForwardingIT {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void bouncesAreSentOnWhenSrsDomainIsAlsoADomainOfJames() throws Exception {
         node.admin("add-domain", SRS_DOMAIN);
         String srsAddress = srsAddressNow("dave@origin.test");
@@ -203,7 +223,7 @@ class SrsForwardingIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aRotatedKeyKeepsOldAddressesValidUntilItIsRetired() throws Exception {
         String before = srsAddressNow("erin@origin.test");
 
