@@ -1,5 +1,7 @@
 package org.dispatchmail.smtp;
 
+import java.util.function.Supplier;
+
 import javax.inject.Inject;
 
 import org.apache.james.core.MailAddress;
@@ -8,6 +10,7 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
+import org.dispatchmail.core.srs.SenderRewriting;
 import org.dispatchmail.core.srs.SrsCheck;
 import org.dispatchmail.mailets.DispatchRuntime;
 import org.slf4j.Logger;
@@ -24,18 +27,22 @@ import org.slf4j.LoggerFactory;
 public class SrsRecipients implements RcptHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(SrsRecipients.class);
 
-    private final DispatchRuntime runtime;
+    private final Supplier<SenderRewriting> rewriting;
 
     @Inject
     public SrsRecipients(DispatchRuntime runtime) {
-        this.runtime = runtime;
+        this(() -> runtime.engine().senderRewriting());
+    }
+
+    SrsRecipients(Supplier<SenderRewriting> rewriting) {
+        this.rewriting = rewriting;
     }
 
     @Override
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress recipient) {
         SrsCheck check;
         try {
-            check = runtime.engine().senderRewriting().reverse(recipient.asString());
+            check = rewriting.get().reverse(recipient.asString());
         } catch (RuntimeException e) {
             // The keys live in Cassandra: fail closed, but softly, so the sender tries again.
             LOGGER.warn("SRS key unavailable, deferring RCPT <{}>: {}", recipient.asString(), e.getMessage());

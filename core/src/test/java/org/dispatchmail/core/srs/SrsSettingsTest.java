@@ -32,9 +32,11 @@ class SrsSettingsTest {
     @Test
     void aBadDomainOrMaxAgeNamesTheParameter() {
         assertThatThrownBy(() -> read(Map.of("srs.domain", "not a domain")))
-            .isInstanceOf(ConfigException.class).hasMessageContaining("srs.domain");
+            .isInstanceOf(ConfigException.class)
+            .hasMessageStartingWith("dispatch.properties: srs.domain 'not a domain': invalid domain name");
         assertThatThrownBy(() -> read(Map.of("srs.maxAge", "2h")))
-            .isInstanceOf(ConfigException.class).hasMessageContaining("srs.maxAge");
+            .isInstanceOf(ConfigException.class)
+            .hasMessage("dispatch.properties: srs.maxAge must be between 1d and 365d (SRS timestamps count whole days)");
         assertThatThrownBy(() -> read(Map.of("srs.maxAge", "400d")))
             .isInstanceOf(ConfigException.class).hasMessageContaining("srs.maxAge");
     }
