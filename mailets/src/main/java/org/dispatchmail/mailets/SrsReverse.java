@@ -9,6 +9,7 @@ import javax.mail.MessagingException;
 import javax.mail.internet.AddressException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.james.lifecycle.api.LifecycleUtil;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
@@ -75,7 +76,7 @@ public class SrsReverse extends GenericMailet {
             LOGGER.info("srs mail={} from=<{}> sent on to {} as {}", mail.getName(),
                 mail.getMaybeSender().asString(), originals, copy.getName());
         } finally {
-            org.apache.james.lifecycle.api.LifecycleUtil.dispose(copy);
+            LifecycleUtil.dispose(copy);
         }
         if (others.isEmpty()) {
             mail.setState(Mail.GHOST);

@@ -131,7 +131,7 @@ public final class SenderRewriting {
         if (age > STAMP_CYCLE - 1 - TOLERATED_FUTURE_DAYS) {
             age -= STAMP_CYCLE;
         }
-        if (age < -TOLERATED_FUTURE_DAYS || age > settings.maxAge().toDays()) {
+        if (age > settings.maxAge().toDays()) {
             return SrsCheck.expired(age);
         }
         return SrsCheck.valid(fields[3] + "@" + fields[2]);
