@@ -37,6 +37,8 @@ import org.dispatchmail.core.signing.CassandraDomainKeyStore;
 import org.dispatchmail.core.signing.DkimKeys;
 import org.dispatchmail.core.signing.DnsTxtLookup;
 import org.dispatchmail.core.signing.MasterKey;
+import org.dispatchmail.core.srs.SenderRewriting;
+import org.dispatchmail.core.srs.SrsKeys;
 import org.dispatchmail.core.submission.AuthThrottle;
 import org.dispatchmail.core.submission.CassandraAuthThrottle;
 import org.dispatchmail.core.submission.CassandraSubmissionUserStore;
@@ -75,6 +77,8 @@ public final class DispatchEngine implements AutoCloseable {
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
     private final ClusterSecrets clusterSecrets;
+    private final SenderRewriting senderRewriting;
+    private final SrsKeys srsKeys;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
@@ -103,6 +107,12 @@ public final class DispatchEngine implements AutoCloseable {
         this.mxResolver = mxResolver;
         this.transportRules = settings.routing().rules();
         this.clusterSecrets = new CassandraClusterSecrets(session, keyspace, clock, new SecureRandom());
+        this.senderRewriting = new SenderRewriting(settings.srs(), clusterSecrets, clock);
+        this.srsKeys = new SrsKeys(clusterSecrets, settings.srs(), clock);
+        if (!senderRewriting.enabled()) {
+            LOGGER.warn("dispatch.properties: srs.domain is not set, so mail forwarded to another domain leaves with"
+                + " its original envelope sender and fails SPF at the receiver; set srs.domain (see docs/forwarding.md)");
+        }
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -239,6 +249,16 @@ public final class DispatchEngine implements AutoCloseable {
     /** Secrets every node shares (SRS key, SCRAM decoy seed), kept in Cassandra. */
     public ClusterSecrets clusterSecrets() {
         return clusterSecrets;
+    }
+
+    /** SRS: the envelope sender of forwarded mail, and the check of bounces to SRS addresses. */
+    public SenderRewriting senderRewriting() {
+        return senderRewriting;
+    }
+
+    /** The SRS key's versions, its rotation and retirement, for webadmin. */
+    public SrsKeys srsKeys() {
+        return srsKeys;
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {

@@ -11,6 +11,7 @@ import org.dispatchmail.core.retry.RetrySettings;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.RoutingSettings;
 import org.dispatchmail.core.signing.DkimSettings;
+import org.dispatchmail.core.srs.SrsSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
 
 /** Everything dispatch.properties says, checked at start-up so a bad value stops the node with its name. */
@@ -25,6 +26,7 @@ public final class DispatchSettings {
     private final RetrySettings retry;
     private final RoutingSettings routing;
     private final long reportMaxReturnedSize;
+    private final SrsSettings srs;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -40,6 +42,7 @@ public final class DispatchSettings {
         this.retry = RetrySettings.from(config);
         this.routing = RoutingSettings.from(config);
         this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
+        this.srs = SrsSettings.from(config);
     }
 
     public static DispatchSettings from(ConfigReader config) {
@@ -82,6 +85,11 @@ public final class DispatchSettings {
     /** Failure reports carry the whole original message up to this size, its headers only above it. */
     public long reportMaxReturnedSize() {
         return reportMaxReturnedSize;
+    }
+
+    /** Sender rewriting of forwarded mail: the SRS domain (empty = off) and how long its addresses take bounces. */
+    public SrsSettings srs() {
+        return srs;
     }
 
     public SubmissionSettings submission() {
