@@ -46,4 +46,12 @@ class IsForwardedTest {
 
         assertThat(matcher.match(report)).isEmpty();
     }
+
+    @Test
+    void mailAnAdminMarkedSignableDoesNotMatch() throws Exception {
+        FakeMail marked = mail("mx").attribute(new Attribute(AttributeName.of("dispatch.signable"), AttributeValue.of("true")))
+            .build();
+
+        assertThat(matcher.match(marked)).isEmpty();
+    }
 }
