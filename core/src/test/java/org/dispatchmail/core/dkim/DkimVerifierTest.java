@@ -2,14 +2,17 @@ package org.dispatchmail.core.dkim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.junit.jupiter.api.Test;
 
 class DkimVerifierTest {
@@ -150,6 +153,35 @@ class DkimVerifierTest {
         assertThat(text(SimpleCanonicalization.body(bytes("H: v\r\n\r\n"), 8))).isEqualTo("\r\n");
         assertThat(text(SimpleCanonicalization.body(bytes("H: v\r\n\r\n\r\n\r\n"), 8))).isEqualTo("\r\n");
         assertThat(text(SimpleCanonicalization.body(bytes("H: v\r\n\r\nend"), 8))).isEqualTo("end\r\n");
+    }
+
+    @Test
+    void signaturesOfDkimpyWithSimpleCanonicalizationAndLengthPass() throws IOException {
+        String message = MESSAGE.replace("Noon?\r\n", "Noon?\r\n\r\n\r\n");
+        for (String canonicalization : List.of("simple/simple", "relaxed/simple", "simple/relaxed")) {
+            for (boolean length : List.of(false, true)) {
+                String field = DkimpyVerifier.signWithDkimpy(bytes(message), "rsa", "example.com", rsaPkcs1Pem(),
+                        canonicalization, length);
+                byte[] signed = bytes(field + message);
+                assertThat(verifier.verify(signed)).as(canonicalization + " l=" + length + ": " + field)
+                        .extracting(DkimResult::status).containsExactly(DkimResult.Status.PASS);
+
+                // l= lets text be appended after the signed part; any other change fails
+                byte[] appended = bytes(field + message + "appended\r\n");
+                assertThat(verifier.verify(appended).get(0).status()).as(canonicalization + " l=" + length + " appended")
+                        .isEqualTo(length ? DkimResult.Status.PASS : DkimResult.Status.FAIL);
+                byte[] changed = bytes(field + message.replace("Noon?", "Noon!"));
+                assertThat(verifier.verify(changed).get(0).status()).isEqualTo(DkimResult.Status.FAIL);
+            }
+        }
+    }
+
+    /** The test RSA key as dkimpy reads it: PKCS#1 RSAPrivateKey in PEM. */
+    private static String rsaPkcs1Pem() throws IOException {
+        byte[] pkcs1 = PrivateKeyInfo.getInstance(TestKeys.RSA.pkcs8()).parsePrivateKey()
+                .toASN1Primitive().getEncoded();
+        return "-----BEGIN RSA PRIVATE KEY-----\n" + Base64.getEncoder().encodeToString(pkcs1)
+                + "\n-----END RSA PRIVATE KEY-----\n";
     }
 
     private byte[] sign(String message, SigningKey... keys) {
