@@ -133,7 +133,7 @@ final class SignatureCheck {
         } catch (IllegalArgumentException e) {
             return new DkimResult(DkimResult.Status.PERMERROR, domain, selector, "d= or s= is not a DNS name");
         }
-        Optional<List<String>> records = dns.txt(name);
+        Optional<List<String>> records = dns.records(name);
         if (records.isEmpty()) {
             return new DkimResult(DkimResult.Status.TEMPERROR, domain, selector, "no DNS answer for " + name);
         }
