@@ -53,7 +53,7 @@ final class ArcChain {
     }
 
     static ArcChain read(MessageParts parts) {
-        Map<Integer, HeaderField[]> byInstance = new TreeMap<>();
+        TreeMap<Integer, HeaderField[]> byInstance = new TreeMap<>();
         Map<Integer, Map<String, String>> sealTags = new TreeMap<>();
         String problem = null;
         for (HeaderField field : parts.headers()) {
@@ -83,7 +83,7 @@ final class ArcChain {
                 sealTags.put(instance.get(), tags);
             }
         }
-        int highest = byInstance.isEmpty() ? 0 : ((TreeMap<Integer, HeaderField[]>) byInstance).lastKey();
+        int highest = byInstance.isEmpty() ? 0 : byInstance.lastKey();
         List<ArcSet> sets = new ArrayList<>();
         int expected = 1;
         for (Map.Entry<Integer, HeaderField[]> entry : byInstance.entrySet()) {

@@ -20,7 +20,8 @@ public final class ArcValidator {
     /** Validates the ARC sets of RFC 5322 bytes (a bare LF counts as CRLF). */
     public ArcValidation validate(byte[] message) {
         byte[] wire = LineEndings.toCrlf(message);
-        return validate(wire, MessageParts.split(wire), ArcChain.read(MessageParts.split(wire)));
+        MessageParts parts = MessageParts.split(wire);
+        return validate(wire, parts, ArcChain.read(parts));
     }
 
     ArcValidation validate(byte[] wire, MessageParts parts, ArcChain chain) {

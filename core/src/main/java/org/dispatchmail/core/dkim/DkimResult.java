@@ -73,13 +73,18 @@ public final class DkimResult {
         if (!reason.isEmpty()) {
             out.append(" (").append(commentText(reason)).append(')');
         }
-        if (domain != null) {
+        // a d= or s= that is no DNS name (in a malformed signature) is left out rather than break the field's syntax
+        if (domain != null && isToken(domain)) {
             out.append(" header.d=").append(domain);
         }
-        if (selector != null) {
+        if (selector != null && isToken(selector)) {
             out.append(" header.s=").append(selector);
         }
         return out.toString();
+    }
+
+    private static boolean isToken(String value) {
+        return value.matches("[a-z0-9._-]+");
     }
 
     private static String commentText(String text) {

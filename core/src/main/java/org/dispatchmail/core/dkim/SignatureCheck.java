@@ -67,6 +67,10 @@ final class SignatureCheck {
         if (canonicalization.length > 2 || !isKnownCanonicalization(headerCanon) || !isKnownCanonicalization(bodyCanon)) {
             return new DkimResult(DkimResult.Status.NEUTRAL, domain, selector, "unknown canonicalization c=" + tags.get("c"));
         }
+        if (!isKnownAlgorithm(tags.get("a"))) {
+            // before the body hash, which the algorithm names the hash of (rsa-sha1 is no longer allowed: RFC 8301)
+            return new DkimResult(DkimResult.Status.NEUTRAL, domain, selector, "unsupported algorithm a=" + tags.get("a"));
+        }
         Optional<DkimResult> expired = expired(tags, domain, selector);
         if (expired.isPresent()) {
             return expired.get();
@@ -76,13 +80,11 @@ final class SignatureCheck {
                 ? RelaxedCanonicalization.body(wire, parts.bodyStart()) : SimpleCanonicalization.body(wire, parts.bodyStart());
         int hashedLength = body.length;
         if (tags.containsKey("l")) {
-            long limit;
-            try {
-                limit = Long.parseLong(tags.get("l"));
-            } catch (NumberFormatException e) {
+            if (!tags.get("l").matches("[0-9]{1,76}")) {
                 return new DkimResult(DkimResult.Status.PERMERROR, domain, selector, "l= is not a number");
             }
-            if (limit < 0 || limit > body.length) {
+            long limit = tags.get("l").length() > 18 ? Long.MAX_VALUE : Long.parseLong(tags.get("l"));
+            if (limit > body.length) {
                 return new DkimResult(DkimResult.Status.FAIL, domain, selector, "l= is longer than the body");
             }
             hashedLength = (int) limit; // only the first l= bytes are signed; what follows may have been appended
@@ -214,6 +216,15 @@ final class SignatureCheck {
         int at = identity.lastIndexOf('@');
         String identityDomain = identity.substring(at + 1).toLowerCase(Locale.ROOT);
         return domain != null && (identityDomain.equals(domain) || identityDomain.endsWith("." + domain));
+    }
+
+    private static boolean isKnownAlgorithm(String tag) {
+        try {
+            DkimAlgorithm.fromTag(tag);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private static boolean isKnownCanonicalization(String name) {

@@ -128,7 +128,15 @@ class DkimVerifierTest {
         assertThat(verifier.verify(bytes(broken)).get(0).status()).isEqualTo(DkimResult.Status.PERMERROR);
         assertThat(verifier.verify(bytes(broken)).get(0).reason()).isEqualTo("the signature has no b= tag");
         assertThat(verifier.verify(bytes(notTags)).get(0).status()).isEqualTo(DkimResult.Status.PERMERROR);
-        assertThat(verifier.verify(bytes(sha1)).get(0).status()).isIn(DkimResult.Status.NEUTRAL, DkimResult.Status.FAIL);
+        assertThat(verifier.verify(bytes(sha1)).get(0).status()).isEqualTo(DkimResult.Status.NEUTRAL);
+
+        String negativeLength = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=rsa; h=from; l=-1; bh=AAAA; b=AAAA\r\n"
+                + MESSAGE;
+        assertThat(verifier.verify(bytes(negativeLength)).get(0).reason()).isEqualTo("l= is not a number");
+        String oddSelector = "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=a b; h=from; bh=AAAA; b=AAAA\r\n"
+                + MESSAGE;
+        assertThat(verifier.verify(bytes(oddSelector)).get(0).authenticationResult())
+                .isEqualTo("dkim=fail (body hash did not verify) header.d=example.com");
     }
 
     @Test
