@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.dispatchmail.core.dkim.DkimAlgorithm;
 import org.dispatchmail.core.dkim.DkimKeyGenerator;
@@ -30,6 +28,7 @@ import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.DnsDkimVerifier;
 import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.ZoneLines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,7 +43,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(CassandraExtension.class)
 class ArcSealingIT {
     private static final String MX_ADDRESS = "127.0.0.29";
-    private static final Pattern ZONE_LINE = Pattern.compile("(\\S+)\\. IN TXT \\(((?: \"[^\"]*\")+) \\)");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** The outside domain that signs the original message, with a key only this test holds. */
     private static final SigningKey OUTSIDE = new SigningKey("outside.example", "sel",
@@ -79,7 +77,7 @@ class ArcSealingIT {
         assertThat(node.admin("dkim", "generate", "example.com", "--algorithm", "rsa-sha256")).contains("pending");
         int port = dns.port();
         dns.close();
-        dns = DnsmasqServer.start(port, records(zoneRecords(node.admin("dkim", "dns", "example.com"))));
+        dns = DnsmasqServer.start(port, records(ZoneLines.dnsmasqTxtRecords(node.admin("dkim", "dns", "example.com"))));
         assertThat(node.admin("dkim", "check")).contains("Activated");
     }
 
@@ -135,21 +133,6 @@ class ArcSealingIT {
         records.add("--txt-record=" + DnsRecord.name("sel", "outside.example") + ","
             + String.join(",", DnsRecord.txtStrings(OUTSIDE.key())));
         records.addAll(more);
-        return records;
-    }
-
-    /** dnsmasq options for the TXT records that "./dispatch dkim dns" prints as zone lines. */
-    private static List<String> zoneRecords(String zoneLines) {
-        List<String> records = new ArrayList<>();
-        Matcher m = ZONE_LINE.matcher(zoneLines);
-        while (m.find()) {
-            StringBuilder record = new StringBuilder("--txt-record=" + m.group(1));
-            Matcher strings = Pattern.compile("\"([^\"]*)\"").matcher(m.group(2));
-            while (strings.find()) {
-                record.append(',').append(strings.group(1));
-            }
-            records.add(record.toString());
-        }
         return records;
     }
 }
