@@ -35,6 +35,7 @@ import org.dispatchmail.core.routing.Route;
 import org.dispatchmail.core.routing.TransportRules;
 import org.dispatchmail.core.signing.CassandraDomainKeyStore;
 import org.dispatchmail.core.signing.DkimKeys;
+import org.dispatchmail.core.signing.ArcSealing;
 import org.dispatchmail.core.signing.DnsTxtLookup;
 import org.dispatchmail.core.signing.MasterKey;
 import org.dispatchmail.core.srs.SenderRewriting;
@@ -65,6 +66,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final Clock clock;
     private final Optional<DkimKeys> dkimKeys;
     private final DkimSigner dkimSigner;
+    private final Optional<ArcSealing> arcSealing;
     private final ScheduledExecutorService keyMaintenance;
     private final SubmissionUsers submissionUsers;
     private final AuthThrottle authThrottle;
@@ -93,6 +95,7 @@ public final class DispatchEngine implements AutoCloseable {
         this.clock = clock;
         this.dkimKeys = dkimKeys;
         this.dkimSigner = new DkimSigner(clock);
+        this.arcSealing = arcSealing(settings, dkimKeys, clock);
         this.keyMaintenance = keyMaintenance;
         String keyspace = settings.cassandra().keyspace();
         this.submissionUsers = new SubmissionUsers(new CassandraSubmissionUserStore(session, keyspace),
@@ -215,6 +218,11 @@ public final class DispatchEngine implements AutoCloseable {
         return dkimSigner;
     }
 
+    /** ARC sealing of forwarded mail, when arc.domain is set. */
+    public Optional<ArcSealing> arcSealing() {
+        return arcSealing;
+    }
+
     /** Submission logins in Cassandra, for SMTP AUTH and their admin. */
     public SubmissionUsers submissionUsers() {
         return submissionUsers;
@@ -273,6 +281,18 @@ public final class DispatchEngine implements AutoCloseable {
         }
         return Optional.of(new DkimKeys(new CassandraDomainKeyStore(session, settings.cassandra().keyspace()), masterKey,
             new DnsTxtLookup(settings.dnsServers(), settings.dnsTimeout()), settings.dkim(), clock));
+    }
+
+    private static Optional<ArcSealing> arcSealing(DispatchSettings settings, Optional<DkimKeys> dkimKeys, Clock clock) {
+        if (settings.arc().domain().isEmpty()) {
+            return Optional.empty();
+        }
+        if (dkimKeys.isEmpty()) {
+            throw new ConfigException("dispatch.properties: arc.domain seals with that domain's DKIM keys, which need"
+                + " dkim.masterKeyFile: set it, or leave arc.domain empty");
+        }
+        return Optional.of(new ArcSealing(settings.arc().domain().get(), dkimKeys.get(),
+            new DnsTxtLookup(settings.dnsServers(), settings.dnsTimeout()), settings.delivery().heloName(), clock));
     }
 
     private static void maintain(DkimKeys keys) {

@@ -10,6 +10,7 @@ import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.RoutingSettings;
+import org.dispatchmail.core.signing.ArcSettings;
 import org.dispatchmail.core.signing.DkimSettings;
 import org.dispatchmail.core.srs.SrsSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
@@ -22,6 +23,7 @@ public final class DispatchSettings {
     private final List<String> dnsServers;
     private final Duration dnsTimeout;
     private final DkimSettings dkim;
+    private final ArcSettings arc;
     private final SubmissionSettings submission;
     private final RetrySettings retry;
     private final RoutingSettings routing;
@@ -38,6 +40,7 @@ public final class DispatchSettings {
         this.dnsTimeout = config.duration("dns.timeout", Duration.ofSeconds(5));
         this.delivery = DeliverySettings.from(config);
         this.dkim = DkimSettings.from(config);
+        this.arc = ArcSettings.from(config);
         this.submission = SubmissionSettings.from(config);
         this.retry = RetrySettings.from(config);
         this.routing = RoutingSettings.from(config);
@@ -71,6 +74,11 @@ public final class DispatchSettings {
 
     public DkimSettings dkim() {
         return dkim;
+    }
+
+    /** ARC sealing of forwarded mail. */
+    public ArcSettings arc() {
+        return arc;
     }
 
     /** Transport rules (MX or smart host per recipient domain) and the dead-host cache. */
