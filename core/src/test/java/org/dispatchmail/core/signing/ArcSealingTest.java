@@ -3,7 +3,6 @@ package org.dispatchmail.core.signing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,7 +37,7 @@ class ArcSealingTest {
     @BeforeEach
     void setUp() throws Exception {
         Path file = dir.resolve("master.key");
-        Files.writeString(file, MasterKey.newKeyFileContent());
+        MasterKey.createFile(file);
         keys = new DkimKeys(new MemoryKeyStore(), MasterKey.fromFile(file), name -> dns.getOrDefault(name, List.of()),
             DkimSettings.from(new ConfigReader("dispatch.properties", Map.of("dkim.keyCacheTtl", "0s"))), clock);
     }
