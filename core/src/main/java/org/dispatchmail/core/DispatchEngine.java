@@ -35,8 +35,11 @@ import org.dispatchmail.core.routing.Route;
 import org.dispatchmail.core.routing.TransportRules;
 import org.dispatchmail.core.signing.CassandraDomainKeyStore;
 import org.dispatchmail.core.signing.DkimKeys;
+import org.dispatchmail.core.signing.ArcSealing;
 import org.dispatchmail.core.signing.DnsTxtLookup;
 import org.dispatchmail.core.signing.MasterKey;
+import org.dispatchmail.core.srs.SenderRewriting;
+import org.dispatchmail.core.srs.SrsKeys;
 import org.dispatchmail.core.submission.AuthThrottle;
 import org.dispatchmail.core.submission.CassandraAuthThrottle;
 import org.dispatchmail.core.submission.CassandraSubmissionUserStore;
@@ -63,6 +66,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final Clock clock;
     private final Optional<DkimKeys> dkimKeys;
     private final DkimSigner dkimSigner;
+    private final Optional<ArcSealing> arcSealing;
     private final ScheduledExecutorService keyMaintenance;
     private final SubmissionUsers submissionUsers;
     private final AuthThrottle authThrottle;
@@ -75,6 +79,8 @@ public final class DispatchEngine implements AutoCloseable {
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
     private final ClusterSecrets clusterSecrets;
+    private final SenderRewriting senderRewriting;
+    private final SrsKeys srsKeys;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
@@ -89,6 +95,7 @@ public final class DispatchEngine implements AutoCloseable {
         this.clock = clock;
         this.dkimKeys = dkimKeys;
         this.dkimSigner = new DkimSigner(clock);
+        this.arcSealing = arcSealing(settings, dkimKeys, clock);
         this.keyMaintenance = keyMaintenance;
         String keyspace = settings.cassandra().keyspace();
         this.submissionUsers = new SubmissionUsers(new CassandraSubmissionUserStore(session, keyspace),
@@ -103,6 +110,12 @@ public final class DispatchEngine implements AutoCloseable {
         this.mxResolver = mxResolver;
         this.transportRules = settings.routing().rules();
         this.clusterSecrets = new CassandraClusterSecrets(session, keyspace, clock, new SecureRandom());
+        this.senderRewriting = new SenderRewriting(settings.srs(), clusterSecrets, clock);
+        this.srsKeys = new SrsKeys(clusterSecrets, settings.srs(), clock);
+        if (!senderRewriting.enabled()) {
+            LOGGER.warn("dispatch.properties: srs.domain is not set, so mail forwarded to another domain leaves with"
+                + " its original envelope sender and fails SPF at the receiver; set srs.domain (see docs/forwarding.md)");
+        }
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -205,6 +218,11 @@ public final class DispatchEngine implements AutoCloseable {
         return dkimSigner;
     }
 
+    /** ARC sealing of forwarded mail, when arc.domain is set. */
+    public Optional<ArcSealing> arcSealing() {
+        return arcSealing;
+    }
+
     /** Submission logins in Cassandra, for SMTP AUTH and their admin. */
     public SubmissionUsers submissionUsers() {
         return submissionUsers;
@@ -241,6 +259,16 @@ public final class DispatchEngine implements AutoCloseable {
         return clusterSecrets;
     }
 
+    /** SRS: the envelope sender of forwarded mail, and the check of bounces to SRS addresses. */
+    public SenderRewriting senderRewriting() {
+        return senderRewriting;
+    }
+
+    /** The SRS key's versions, its rotation and retirement, for webadmin. */
+    public SrsKeys srsKeys() {
+        return srsKeys;
+    }
+
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {
         if (settings.dkim().masterKeyFile().isEmpty()) {
             return Optional.empty();
@@ -253,6 +281,18 @@ public final class DispatchEngine implements AutoCloseable {
         }
         return Optional.of(new DkimKeys(new CassandraDomainKeyStore(session, settings.cassandra().keyspace()), masterKey,
             new DnsTxtLookup(settings.dnsServers(), settings.dnsTimeout()), settings.dkim(), clock));
+    }
+
+    private static Optional<ArcSealing> arcSealing(DispatchSettings settings, Optional<DkimKeys> dkimKeys, Clock clock) {
+        if (settings.arc().domain().isEmpty()) {
+            return Optional.empty();
+        }
+        if (dkimKeys.isEmpty()) {
+            throw new ConfigException("dispatch.properties: arc.domain seals with that domain's DKIM keys, which need"
+                + " dkim.masterKeyFile: set it, or leave arc.domain empty");
+        }
+        return Optional.of(new ArcSealing(settings.arc().domain().get(), dkimKeys.get(),
+            new DnsTxtLookup(settings.dnsServers(), settings.dnsTimeout()), settings.delivery().heloName(), clock));
     }
 
     private static void maintain(DkimKeys keys) {

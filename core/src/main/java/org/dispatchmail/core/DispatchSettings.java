@@ -10,7 +10,9 @@ import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.RoutingSettings;
+import org.dispatchmail.core.signing.ArcSettings;
 import org.dispatchmail.core.signing.DkimSettings;
+import org.dispatchmail.core.srs.SrsSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
 
 /** Everything dispatch.properties says, checked at start-up so a bad value stops the node with its name. */
@@ -21,10 +23,12 @@ public final class DispatchSettings {
     private final List<String> dnsServers;
     private final Duration dnsTimeout;
     private final DkimSettings dkim;
+    private final ArcSettings arc;
     private final SubmissionSettings submission;
     private final RetrySettings retry;
     private final RoutingSettings routing;
     private final long reportMaxReturnedSize;
+    private final SrsSettings srs;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -36,10 +40,12 @@ public final class DispatchSettings {
         this.dnsTimeout = config.duration("dns.timeout", Duration.ofSeconds(5));
         this.delivery = DeliverySettings.from(config);
         this.dkim = DkimSettings.from(config);
+        this.arc = ArcSettings.from(config);
         this.submission = SubmissionSettings.from(config);
         this.retry = RetrySettings.from(config);
         this.routing = RoutingSettings.from(config);
         this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
+        this.srs = SrsSettings.from(config);
     }
 
     public static DispatchSettings from(ConfigReader config) {
@@ -70,6 +76,11 @@ public final class DispatchSettings {
         return dkim;
     }
 
+    /** ARC sealing of forwarded mail. */
+    public ArcSettings arc() {
+        return arc;
+    }
+
     /** Transport rules (MX or smart host per recipient domain) and the dead-host cache. */
     public RoutingSettings routing() {
         return routing;
@@ -82,6 +93,11 @@ public final class DispatchSettings {
     /** Failure reports carry the whole original message up to this size, its headers only above it. */
     public long reportMaxReturnedSize() {
         return reportMaxReturnedSize;
+    }
+
+    /** Sender rewriting of forwarded mail: the SRS domain (empty = off) and how long its addresses take bounces. */
+    public SrsSettings srs() {
+        return srs;
     }
 
     public SubmissionSettings submission() {

@@ -66,6 +66,14 @@ final class AdminOutput {
         return text.toString().trim();
     }
 
+    static String srsKeysTable(List<Map<String, String>> keys) {
+        StringBuilder text = new StringBuilder(String.format("%-8s %-28s %s%n", "VERSION", "CREATED", "USE"));
+        for (Map<String, String> key : keys) {
+            text.append(String.format("%-8s %-28s %s%n", key.get("version"), key.get("createdAt"), key.get("use")));
+        }
+        return text.toString().trim();
+    }
+
     /** Zone-file lines, each TXT value split in strings of at most 255 characters. */
     static String zoneLines(List<Map<String, String>> keys) {
         StringBuilder text = new StringBuilder();

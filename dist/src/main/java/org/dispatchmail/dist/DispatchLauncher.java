@@ -44,6 +44,10 @@ public final class DispatchLauncher {
         "  submission password LOGIN            set a new password (asked for, or the first line of stdin)",
         "  submission senders LOGIN LIST        set the other addresses and @domains the login may use",
         "  submission remove LOGIN              remove a login",
+        "  srs keys                             list the SRS key's versions (the newest signs, all check)",
+        "  srs rotate                           a new SRS key signs from now on; the older ones still check",
+        "  srs retire [--keep N] [--force]      remove all but the N (default 1) newest SRS keys; refused until",
+        "                                       srs.maxAge has passed since the oldest kept one took over",
         "  queue summary                        unfinished recipients by domain, age and state (like qshape)",
         "  queue list [--status S] [--domain D] [--sender A] [--limit N]",
         "                                       list unfinished recipients, oldest first; S: pending,",
@@ -81,7 +85,9 @@ public final class DispatchLauncher {
         List<String> positional = new ArrayList<>();
         Map<String, String> options = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
-            if (args[i].startsWith("--")) {
+            if (args[i].equals("--force")) {
+                options.put(args[i], "true");
+            } else if (args[i].startsWith("--")) {
                 if (i + 1 >= args.length) {
                     throw new LaunchException("option " + args[i] + " needs a value\n" + USAGE);
                 }
@@ -92,7 +98,8 @@ public final class DispatchLauncher {
         }
         for (String option : options.keySet()) {
             if (!List.of("--conf", "--state", "--home", "--webadmin", "--token-file", "--algorithm", "--selector",
-                "--senders", "--status", "--domain", "--sender", "--limit", "--subject", "--days").contains(option)) {
+                "--senders", "--status", "--domain", "--sender", "--limit", "--subject", "--days", "--keep", "--force")
+                .contains(option)) {
                 throw new LaunchException("unknown option " + option + "\n" + USAGE);
             }
         }
@@ -143,6 +150,8 @@ public final class DispatchLauncher {
                 return submission(positional, options, webadmin(options, conf));
             case "queue":
                 return queue(positional, options, webadmin(options, conf));
+            case "srs":
+                return srs(positional, options, webadmin(options, conf));
             default:
                 throw new LaunchException("unknown command " + positional.get(0) + "\n" + USAGE);
         }
@@ -223,6 +232,35 @@ public final class DispatchLauncher {
                 return 0;
             default:
                 throw new LaunchException("dkim needs one of generate, list, dns, check, rotate, retire, delete\n" + USAGE);
+        }
+    }
+
+    private static int srs(List<String> positional, Map<String, String> options, WebAdminClient webadmin)
+        throws LaunchException {
+        List<String> args = positional.subList(Math.min(2, positional.size()), positional.size());
+        switch (positional.size() < 2 ? "" : positional.get(1)) {
+            case "keys":
+                expectCount(args, 0, "srs keys");
+                System.out.println(AdminOutput.srsKeysTable(AdminOutput.parse(webadmin.call("GET", "/dispatch/srs/keys",
+                    null, "list SRS keys"))));
+                return 0;
+            case "rotate":
+                expectCount(args, 0, "srs rotate");
+                System.out.println("New SRS key; retire the older ones with \"dispatch srs retire\" once srs.maxAge has"
+                    + " passed.");
+                System.out.println(AdminOutput.srsKeysTable(AdminOutput.parse(webadmin.call("POST", "/dispatch/srs/rotate",
+                    null, "rotate the SRS key"))));
+                return 0;
+            case "retire": {
+                expectCount(args, 0, "srs retire [--keep N] [--force]");
+                String query = "?keep=" + WebAdminClient.encode(options.getOrDefault("--keep", "1"))
+                    + (options.containsKey("--force") ? "&force=true" : "");
+                System.out.println(AdminOutput.srsKeysTable(AdminOutput.parse(webadmin.call("POST",
+                    "/dispatch/srs/retire" + query, null, "retire SRS keys"))));
+                return 0;
+            }
+            default:
+                throw new LaunchException("srs needs one of keys, rotate, retire\n" + USAGE);
         }
     }
 

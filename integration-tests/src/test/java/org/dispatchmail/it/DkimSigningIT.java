@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.dispatchmail.core.routing.DnsmasqServer;
@@ -21,6 +20,7 @@ import org.dispatchmail.it.support.DnsDkimVerifier;
 import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
 import org.dispatchmail.it.support.Submission;
+import org.dispatchmail.it.support.ZoneLines;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -39,7 +39,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DkimSigningIT {
     private static final String MX_ADDRESS = "127.0.0.28";
-    private static final Pattern ZONE_LINE = Pattern.compile("(\\S+)\\. IN TXT \\(((?: \"[^\"]*\")+) \\)");
     private static final List<String> MX_RECORDS = List.of("--mx-host=dkim-sink.test,mx.dkim-sink.test,10",
         "--host-record=mx.dkim-sink.test," + MX_ADDRESS);
 
@@ -78,16 +77,7 @@ class DkimSigningIT {
 
     /** Serves the MX records and every TXT record published so far, on the port the node already uses. */
     private static void publish(String zoneLines) throws Exception {
-        Matcher m = ZONE_LINE.matcher(zoneLines);
-        while (m.find()) {
-            StringBuilder record = new StringBuilder("--txt-record=" + m.group(1));
-            Matcher strings = Pattern.compile("\"([^\"]*)\"").matcher(m.group(2));
-            while (strings.find()) {
-                // no shell here to strip quotes: dnsmasq would keep them; its separator is the comma
-                record.append(',').append(strings.group(1));
-            }
-            published.add(record.toString());
-        }
+        published.addAll(ZoneLines.dnsmasqTxtRecords(zoneLines));
         int port = dns.port();
         dns.close();
         List<String> records = new ArrayList<>(MX_RECORDS);

@@ -86,17 +86,30 @@ public final class DkimSigner {
         }
         writer.word("s=" + key.selector() + ";");
         writer.word("t=" + timestamp + ";");
+        writeHeaderList(writer, names, options.headerSeparator());
+        writer.word("bh=" + bodyHash + ";");
+        return signedField(writer, signedHeaders, key);
+    }
+
+    /** Writes h=name:name:...; folding between names where needed. */
+    static void writeHeaderList(FoldingWriter writer, List<String> names, String separator) {
         for (int i = 0; i < names.size(); i++) {
-            String piece = names.get(i) + (i == names.size() - 1 ? ";" : options.headerSeparator());
+            String piece = names.get(i) + (i == names.size() - 1 ? ";" : separator);
             if (i == 0) {
                 writer.word("h=" + piece);
             } else {
                 writer.piece(piece);
             }
         }
-        writer.word("bh=" + bodyHash + ";");
+    }
+
+    /**
+     * Ends the field with b= and the signature of {@code signedHeaders} followed by the field itself, as it will
+     * appear but with an empty b= and no CRLF, relaxed (RFC 6376 §3.7; RFC 8617 signs its fields the same way).
+     * Returns the field with its final CRLF.
+     */
+    static String signedField(FoldingWriter writer, byte[] signedHeaders, SigningKey key) {
         writer.word("b=");
-        // RFC 6376 §3.7: the signature covers this field too, as it will appear but with an empty b= and no CRLF
         String unsigned = writer.text();
         byte[] ownField = RelaxedCanonicalization.header(unsigned).getBytes(StandardCharsets.ISO_8859_1);
         byte[] data = new byte[signedHeaders.length + ownField.length];
@@ -106,7 +119,8 @@ public final class DkimSigner {
         return writer.text() + "\r\n";
     }
 
-    private static byte[] canonicalHeaders(List<HeaderField> fields) {
+    /** Each field relaxed and followed by CRLF, in the given order. */
+    static byte[] canonicalHeaders(List<HeaderField> fields) {
         StringBuilder out = new StringBuilder();
         for (HeaderField field : fields) {
             out.append(RelaxedCanonicalization.header(field.text())).append("\r\n");
@@ -114,7 +128,8 @@ public final class DkimSigner {
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private static byte[] bodyHash(byte[] message, int bodyStart) {
+    /** SHA-256 of the relaxed body. */
+    static byte[] bodyHash(byte[] message, int bodyStart) {
         byte[] canonical = new byte[RelaxedCanonicalization.maxBodyLength(message, bodyStart)];
         int length = RelaxedCanonicalization.body(message, bodyStart, canonical);
         try {

@@ -1,5 +1,8 @@
 /**
- * DKIM signing (RFC 6376) with rsa-sha256 and ed25519-sha256 (RFC 8463), relaxed/relaxed, on Java 11.
+ * DKIM signing (RFC 6376) with rsa-sha256 and ed25519-sha256 (RFC 8463), relaxed/relaxed, on Java 11; DKIM
+ * verification of incoming mail ({@link org.dispatchmail.core.dkim.DkimVerifier}, simple and relaxed, l=); and ARC
+ * (RFC 8617) chain validation and sealing ({@link org.dispatchmail.core.dkim.ArcSealer}), which reuse the same
+ * canonicalization, header selection and signing code.
  *
  * <p>{@link org.dispatchmail.core.dkim.DkimSigner} signs RFC 5322 bytes with one or more
  * {@link org.dispatchmail.core.dkim.SigningKey}s; {@link org.dispatchmail.core.dkim.DkimKeyGenerator} makes keys and

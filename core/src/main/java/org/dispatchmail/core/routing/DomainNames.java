@@ -8,7 +8,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /** Domain names as DNS compares them: A-labels, lower case, no trailing dot. */
-final class DomainNames {
+public final class DomainNames {
 
     private static final int MAX_NAME_LENGTH = 253;
     private static final int MAX_LABEL_LENGTH = 63;
@@ -23,7 +23,7 @@ final class DomainNames {
      *
      * @throws IllegalArgumentException with a message saying what is wrong with the name
      */
-    static String toAscii(String domain) {
+    public static String toAscii(String domain) {
         if (domain == null || domain.trim().isEmpty()) {
             throw new IllegalArgumentException("empty domain name");
         }

@@ -4,7 +4,9 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
+import org.dispatchmail.core.dkim.KeyRecordLookup;
 import org.dispatchmail.core.routing.MxResolver;
 import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Lookup;
@@ -15,8 +17,11 @@ import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
-/** TXT lookups with dnsjava through the configured DNS servers (dns.servers), with no cache: rotation wants fresh answers. */
-public final class DnsTxtLookup implements TxtLookup {
+/**
+ * TXT lookups with dnsjava through the configured DNS servers (dns.servers), with no cache: rotation wants fresh
+ * answers, and a verifier's key lookups tell a name without records from a DNS that did not answer.
+ */
+public final class DnsTxtLookup implements TxtLookup, KeyRecordLookup {
     private final Resolver resolver;
 
     public DnsTxtLookup(List<String> servers, Duration timeout) {
@@ -35,21 +40,30 @@ public final class DnsTxtLookup implements TxtLookup {
 
     @Override
     public List<String> txt(String name) {
-        List<String> values = new ArrayList<>();
+        return records(name).orElse(List.of());
+    }
+
+    @Override
+    public Optional<List<String>> records(String name) {
+        Lookup lookup;
         try {
-            Lookup lookup = new Lookup(name, Type.TXT);
-            lookup.setResolver(resolver);
-            lookup.setCache(null);
-            Record[] records = lookup.run();
-            if (records == null) {
-                return values;
-            }
-            for (Record record : records) {
-                values.add(String.join("", ((TXTRecord) record).getStrings()));
-            }
+            lookup = new Lookup(name, Type.TXT);
         } catch (TextParseException e) {
             throw new IllegalArgumentException("'" + name + "' is not a DNS name");
         }
-        return values;
+        lookup.setResolver(resolver);
+        lookup.setCache(null);
+        Record[] records = lookup.run();
+        int result = lookup.getResult();
+        if (result == Lookup.TRY_AGAIN || result == Lookup.UNRECOVERABLE) {
+            return Optional.empty();
+        }
+        List<String> values = new ArrayList<>();
+        if (records != null) {
+            for (Record record : records) {
+                values.add(String.join("", ((TXTRecord) record).getStrings()));
+            }
+        }
+        return Optional.of(values);
     }
 }

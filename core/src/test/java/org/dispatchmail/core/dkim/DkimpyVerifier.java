@@ -88,6 +88,23 @@ public final class DkimpyVerifier {
      * ("sel._domainkey.example.com" to the record's strings concatenated).
      */
     public static Result verify(byte[] message, Map<String, String> txtRecordsByName) {
+        String output = run(SCRIPT, message, txtRecordsByName);
+        List<Boolean> results = new ArrayList<>();
+        for (String line : output.split("\n")) {
+            if (line.startsWith("RESULT ")) {
+                results.add(line.trim().endsWith(" pass"));
+            }
+        }
+        return new Result(results, output);
+    }
+
+    private static String run(String script, byte[] message, Map<String, String> txtRecordsByName) {
+        return run(script, message, txtRecordsByName, null, null, null, null, null);
+    }
+
+    /** Runs a script with the message file and a second file (the DNS records, or a key) and extra arguments. */
+    private static String run(String script, byte[] message, Map<String, String> txtRecordsByName, String selector,
+            String domain, String canonicalization, String length, String key) {
         String interpreter = python();
         Path messageFile = null;
         Path recordsFile = null;
@@ -97,10 +114,13 @@ public final class DkimpyVerifier {
             Files.write(messageFile, message);
             StringBuilder records = new StringBuilder();
             txtRecordsByName.forEach((name, value) -> records.append(name).append('\t').append(value).append('\n'));
-            Files.write(recordsFile, records.toString().getBytes(StandardCharsets.UTF_8));
-            Process process = new ProcessBuilder(interpreter, "-c", SCRIPT, messageFile.toString(), recordsFile.toString())
-                    .redirectErrorStream(true)
-                    .start();
+            Files.write(recordsFile, (key != null ? key : records.toString()).getBytes(StandardCharsets.UTF_8));
+            List<String> command = new ArrayList<>(List.of(interpreter, "-c", script, messageFile.toString(),
+                    recordsFile.toString()));
+            if (selector != null) {
+                command.addAll(List.of(selector, domain, canonicalization, length));
+            }
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
             process.getOutputStream().close();
             byte[] out = process.getInputStream().readAllBytes();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -111,13 +131,7 @@ public final class DkimpyVerifier {
             if (process.exitValue() != 0) {
                 throw new AssertionError("dkimpy failed (exit " + process.exitValue() + "):\n" + output);
             }
-            List<Boolean> results = new ArrayList<>();
-            for (String line : output.split("\n")) {
-                if (line.startsWith("RESULT ")) {
-                    results.add(line.trim().endsWith(" pass"));
-                }
-            }
-            return new Result(results, output);
+            return output;
         } catch (IOException e) {
             throw new AssertionError("could not run dkimpy: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -127,6 +141,65 @@ public final class DkimpyVerifier {
             delete(messageFile);
             delete(recordsFile);
         }
+    }
+
+    /** dkimpy's arc_verify over the whole chain: "cv=pass|fail|none reason", keys answered from the map. */
+    private static final String ARC_SCRIPT = String.join("\n",
+            "import sys",
+            "import dkim",
+            "message = open(sys.argv[1], 'rb').read()",
+            "records = {}",
+            "for line in open(sys.argv[2], encoding='utf-8').read().splitlines():",
+            "    if line:",
+            "        name, value = line.split('\\t', 1)",
+            "        records[name.lower().rstrip('.')] = value.encode('utf-8')",
+            "def dnsfunc(name, timeout=5):",
+            "    return records.get(name.decode('ascii', 'replace').lower().rstrip('.'))",
+            "cv, results, reason = dkim.arc_verify(message, dnsfunc=dnsfunc)",
+            "print('ARC cv=%s %s' % (cv.decode() if cv else 'ended', reason))",
+            "");
+
+    /**
+     * Validates the ARC chain of {@code message} with dkimpy's arc_verify: returns its line "ARC cv=pass success",
+     * "ARC cv=fail (why)", or "ARC cv=none ...", keys answered from {@code txtRecordsByName}.
+     */
+    public static String arcVerify(byte[] message, Map<String, String> txtRecordsByName) {
+        String output = run(ARC_SCRIPT, message, txtRecordsByName);
+        for (String line : output.split("\n")) {
+            if (line.startsWith("ARC ")) {
+                return line.trim();
+            }
+        }
+        throw new AssertionError("dkimpy gave no ARC verdict:\n" + output);
+    }
+
+    /** dkimpy's own signer, for messages signed the ways Dispatch never signs (simple, l=). */
+    private static final String SIGN_SCRIPT = String.join("\n",
+            "import sys",
+            "import dkim",
+            "message = open(sys.argv[1], 'rb').read()",
+            "key = open(sys.argv[2], 'rb').read()",
+            "header, body = sys.argv[5].split('/')",
+            "field = dkim.sign(message, sys.argv[3].encode(), sys.argv[4].encode(), key,",
+            "                  canonicalize=(header.encode(), body.encode()), length=sys.argv[6] == 'l',",
+            "                  include_headers=[b'from', b'to', b'subject'])",
+            "sys.stdout.write('FIELD ' + field.decode().replace('\\r\\n', '\\\\r\\\\n') + '\\n')",
+            "");
+
+    /**
+     * The DKIM-Signature field (ending with CRLF) that dkimpy writes for {@code message} with an RSA key given as a
+     * PKCS#1 PEM, canonicalization "header/body", and l= when {@code withLength}.
+     */
+    public static String signWithDkimpy(byte[] message, String selector, String domain, String rsaPkcs1Pem,
+            String canonicalization, boolean withLength) {
+        String output = run(SIGN_SCRIPT, message, Map.of(), selector, domain, canonicalization, withLength ? "l" : "-",
+                rsaPkcs1Pem);
+        for (String line : output.split("\n")) {
+            if (line.startsWith("FIELD ")) {
+                return line.substring(6).replace("\\r\\n", "\r\n");
+            }
+        }
+        throw new AssertionError("dkimpy did not sign:\n" + output);
     }
 
     /**

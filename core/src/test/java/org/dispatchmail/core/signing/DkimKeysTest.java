@@ -168,33 +168,4 @@ class DkimKeysTest {
         DomainKey key = keys.generate("bücher.example", List.of(DkimAlgorithm.ED25519_SHA256), Optional.empty()).get(0);
         assertThat(key.domain()).isEqualTo("xn--bcher-kva.example");
     }
-
-    private static final class MemoryKeyStore implements DomainKeyStore {
-        private final Map<String, DomainKey> keys = new HashMap<>();
-
-        @Override
-        public boolean insert(DomainKey key) {
-            return keys.putIfAbsent(key.domain() + "/" + key.selector(), key) == null;
-        }
-
-        @Override
-        public void update(DomainKey key) {
-            keys.put(key.domain() + "/" + key.selector(), key);
-        }
-
-        @Override
-        public void delete(String domain, String selector) {
-            keys.remove(domain + "/" + selector);
-        }
-
-        @Override
-        public List<DomainKey> keys(String domain) {
-            return keys.values().stream().filter(k -> k.domain().equals(domain)).collect(Collectors.toList());
-        }
-
-        @Override
-        public List<DomainKey> allKeys() {
-            return new ArrayList<>(keys.values());
-        }
-    }
 }

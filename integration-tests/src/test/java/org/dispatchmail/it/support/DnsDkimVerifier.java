@@ -39,16 +39,46 @@ public final class DnsDkimVerifier {
         "          + ' ' + verifier.signature_fields.get(b'a', b'').decode() + why)",
         "");
 
+    /** dkimpy's arc_verify over the whole ARC chain, with the same DNS. */
+    private static final String ARC_SCRIPT = String.join("\n",
+        "import sys, dkim, dns.resolver",
+        "resolver = dns.resolver.Resolver(configure=False)",
+        "resolver.nameservers = [sys.argv[1]]",
+        "resolver.port = int(sys.argv[2])",
+        "def txt(name, timeout=5):",
+        "    name = name.decode() if isinstance(name, bytes) else name",
+        "    try:",
+        "        answer = resolver.resolve(name.rstrip('.'), 'TXT', lifetime=timeout)",
+        "    except Exception:",
+        "        return None",
+        "    return b''.join(answer[0].strings)",
+        "cv, results, reason = dkim.arc_verify(sys.stdin.buffer.read(), dnsfunc=txt)",
+        "print('cv=%s %s' % (cv.decode() if cv else 'ended', reason))",
+        "");
+
     private DnsDkimVerifier() {
+    }
+
+    /** dkimpy's verdict on the message's ARC chain: "cv=pass success", "cv=fail (why)" or "cv=none ...". */
+    public static String arcVerify(byte[] message, String dnsAddress, int dnsPort) throws IOException, InterruptedException {
+        List<String> lines = run(ARC_SCRIPT, message, dnsAddress, dnsPort);
+        // dkimpy's own log lines, if any, come before the verdict
+        return lines.stream().filter(line -> line.startsWith("cv=")).findFirst()
+            .orElseThrow(() -> new IllegalStateException("dkimpy gave no ARC verdict: " + lines));
     }
 
     /** One line per signature: "pass|fail DOMAIN SELECTOR ALGORITHM [(why it failed)]". */
     public static List<String> verify(byte[] message, String dnsAddress, int dnsPort) throws IOException, InterruptedException {
+        return run(SCRIPT, message, dnsAddress, dnsPort);
+    }
+
+    private static List<String> run(String scriptText, byte[] message, String dnsAddress, int dnsPort)
+        throws IOException, InterruptedException {
         if (!Files.isExecutable(Path.of(PYTHON))) {
             throw new IllegalStateException(PYTHON + " is missing: install Debian's python3-dkim (.ci/run does)");
         }
         Path script = Files.createTempFile("dkim-verify-", ".py");
-        Files.writeString(script, SCRIPT);
+        Files.writeString(script, scriptText);
         Process process = new ProcessBuilder(PYTHON, script.toString(), dnsAddress, String.valueOf(dnsPort))
             .redirectErrorStream(true).start();
         process.getOutputStream().write(message);
