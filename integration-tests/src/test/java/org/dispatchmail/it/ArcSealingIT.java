@@ -38,7 +38,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * A forward end to end: a message DKIM-signed by an outside domain comes in on port 25 for a local user who forwards
  * to a remote address; the copy the remote MX receives carries an ARC set of arc.domain that dkimpy's arc_verify,
  * reading the keys from a real DNS server, passes, and whose ARC-Authentication-Results say the DKIM signature passed
- * on arrival.
+ * on arrival. And the forger's case: a message from outside claiming a hosted domain's author leaves unsigned by
+ * that domain's key, with an SRS envelope sender and an ARC seal that records no DKIM pass.
  */
 @ExtendWith(CassandraExtension.class)
 class ArcSealingIT {
@@ -65,12 +66,13 @@ class ArcSealingIT {
             "delivery.heloName", "mx1.example.com",
             "queue.pollInterval", "200ms",
             "dkim.keyCacheTtl", "1s",
-            "arc.domain", "example.com"));
+            "arc.domain", "example.com",
+            "srs.domain", "srs.example.com"));
         node.admin("add-domain", "example.com");
-        node.admin("add-user", "bob@example.com", "arc-pass-1-long");
+        node.adminWithInput("arc-pass-1-long\n", "add-user", "bob@example.com");
         HttpResponse<String> forward = HTTP.send(HttpRequest.newBuilder(
                 URI.create(node.webadmin() + "/address/forwards/bob@example.com/targets/carol@remote.test"))
-            .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            .header("Authorization", node.bearer()).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(forward.statusCode()).as(forward.body()).isEqualTo(204);
 
         // the sealing key: made with the documented command, published, activated once DNS shows it
@@ -124,6 +126,33 @@ class ArcSealingIT {
             .doesNotContain("DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;");
         assertThat(DnsDkimVerifier.verify(received, "127.0.0.1", dns.port()))
             .as("the original signature still verifies at the receiver").containsExactly("pass outside.example sel rsa-sha256");
+    }
+
+    @Test
+    void aForgedHostedAuthorForwardedFromOutsideGetsNoHostedSignatureButSrsAndAnArcSeal() throws Exception {
+        String token = UUID.randomUUID().toString();
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.send("EHLO forger.test");
+            assertThat(mx.send("MAIL FROM:<ceo@example.com>")).allMatch(line -> line.startsWith("250"));
+            assertThat(mx.send("RCPT TO:<bob@example.com>")).allMatch(line -> line.startsWith("250"));
+            assertThat(mx.send("DATA")).allMatch(line -> line.startsWith("354"));
+            assertThat(mx.send("From: CEO <ceo@example.com>\r\nTo: bob@example.com\r\nSubject: wire " + token
+                + "\r\nMessage-ID: <" + token + "@forger.test>\r\n\r\nPay the invoice today.\r\n."))
+                .allMatch(line -> line.startsWith("250"));
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+            .until(() -> !sink.messagesWith(token).isEmpty());
+        String dump = sink.messagesWith(token).get(0);
+        byte[] received = DnsDkimVerifier.fromSinkDump(dump);
+        String unfolded = new String(received, StandardCharsets.US_ASCII).replace("\r\n ", " ").replace("\r\n\t", " ");
+
+        assertThat(DnsDkimVerifier.verify(received, "127.0.0.1", dns.port())).as("no signature of the hosted domain")
+            .noneMatch(line -> line.startsWith("pass"));
+        assertThat(unfolded).doesNotContain("DKIM-Signature:");
+        assertThat(dump).as("the envelope sender is an SRS address of srs.domain")
+            .containsPattern("(?m)^X-Mail-Args: <SRS0=[^=]+=[A-Za-z2-7]{2}=example\\.com=ceo@srs\\.example\\.com>");
+        assertThat(DnsDkimVerifier.arcVerify(received, "127.0.0.1", dns.port())).isEqualTo("cv=pass success");
+        assertThat(unfolded).contains("ARC-Authentication-Results: i=1; mx1.example.com; dkim=none");
     }
 
     /** The MX of remote.test and the outside domain's key, plus the given TXT records. */
