@@ -30,7 +30,8 @@ class SubmissionAuthIT {
         node = DispatchNode.start(Map.of(
             "cassandra.contactPoints", cassandra.contactPoint(),
             "cassandra.keyspace", "submission_auth",
-            "submission.passwordIterations", "20000"));
+            "submission.passwordIterations", "20000",
+            "submission.mechanisms", "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256"));
         node.admin("add-domain", "example.com");
         node.adminWithInput(PASSWORD + "\n", "submission", "add", LOGIN, "--senders", "@newsletter.example");
     }
@@ -202,6 +203,38 @@ class SubmissionAuthIT {
         }
         try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, "127.0.0.10")) {
             session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(LOGIN, PASSWORD))).startsWith("235");
+        }
+    }
+
+    @Test
+    void theSessionIsTheLoginAsStoredWhateverTheClientTyped() throws Exception {
+        try (RawSmtpSession session = secured()) {
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain("CAROL@Example.COM", PASSWORD)))
+                .isEqualTo("235 2.7.0 Authentication successful");
+            assertThat(session.sendForFirstLine("MAIL FROM:<" + LOGIN + ">")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<" + LOGIN + ">")).startsWith("250");
+            assertThat(session.sendForFirstLine("DATA")).startsWith("354");
+            assertThat(session.sendForFirstLine("From: " + LOGIN + "\r\nSubject: spelling\r\n\r\nbody\r\n."))
+                .startsWith("250");
+        }
+    }
+
+    @Test
+    void guessesAtOneLoginFromManyAddressesAreThrottledForThatLogin() throws Exception {
+        String probed = "nobody-probed@example.com";
+        for (int i = 0; i < 10; i++) {
+            try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, "127.0.6." + (i + 1))) {
+                session.send("EHLO client.test");
+                assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(probed, "guess " + i)))
+                    .startsWith("535");
+            }
+        }
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, "127.0.6.100")) {
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(probed.toUpperCase(), "guess")))
+                .startsWith("454 4.7.0");
+            // the address itself is not throttled: another login still works from it
             assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(LOGIN, PASSWORD))).startsWith("235");
         }
     }
