@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SubmissionAuthIT {
     private static final String LOGIN = "carol@example.com";
     private static final String PASSWORD = "carol-secret-pass";
+    private static final AtomicInteger SOURCES = new AtomicInteger();
     private static DispatchNode node;
 
     @BeforeAll
@@ -43,9 +45,12 @@ class SubmissionAuthIT {
         }
     }
 
-    /** A session on 587 after STARTTLS and EHLO. */
+    /**
+     * A session on 587 after STARTTLS and EHLO, from a loopback address of its own: failures count per address
+     * until the window has passed, so tests that fail on purpose must not add up under one address.
+     */
     private static RawSmtpSession secured() throws Exception {
-        RawSmtpSession session = RawSmtpSession.open(node.port(587), false);
+        RawSmtpSession session = RawSmtpSession.open(node.port(587), false, "127.0.10." + SOURCES.incrementAndGet());
         session.send("EHLO client.test");
         session.startTls();
         List<String> ehlo = session.send("EHLO client.test");
@@ -199,7 +204,8 @@ class SubmissionAuthIT {
         try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, client)) {
             session.send("EHLO client.test");
             assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(LOGIN, PASSWORD)))
-                .isEqualTo("454 4.7.0 Too many failed authentications from your address; try again later");
+                .isEqualTo("454 4.7.0 Too many failed authentications from your address or for this login;"
+                    + " try again later");
         }
         try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, "127.0.0.10")) {
             session.send("EHLO client.test");

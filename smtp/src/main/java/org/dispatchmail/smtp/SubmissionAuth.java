@@ -57,8 +57,8 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
     private static final Response CANCELLED = new SMTPResponse("501", "5.7.0 Authentication cancelled").immutable();
     private static final Response BAD_BASE64 = new SMTPResponse("501", "5.5.2 Cannot decode the response: it is not base64").immutable();
     private static final Response INVALID = new SMTPResponse("535", "5.7.8 Authentication credentials invalid").immutable();
-    private static final Response THROTTLED = new SMTPResponse("454", "4.7.0 Too many failed authentications from your address;"
-        + " try again later").immutable();
+    private static final Response THROTTLED = new SMTPResponse("454", "4.7.0 Too many failed authentications from your"
+        + " address or for this login; try again later").immutable();
     private static final Response BUSY = new SMTPResponse("454", "4.7.0 Too many authentications in progress from your"
         + " address; try again later").immutable();
     private static final Response UNAVAILABLE = new SMTPResponse("454", "4.7.0 Authentication temporarily unavailable;"
