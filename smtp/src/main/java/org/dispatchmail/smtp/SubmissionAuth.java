@@ -233,14 +233,20 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
                            String mechanism, Function<String, Response> onSuccess) {
         String client = clientAddress(session);
         DeferredReply reply = DeferredReply.hold(session);
-        runtime.engine().authChecks().check(client, claimedLogin, credentials, failureDelay)
-            .whenComplete((outcome, error) -> reply.answer(() -> {
-                if (error != null) {
-                    LOGGER.error("AUTH {} from {} broke", mechanism, client, error);
-                    return UNAVAILABLE;
-                }
-                return respond(outcome, client, mechanism, onSuccess);
-            }));
+        try {
+            runtime.engine().authChecks().check(client, claimedLogin, credentials, failureDelay)
+                .whenComplete((outcome, error) -> reply.answer(() -> {
+                    if (error != null) {
+                        LOGGER.error("AUTH {} from {} broke", mechanism, client, error);
+                        return UNAVAILABLE;
+                    }
+                    return respond(outcome, client, mechanism, onSuccess);
+                }));
+        } catch (RuntimeException e) {
+            // the session is held: it must get an answer whatever happened
+            LOGGER.error("AUTH {} from {} could not be checked", mechanism, client, e);
+            reply.answer(() -> UNAVAILABLE);
+        }
         return DeferredReply.LATER;
     }
 
