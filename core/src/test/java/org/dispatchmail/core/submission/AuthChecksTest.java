@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.PriorityBlockingQueue;
 
 import org.dispatchmail.core.MovableClock;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
@@ -119,6 +120,29 @@ class AuthChecksTest {
         runAll(timer);
         assertThat(first.join().kind()).isEqualTo(AuthOutcome.Kind.INVALID);
         assertThat(checks.check(ipv6, Optional.empty(), Optional::empty, DELAY)).isNotDone();
+    }
+
+    @Test
+    void waitingChecksOfAddressesThatKeepFailingGoLast() {
+        PriorityBlockingQueue<Runnable> queue = new PriorityBlockingQueue<>();
+        AuthChecks ordered = AuthChecks.using(throttle, queue::add, (delay, task) -> task.run(), 3, clock);
+        ordered.check("192.0.2.66", Optional.of("x@example.com"), Optional::empty, DELAY);
+        queue.poll().run(); // one failure for .66
+
+        List<String> order = new ArrayList<>();
+        ordered.check("192.0.2.66", Optional.of("y@example.com"), () -> {
+            order.add("attacker");
+            return Optional.empty();
+        }, DELAY);
+        ordered.check("192.0.2.77", Optional.of("alice@example.com"), () -> {
+            order.add("newcomer");
+            return Optional.of("alice@example.com");
+        }, DELAY);
+        while (!queue.isEmpty()) {
+            queue.poll().run();
+        }
+
+        assertThat(order).containsExactly("newcomer", "attacker");
     }
 
     @Test
