@@ -84,7 +84,7 @@ log "starting James + Dispatch with its embedded Cassandra (about a minute) ..."
 "$java_bin" -jar "$launcher" run --conf "$conf" --state "$work/state" --home "$dist" >"$work/launcher.out" 2>&1 &
 dispatch_pid=$!
 deadline=$((SECONDS + 300))
-until grep -q "Dispatch is running." "$work/launcher.out"; do
+until grep -qs "Dispatch is running." "$work/launcher.out"; do
   if ! kill -0 "$dispatch_pid" 2>/dev/null || [ $SECONDS -gt $deadline ]; then
     cat "$work/launcher.out" >&2; echo "Dispatch did not start" >&2; exit 1
   fi

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """AUTH benchmark client: how long a valid submission takes alone and while failing AUTH sessions run.
 
-  authbench.py --port P --login L --password W [--attackers 30] [--rounds 5] [--warmup 3]
+  authbench.py --port P --login L --password W [--attackers 30] [--rounds 5] [--warmup 10]
 
 Each failing session is a process of its own (not a thread), on a loopback source address of its own
 (127.0.9.N), repeating STARTTLS + AUTH PLAIN with a wrong password until told to stop. The valid
@@ -69,7 +69,7 @@ def main():
     parser.add_argument("--password", required=True)
     parser.add_argument("--attackers", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--warmup", type=float, default=10.0)
     args = parser.parse_args()
 
     submit(args.port, args.login, args.password, "127.0.8.1")  # warm the JVM and the connections
@@ -79,7 +79,7 @@ def main():
              for i in range(args.attackers)]
     for p in procs:
         p.start()
-    time.sleep(args.warmup)  # let every failing session reach its failure delay
+    time.sleep(args.warmup)  # past the first wave: every failing session has failed a few times
     loaded = timed(args, "with %d failing AUTH sessions:" % args.attackers)
     stop.set()
     for p in procs:
