@@ -24,8 +24,9 @@ public final class SubmissionSettings {
         this.senderAlignment = config.enumValue("submission.senderAlignment", SenderAlignment.Mode.class,
             SenderAlignment.Mode.STRICT);
         if (config.optional("submission.authMaxFailures").isPresent()) {
-            throw config.error("submission.authMaxFailures", "was split in two: set submission.authMaxFailuresPerAddress"
-                + " (failures from one client address) and submission.authMaxFailuresPerLogin (failures on one login)");
+            throw config.error("submission.authMaxFailures", "was split in two: set"
+                + " submission.authMaxFailuresPerAddress (failures from one client address) and"
+                + " submission.authMaxFailuresPerLogin (failures on one login)");
         }
         int perAddress = config.integer("submission.authMaxFailuresPerAddress", 5, 1, 1000);
         int perLogin = config.integer("submission.authMaxFailuresPerLogin", 10, 1, 1000);

@@ -72,7 +72,7 @@ public final class AuthChecks implements AutoCloseable {
         return new AuthChecks(throttle, hashing, timer, maxConcurrentPerAddress, clock, () -> { });
     }
 
-    /** A pool of {@code threads} hashing threads with a bounded queue, and a timer thread; {@link #close} stops them. */
+    /** {@code threads} hashing threads with a bounded queue, and a timer thread; {@link #close} stops them. */
     public static AuthChecks start(AuthThrottle throttle, int threads, int maxConcurrentPerAddress, Clock clock) {
         AtomicInteger count = new AtomicInteger();
         int capacity = threads * QUEUED_PER_THREAD;

@@ -38,7 +38,8 @@ public final class AuthMechanisms {
             unique.add(upper);
         }
         if (unique.isEmpty()) {
-            throw new IllegalArgumentException("at least one mechanism is needed, among " + String.join(" ", SUPPORTED));
+            throw new IllegalArgumentException("at least one mechanism is needed, among "
+                + String.join(" ", SUPPORTED));
         }
         return new AuthMechanisms(new ArrayList<>(unique));
     }

@@ -29,7 +29,8 @@ public final class AuthOutcome {
     }
 
     static AuthOutcome authenticated(String storedLogin) {
-        return new AuthOutcome(Kind.AUTHENTICATED, Optional.of(Objects.requireNonNull(storedLogin)), "credentials right");
+        return new AuthOutcome(Kind.AUTHENTICATED, Optional.of(Objects.requireNonNull(storedLogin)),
+            "credentials right");
     }
 
     static AuthOutcome refused(Kind kind, String reason) {

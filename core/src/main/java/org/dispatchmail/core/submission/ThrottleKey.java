@@ -45,7 +45,8 @@ final class ThrottleKey {
 
     static ThrottleKey login(String login) {
         String lower = SubmissionAddresses.lower(Objects.requireNonNull(login, "login").trim());
-        return new ThrottleKey("login:" + (lower.length() > MAX_LOGIN_CHARS ? lower.substring(0, MAX_LOGIN_CHARS) : lower));
+        String counted = lower.length() > MAX_LOGIN_CHARS ? lower.substring(0, MAX_LOGIN_CHARS) : lower;
+        return new ThrottleKey("login:" + counted);
     }
 
     boolean isAddress() {
