@@ -40,6 +40,8 @@ import org.dispatchmail.core.signing.DnsTxtLookup;
 import org.dispatchmail.core.signing.MasterKey;
 import org.dispatchmail.core.srs.SenderRewriting;
 import org.dispatchmail.core.srs.SrsKeys;
+import org.dispatchmail.core.submission.AuthChecks;
+import org.dispatchmail.core.submission.AuthMechanisms;
 import org.dispatchmail.core.submission.AuthThrottle;
 import org.dispatchmail.core.submission.CassandraAuthThrottle;
 import org.dispatchmail.core.submission.CassandraSubmissionUserStore;
@@ -70,6 +72,8 @@ public final class DispatchEngine implements AutoCloseable {
     private final ScheduledExecutorService keyMaintenance;
     private final SubmissionUsers submissionUsers;
     private final AuthThrottle authThrottle;
+    private final AuthChecks authChecks;
+    private final AuthMechanisms authMechanisms;
     private final SenderAlignment senderAlignment;
     private final SendingLimits sendingLimits;
     private final int maxRecipientsPerMessage;
@@ -98,18 +102,20 @@ public final class DispatchEngine implements AutoCloseable {
         this.arcSealing = arcSealing(settings, dkimKeys, clock);
         this.keyMaintenance = keyMaintenance;
         String keyspace = settings.cassandra().keyspace();
+        this.clusterSecrets = new CassandraClusterSecrets(session, keyspace, clock, new SecureRandom());
         this.submissionUsers = new SubmissionUsers(new CassandraSubmissionUserStore(session, keyspace),
-            new PasswordHashing(settings.submission().passwordIterations(), PasswordHashing.defaults().scramIterations()),
-            clock);
-        this.authThrottle = new CassandraAuthThrottle(session, keyspace, settings.submission().authMaxFailures(),
-            settings.submission().authFailureWindow(), clock);
+            new PasswordHashing(settings.submission().passwordIterations(), settings.submission().scramIterations()),
+            clock, clusterSecrets);
+        this.authThrottle = new CassandraAuthThrottle(session, keyspace, settings.submission().authThrottle(), clock);
+        this.authChecks = AuthChecks.start(authThrottle, settings.submission().authThreads(),
+            settings.submission().authMaxConcurrentPerAddress(), clock);
+        this.authMechanisms = settings.submission().mechanisms();
         this.senderAlignment = new SenderAlignment(settings.submission().senderAlignment());
         this.sendingLimits = new SendingLimits(new CassandraUsageStore(session, keyspace),
             settings.submission().maxMessagesPerHour(), settings.submission().maxRecipientsPerHour(), clock);
         this.maxRecipientsPerMessage = settings.submission().maxRecipientsPerMessage();
         this.mxResolver = mxResolver;
         this.transportRules = settings.routing().rules();
-        this.clusterSecrets = new CassandraClusterSecrets(session, keyspace, clock, new SecureRandom());
         this.senderRewriting = new SenderRewriting(settings.srs(), clusterSecrets, clock);
         this.srsKeys = new SrsKeys(clusterSecrets, settings.srs(), clock);
         if (!senderRewriting.enabled()) {
@@ -232,6 +238,16 @@ public final class DispatchEngine implements AutoCloseable {
         return authThrottle;
     }
 
+    /** Where AUTH credentials are checked, off the SMTP threads. */
+    public AuthChecks authChecks() {
+        return authChecks;
+    }
+
+    /** The SASL mechanisms submission offers (submission.mechanisms). */
+    public AuthMechanisms authMechanisms() {
+        return authMechanisms;
+    }
+
     public SenderAlignment senderAlignment() {
         return senderAlignment;
     }
@@ -306,6 +322,7 @@ public final class DispatchEngine implements AutoCloseable {
     @Override
     public void close() {
         keyMaintenance.shutdownNow();
+        authChecks.close();
         worker.close();
         smtpClient.close();
         session.close();

@@ -18,8 +18,10 @@ import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.RawSmtpSession;
+import org.dispatchmail.it.support.SaslClient;
 import org.dispatchmail.it.support.SmtpSink;
-import org.dispatchmail.it.support.Submission;
+import org.dispatchmail.it.support.SubmissionSession;
 import org.dispatchmail.it.support.TcpProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,8 +29,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Cassandra goes away while Dispatch runs: submitted mail is still accepted by James, kept in its
- * error repository on disk, and delivered once Cassandra is back and the mail is re-processed.
+ * Cassandra goes away while Dispatch runs: mail submitted in a session that logged in before is still accepted by
+ * James, kept in its error repository on disk, and delivered once Cassandra is back and the mail is re-processed;
+ * a new AUTH is refused meanwhile (454 4.7.0), since failures cannot be counted.
  */
 @ExtendWith(CassandraExtension.class)
 class CassandraOutageIT {
@@ -69,12 +72,23 @@ class CassandraOutageIT {
 
     @Test
     void mailSubmittedWhileCassandraIsAwayIsKeptAndDeliveredAfterwards() throws Exception {
-        proxy.cut();
         String token = UUID.randomUUID().toString();
-        String reply = Submission.send(node.port(587), "carol@example.com", "outage-pass-1", "carol@example.com",
-            "dave@outage.test", "From: carol@example.com\r\nTo: dave@outage.test\r\nSubject: " + token
-                + "\r\n\r\nSent while Cassandra was away.\r\n");
-        assertThat(reply).startsWith("250");
+        // AUTH needs the failure counts in Cassandra (it fails closed), so the client logs in first
+        try (SubmissionSession session = SubmissionSession.open(node.port(587), "carol@example.com", "outage-pass-1")) {
+            proxy.cut();
+            String reply = session.send("carol@example.com", List.of("dave@outage.test"),
+                "From: carol@example.com\r\nTo: dave@outage.test\r\nSubject: " + token
+                    + "\r\n\r\nSent while Cassandra was away.\r\n");
+            assertThat(reply).startsWith("250");
+        }
+        // while the failure counts are away, nobody logs in: AUTH fails closed
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(587), false)) {
+            session.send("EHLO client.test");
+            session.startTls();
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain("carol@example.com", "outage-pass-1")))
+                .isEqualTo("454 4.7.0 Authentication temporarily unavailable; try again later");
+        }
 
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
             .until(() -> errorRepositorySize() == 1);

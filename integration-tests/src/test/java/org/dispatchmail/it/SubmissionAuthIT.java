@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SubmissionAuthIT {
     private static final String LOGIN = "carol@example.com";
     private static final String PASSWORD = "carol-secret-pass";
+    private static final AtomicInteger SOURCES = new AtomicInteger();
     private static DispatchNode node;
 
     @BeforeAll
@@ -30,7 +32,8 @@ class SubmissionAuthIT {
         node = DispatchNode.start(Map.of(
             "cassandra.contactPoints", cassandra.contactPoint(),
             "cassandra.keyspace", "submission_auth",
-            "submission.passwordIterations", "20000"));
+            "submission.passwordIterations", "20000",
+            "submission.mechanisms", "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256"));
         node.admin("add-domain", "example.com");
         node.adminWithInput(PASSWORD + "\n", "submission", "add", LOGIN, "--senders", "@newsletter.example");
     }
@@ -42,9 +45,12 @@ class SubmissionAuthIT {
         }
     }
 
-    /** A session on 587 after STARTTLS and EHLO. */
+    /**
+     * A session on 587 after STARTTLS and EHLO, from a loopback address of its own: failures count per address
+     * until the window has passed, so tests that fail on purpose must not add up under one address.
+     */
     private static RawSmtpSession secured() throws Exception {
-        RawSmtpSession session = RawSmtpSession.open(node.port(587), false);
+        RawSmtpSession session = RawSmtpSession.open(node.port(587), false, "127.0.10." + SOURCES.incrementAndGet());
         session.send("EHLO client.test");
         session.startTls();
         List<String> ehlo = session.send("EHLO client.test");
@@ -198,10 +204,43 @@ class SubmissionAuthIT {
         try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, client)) {
             session.send("EHLO client.test");
             assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(LOGIN, PASSWORD)))
-                .isEqualTo("454 4.7.0 Too many failed authentications from your address; try again later");
+                .isEqualTo("454 4.7.0 Too many failed authentications from your address or for this login;"
+                    + " try again later");
         }
         try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, "127.0.0.10")) {
             session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(LOGIN, PASSWORD))).startsWith("235");
+        }
+    }
+
+    @Test
+    void theSessionIsTheLoginAsStoredWhateverTheClientTyped() throws Exception {
+        try (RawSmtpSession session = secured()) {
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain("CAROL@Example.COM", PASSWORD)))
+                .isEqualTo("235 2.7.0 Authentication successful");
+            assertThat(session.sendForFirstLine("MAIL FROM:<" + LOGIN + ">")).startsWith("250");
+            assertThat(session.sendForFirstLine("RCPT TO:<" + LOGIN + ">")).startsWith("250");
+            assertThat(session.sendForFirstLine("DATA")).startsWith("354");
+            assertThat(session.sendForFirstLine("From: " + LOGIN + "\r\nSubject: spelling\r\n\r\nbody\r\n."))
+                .startsWith("250");
+        }
+    }
+
+    @Test
+    void guessesAtOneLoginFromManyAddressesAreThrottledForThatLogin() throws Exception {
+        String probed = "nobody-probed@example.com";
+        for (int i = 0; i < 10; i++) {
+            try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, "127.0.6." + (i + 1))) {
+                session.send("EHLO client.test");
+                assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(probed, "guess " + i)))
+                    .startsWith("535");
+            }
+        }
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, "127.0.6.100")) {
+            session.send("EHLO client.test");
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(probed.toUpperCase(), "guess")))
+                .startsWith("454 4.7.0");
+            // the address itself is not throttled: another login still works from it
             assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(LOGIN, PASSWORD))).startsWith("235");
         }
     }

@@ -3,21 +3,17 @@ package org.dispatchmail.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
-import org.dispatchmail.core.submission.AuthThrottle;
-import org.dispatchmail.core.submission.CassandraAuthThrottle;
+import org.dispatchmail.core.secrets.CassandraClusterSecrets;
 import org.dispatchmail.core.submission.CassandraSubmissionUserStore;
 import org.dispatchmail.core.submission.PasswordHashing;
 import org.dispatchmail.core.submission.SubmissionUser;
@@ -31,7 +27,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 
-/** Submission users and the AUTH throttle against a real Cassandra, seen from two "nodes" sharing it. */
+/** Submission users against a real Cassandra, seen from two "nodes" sharing it. */
 @ExtendWith(CassandraExtension.class)
 class SubmissionCredentialsIT {
     private static final String KEYSPACE = "submission_it";
@@ -49,8 +45,10 @@ class SubmissionCredentialsIT {
         session = CassandraConnector.connect(settings);
         QueueSchema.apply(session, KEYSPACE, settings.replicationCql());
         PasswordHashing hashing = new PasswordHashing(1000, 4096);
-        nodeA = new SubmissionUsers(new CassandraSubmissionUserStore(session, KEYSPACE), hashing, Clock.systemUTC());
-        nodeB = new SubmissionUsers(new CassandraSubmissionUserStore(session, KEYSPACE), hashing, Clock.systemUTC());
+        nodeA = new SubmissionUsers(new CassandraSubmissionUserStore(session, KEYSPACE), hashing, Clock.systemUTC(),
+            new CassandraClusterSecrets(session, KEYSPACE, Clock.systemUTC(), new SecureRandom()));
+        nodeB = new SubmissionUsers(new CassandraSubmissionUserStore(session, KEYSPACE), hashing, Clock.systemUTC(),
+            new CassandraClusterSecrets(session, KEYSPACE, Clock.systemUTC(), new SecureRandom()));
     }
 
     @AfterAll
@@ -136,67 +134,5 @@ class SubmissionCredentialsIT {
         assertThatThrownBy(() -> store.update(beforeRemoval)).isInstanceOf(IllegalArgumentException.class)
             .hasMessageContaining("no submission user");
         assertThat(store.find(login)).isEmpty();
-    }
-
-    @Test
-    void failuresOnAnyNodeBlockAnAddressEverywhereForAWhile() {
-        AtomicReference<Instant> now = new AtomicReference<>(Instant.now());
-        Clock clock = new Clock() {
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-        };
-        AuthThrottle a = new CassandraAuthThrottle(session, KEYSPACE, 3, Duration.ofMinutes(10), clock);
-        AuthThrottle b = new CassandraAuthThrottle(session, KEYSPACE, 3, Duration.ofMinutes(10), clock);
-        String client = "198.51.100." + (1 + (int) (Math.random() * 250));
-
-        a.recordFailure(client);
-        b.recordFailure(client);
-        assertThat(a.blocked(client)).isFalse();
-        a.recordFailure(client);
-        assertThat(b.blocked(client)).isTrue();
-        assertThat(a.blocked("203.0.113.9")).isFalse();
-
-        now.set(now.get().plus(Duration.ofMinutes(10)));
-        assertThat(a.blocked(client)).isFalse();
-        // The earlier failures are outside the window now: one more does not block again.
-        b.recordFailure(client);
-        assertThat(a.blocked(client)).isFalse();
-        a.recordSuccess(client);
-        assertThat(failureRows(client)).isZero();
-    }
-
-    @Test
-    void failureAndBlockRowsExpireByThemselves() throws Exception {
-        AuthThrottle throttle = new CassandraAuthThrottle(session, KEYSPACE, 2, Duration.ofSeconds(2),
-            Clock.systemUTC());
-        String client = "2001:db8::" + Integer.toHexString(1 + (int) (Math.random() * 60000));
-
-        throttle.recordFailure(client);
-        throttle.recordFailure(client);
-        assertThat(failureRows(client)).isEqualTo(2);
-        assertThat(throttle.blocked(client)).isTrue();
-
-        Thread.sleep(3500);
-        assertThat(failureRows(client)).isZero();
-        assertThat(session.execute("SELECT count(*) FROM " + KEYSPACE + ".auth_blocks WHERE client = ?", client)
-            .one().getLong(0)).isZero();
-        assertThat(throttle.blocked(client)).isFalse();
-    }
-
-    private static long failureRows(String client) {
-        return session.execute("SELECT count(*) FROM " + KEYSPACE + ".auth_failures WHERE client = ?", client)
-            .one().getLong(0);
     }
 }

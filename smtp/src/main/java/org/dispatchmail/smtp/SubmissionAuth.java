@@ -7,11 +7,15 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 import javax.inject.Inject;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.core.MailAddress;
 import org.apache.james.core.Username;
 import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.james.protocols.api.Request;
@@ -23,7 +27,9 @@ import org.apache.james.protocols.smtp.SMTPSession;
 import org.apache.james.protocols.smtp.core.esmtp.EhloExtension;
 import org.apache.james.user.api.UsersRepository;
 import org.apache.james.user.api.UsersRepositoryException;
-import org.dispatchmail.core.submission.AuthThrottle;
+import org.dispatchmail.core.submission.AuthChecks;
+import org.dispatchmail.core.submission.AuthMechanisms;
+import org.dispatchmail.core.submission.AuthOutcome;
 import org.dispatchmail.core.submission.CramMd5Exchange;
 import org.dispatchmail.core.submission.ScramSha256Exchange;
 import org.dispatchmail.core.submission.SubmissionUsers;
@@ -32,28 +38,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * AUTH for the submission listeners: PLAIN and LOGIN (submission users in Cassandra, then James's
- * own users), CRAM-MD5 and SCRAM-SHA-256 (submission users), offered only inside TLS. A failure
- * answers 535 5.7.8 after the same delay whatever went wrong; repeated failures from one address
- * are throttled across nodes (454 4.7.0). Placed before James's core handlers, it answers every AUTH
- * command, so James's own AUTH handler never runs (its announce is "never").
+ * AUTH for the submission listeners, offered only inside TLS, with the mechanisms of {@code submission.mechanisms}:
+ * PLAIN and LOGIN (submission users in Cassandra, then James's own users), CRAM-MD5 and SCRAM-SHA-256 (submission
+ * users). Credentials are checked by core's {@link AuthChecks}, off the SMTP threads, and the reply is written when
+ * the check is done ({@link DeferredReply}): a failure answers 535 5.7.8 after the same delay whatever went wrong,
+ * and no SMTP thread waits meanwhile. Throttled, busy or unable to count failures: 454 4.7.0. Placed before James's
+ * core handlers, it answers every AUTH command, so James's own AUTH handler never runs (its announce is "never").
  */
 public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtension {
     private static final Logger LOGGER = LoggerFactory.getLogger(SubmissionAuth.class);
     static final ProtocolSession.AttachmentKey<String> MECHANISM =
         ProtocolSession.AttachmentKey.of("dispatch.auth.mechanism", String.class);
-    static final String MECHANISMS = "PLAIN LOGIN CRAM-MD5 SCRAM-SHA-256";
 
     private static final Response ENCRYPTION_REQUIRED =
         new SMTPResponse("538", "5.7.11 Encryption required for requested authentication mechanism").immutable();
     private static final Response ALREADY = new SMTPResponse("503", "5.5.1 Already authenticated").immutable();
     private static final Response SYNTAX = new SMTPResponse("501", "5.5.4 Syntax: AUTH mechanism [initial-response]").immutable();
-    private static final Response UNKNOWN = new SMTPResponse("504", "5.5.4 Unrecognized authentication mechanism; this server offers "
-        + MECHANISMS).immutable();
     private static final Response CANCELLED = new SMTPResponse("501", "5.7.0 Authentication cancelled").immutable();
     private static final Response BAD_BASE64 = new SMTPResponse("501", "5.5.2 Cannot decode the response: it is not base64").immutable();
     private static final Response INVALID = new SMTPResponse("535", "5.7.8 Authentication credentials invalid").immutable();
-    private static final Response THROTTLED = new SMTPResponse("454", "4.7.0 Too many failed authentications from your address;"
+    private static final Response THROTTLED = new SMTPResponse("454", "4.7.0 Too many failed authentications from your"
+        + " address or for this login; try again later").immutable();
+    private static final Response BUSY = new SMTPResponse("454", "4.7.0 Too many authentications in progress from your"
+        + " address; try again later").immutable();
+    private static final Response UNAVAILABLE = new SMTPResponse("454", "4.7.0 Authentication temporarily unavailable;"
         + " try again later").immutable();
     private static final Response SUCCESS = new SMTPResponse("235", "2.7.0 Authentication successful").immutable();
 
@@ -83,7 +91,8 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
 
     @Override
     public List<String> getImplementedEsmtpFeatures(SMTPSession session) {
-        return session.isTLSStarted() && session.getUsername() == null ? List.of("AUTH " + MECHANISMS) : List.of();
+        return session.isTLSStarted() && session.getUsername() == null ? List.of("AUTH " + mechanisms().announced())
+            : List.of();
     }
 
     @Override
@@ -98,30 +107,29 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         if (argument.isEmpty()) {
             return SYNTAX;
         }
-        if (blocked(session)) {
-            return THROTTLED;
-        }
         int space = argument.indexOf(' ');
-        String mechanism = (space < 0 ? argument : argument.substring(0, space)).toUpperCase(Locale.ROOT);
+        String requested = space < 0 ? argument : argument.substring(0, space);
         Optional<String> initial = space < 0 ? Optional.empty() : Optional.of(argument.substring(space + 1).trim());
-        switch (mechanism) {
-            case "PLAIN":
+        Optional<String> mechanism = mechanisms().offered(requested);
+        if (mechanism.isEmpty()) {
+            return new SMTPResponse("504", "5.5.4 Unrecognized authentication mechanism; this server offers "
+                + mechanisms().announced());
+        }
+        switch (mechanism.get()) {
+            case AuthMechanisms.PLAIN:
                 return initial.isPresent() ? plain(session, initial.get()) : ask(session, "", line -> plain(session, line));
-            case "LOGIN":
+            case AuthMechanisms.LOGIN:
                 return initial.isPresent() ? loginUser(session, initial.get())
                     : ask(session, base64("Username:"), line -> loginUser(session, line));
-            case "CRAM-MD5": {
+            case AuthMechanisms.CRAM_MD5: {
                 CramMd5Exchange exchange = users().startCramMd5(session.getConfiguration().getHelloName());
-                // (a challenge needs no Cassandra; the answer is checked against it)
                 return ask(session, base64(exchange.challenge()), line -> cramMd5(session, exchange, line));
             }
-            case "SCRAM-SHA-256": {
+            default: {
                 ScramSha256Exchange exchange = users().startScramSha256();
                 return initial.isPresent() ? scramFirst(session, exchange, initial.get())
                     : ask(session, "", line -> scramFirst(session, exchange, line));
             }
-            default:
-                return UNKNOWN;
         }
     }
 
@@ -133,9 +141,9 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         // authzid NUL authcid NUL password; an authzid other than the login is not supported
         String[] parts = decoded.get().split("\0", -1);
         if (parts.length != 3 || (!parts[0].isEmpty() && !parts[0].equalsIgnoreCase(parts[1]))) {
-            return failed(session);
+            return check(session, Optional.empty(), Optional::empty, AuthMechanisms.PLAIN);
         }
-        return checkPassword(session, parts[1], parts[2], "PLAIN");
+        return check(session, Optional.of(parts[1]), () -> passwordLogin(parts[1], parts[2]), AuthMechanisms.PLAIN);
     }
 
     private Response loginUser(SMTPSession session, String encodedUser) {
@@ -145,30 +153,31 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         }
         return ask(session, base64("Password:"), line -> {
             Optional<String> password = decode(line);
-            return password.isEmpty() ? BAD_BASE64 : checkPassword(session, user.get(), password.get(), "LOGIN");
+            return password.isEmpty() ? BAD_BASE64 : check(session, user, () -> passwordLogin(user.get(), password.get()),
+                AuthMechanisms.LOGIN);
         });
     }
 
-    private Response checkPassword(SMTPSession session, String login, String password, String mechanism) {
-        boolean valid = submissionUserValid(login, password) || jamesUserValid(login, password);
-        return valid ? succeeded(session, login, mechanism) : failed(session);
-    }
-
-    private boolean submissionUserValid(String login, String password) {
+    /** Runs on the hashing pool: submission users first, then James's own; the login as stored. */
+    private Optional<String> passwordLogin(String login, String password) {
+        Optional<String> submission;
         try {
-            return users().checkPassword(login, password);
+            submission = users().authenticate(login, password);
         } catch (RuntimeException e) {
-            // Cassandra away: James's own users can still log in
+            // Cassandra away: James's own users can still log in (if the failure counts could be reserved)
             LOGGER.warn("submission logins unavailable, trying James's users only: {}", e.getMessage());
-            return false;
+            submission = Optional.empty();
         }
+        return submission.isPresent() ? submission : jamesUser(login, password);
     }
 
-    private boolean jamesUserValid(String login, String password) {
+    private Optional<String> jamesUser(String login, String password) {
         try {
-            return jamesUsers.test(Username.of(login), password);
-        } catch (UsersRepositoryException | IllegalArgumentException e) {
-            return false;
+            Username username = login.contains("@") ? jamesUsers.getUsername(new MailAddress(login)) : Username.of(login);
+            return jamesUsers.test(username, password) ? Optional.of(username.asString().toLowerCase(Locale.ROOT))
+                : Optional.empty();
+        } catch (UsersRepositoryException | javax.mail.internet.AddressException | IllegalArgumentException e) {
+            return Optional.empty();
         }
     }
 
@@ -177,7 +186,8 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         if (decoded.isEmpty()) {
             return BAD_BASE64;
         }
-        return exchange.verify(decoded.get()).map(login -> succeeded(session, login, "CRAM-MD5")).orElseGet(() -> failed(session));
+        return check(session, CramMd5Exchange.claimedLogin(decoded.get()), () -> exchange.verify(decoded.get()),
+            AuthMechanisms.CRAM_MD5);
     }
 
     private Response scramFirst(SMTPSession session, ScramSha256Exchange exchange, String encoded) {
@@ -188,7 +198,7 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         ScramSha256Exchange.Step step = exchange.onClientFirst(decoded.get());
         if (!step.ok()) {
             LOGGER.info("SCRAM-SHA-256 refused from {}: {}", clientAddress(session), step.message());
-            return failed(session);
+            return check(session, exchange.claimedLogin(), Optional::empty, AuthMechanisms.SCRAM_SHA_256);
         }
         return ask(session, base64(step.message()), line -> scramFinal(session, exchange, line));
     }
@@ -198,18 +208,70 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         if (decoded.isEmpty()) {
             return BAD_BASE64;
         }
-        ScramSha256Exchange.Step step = exchange.onClientFinal(decoded.get());
-        if (!step.ok() || step.login().isEmpty()) {
-            return failed(session);
-        }
-        String login = step.login().get();
+        AtomicReference<ScramSha256Exchange.Step> last = new AtomicReference<>();
+        Supplier<Optional<String>> proof = () -> {
+            ScramSha256Exchange.Step step = exchange.onClientFinal(decoded.get());
+            last.set(step);
+            return step.ok() ? step.login() : Optional.empty();
+        };
         // SMTP has no room for data in 235: the server signature goes in a last 334, answered by an empty line.
-        return ask(session, base64(step.message()), line -> line.isEmpty() ? succeeded(session, login, "SCRAM-SHA-256")
-            : failed(session));
+        return check(session, exchange.claimedLogin(), proof, AuthMechanisms.SCRAM_SHA_256, login ->
+            ask(session, base64(last.get().message()), line -> line.isEmpty() ? succeeded(session, login,
+                AuthMechanisms.SCRAM_SHA_256) : INVALID));
+    }
+
+    private Response check(SMTPSession session, Optional<String> claimedLogin, Supplier<Optional<String>> credentials,
+                           String mechanism) {
+        return check(session, claimedLogin, credentials, mechanism, login -> succeeded(session, login, mechanism));
+    }
+
+    /**
+     * Hands the credentials to core's checks and answers when they are done; {@code onSuccess} makes the reply
+     * for the login as stored. Returns at once: the reply is written later, in order.
+     */
+    private Response check(SMTPSession session, Optional<String> claimedLogin, Supplier<Optional<String>> credentials,
+                           String mechanism, Function<String, Response> onSuccess) {
+        String client = clientAddress(session);
+        DeferredReply reply = DeferredReply.hold(session);
+        try {
+            runtime.engine().authChecks().check(client, claimedLogin, credentials, failureDelay)
+                .whenComplete((outcome, error) -> reply.answer(() -> {
+                    if (error != null) {
+                        LOGGER.error("AUTH {} from {} broke", mechanism, client, error);
+                        return UNAVAILABLE;
+                    }
+                    return respond(outcome, client, mechanism, onSuccess);
+                }));
+        } catch (RuntimeException e) {
+            // the session is held: it must get an answer whatever happened
+            LOGGER.error("AUTH {} from {} could not be checked", mechanism, client, e);
+            reply.answer(() -> UNAVAILABLE);
+        }
+        return DeferredReply.LATER;
+    }
+
+    private static Response respond(AuthOutcome outcome, String client, String mechanism,
+                                    Function<String, Response> onSuccess) {
+        switch (outcome.kind()) {
+            case AUTHENTICATED:
+                return onSuccess.apply(outcome.login().orElseThrow());
+            case THROTTLED:
+                LOGGER.info("AUTH {} from {} throttled: {}", mechanism, client, outcome.reason());
+                return THROTTLED;
+            case BUSY:
+                LOGGER.info("AUTH {} from {} refused: {}", mechanism, client, outcome.reason());
+                return BUSY;
+            case UNAVAILABLE:
+                LOGGER.warn("AUTH {} from {} refused: {}", mechanism, client, outcome.reason());
+                return UNAVAILABLE;
+            default:
+                LOGGER.info("AUTH {} failed from {}", mechanism, client);
+                return INVALID;
+        }
     }
 
     /** Sends a 334 challenge and hands the client's next line to {@code next}; "*" cancels. */
-    private Response ask(SMTPSession session, String challenge, java.util.function.Function<String, Response> next) {
+    private Response ask(SMTPSession session, String challenge, Function<String, Response> next) {
         session.pushLineHandler(new LineHandler<SMTPSession>() {
             @Override
             public Response onLine(SMTPSession s, byte[] bytes) {
@@ -221,51 +283,21 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         return new SMTPResponse("334", challenge);
     }
 
-    private Response succeeded(SMTPSession session, String login, String mechanism) {
-        session.setUsername(Username.of(login.toLowerCase(Locale.ROOT)));
+    /** The session's identity from here on is the login as stored, not as the client spelled it. */
+    private Response succeeded(SMTPSession session, String storedLogin, String mechanism) {
+        session.setUsername(Username.of(storedLogin));
         session.setRelayingAllowed(true);
         session.setAttachment(MECHANISM, mechanism, ProtocolSession.State.Connection);
-        throttled(throttle -> throttle.recordSuccess(clientAddress(session)));
-        LOGGER.info("AUTH {} succeeded for {} from {}", mechanism, login, clientAddress(session));
+        LOGGER.info("AUTH {} succeeded for {} from {}", mechanism, storedLogin, clientAddress(session));
         return SUCCESS;
-    }
-
-    private Response failed(SMTPSession session) {
-        throttled(throttle -> throttle.recordFailure(clientAddress(session)));
-        LOGGER.info("AUTH failed from {}", clientAddress(session));
-        try {
-            // the same wait for an unknown user, a wrong password and a malformed exchange
-            Thread.sleep(failureDelay.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return INVALID;
-    }
-
-    private boolean blocked(SMTPSession session) {
-        try {
-            return throttle().blocked(clientAddress(session));
-        } catch (RuntimeException e) {
-            LOGGER.warn("AUTH throttle unavailable: {}", e.getMessage());
-            return false;
-        }
-    }
-
-    /** The throttle lives in Cassandra; while Cassandra is away AUTH still answers. */
-    private void throttled(java.util.function.Consumer<AuthThrottle> action) {
-        try {
-            action.accept(throttle());
-        } catch (RuntimeException e) {
-            LOGGER.warn("AUTH throttle unavailable: {}", e.getMessage());
-        }
     }
 
     private SubmissionUsers users() {
         return runtime.engine().submissionUsers();
     }
 
-    private AuthThrottle throttle() {
-        return runtime.engine().authThrottle();
+    private AuthMechanisms mechanisms() {
+        return runtime.engine().authMechanisms();
     }
 
     private static String clientAddress(SMTPSession session) {

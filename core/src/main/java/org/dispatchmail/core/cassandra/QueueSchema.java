@@ -89,7 +89,14 @@ public final class QueueSchema {
         List.of(
             // Random secrets every node shares (SRS key, SCRAM decoy seed...), numbered versions, newest first.
             "CREATE TABLE IF NOT EXISTS cluster_secrets (name text, version int, secret blob, created_at timestamp,"
-                + " PRIMARY KEY ((name), version)) WITH CLUSTERING ORDER BY (version DESC)"));
+                + " PRIMARY KEY ((name), version)) WITH CLUSTERING ORDER BY (version DESC)"),
+        List.of(
+            // AUTH guesses per client address and per login, reserved before the password is checked and expiring
+            // after the failure window (TTL); a success deletes its own row. Replaces auth_failures and
+            // auth_blocks, which are no longer read. Newest first so a count reads recent rows only.
+            "CREATE TABLE IF NOT EXISTS auth_attempts (subject text, at timestamp, id uuid,"
+                + " PRIMARY KEY ((subject), at, id)) WITH CLUSTERING ORDER BY (at DESC, id ASC)"
+                + " AND gc_grace_seconds = 3600"));
 
     private QueueSchema() {
     }

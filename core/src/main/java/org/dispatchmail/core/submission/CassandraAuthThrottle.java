@@ -1,8 +1,10 @@
 package org.dispatchmail.core.submission;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
@@ -10,72 +12,81 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
-import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
-import com.datastax.oss.driver.api.core.uuid.Uuids;
 
 /**
- * AuthThrottle in Cassandra (schema version 3), so that spreading guesses over the nodes gains nothing. A failure is
- * a row in the address's partition that expires after the window (TTL), so nothing grows without bound; reaching
- * maxFailures within the window writes a block row that expires after blockFor. Times come from the clock given, the
- * TTLs are the same lengths of real time.
+ * AuthThrottle in Cassandra ({@code auth_attempts}, a partition per address or login), so that spreading guesses
+ * over nodes or parallel sessions gains nothing. A reservation is a row written before the credentials are checked,
+ * expiring after the window (TTL); the count is read after the write, at the session's consistency (LOCAL_QUORUM by
+ * default), so of N sessions reserving at once each sees the rows of all that wrote before it read: together they
+ * never get more guesses than the limit. A count over the limit withdraws the row just written. A success deletes
+ * its own row only.
+ *
+ * <p>Why rows and not LWT or counters: a lightweight transaction costs four round trips and serialises every
+ * attempt on a busy key; counters cannot expire (no TTL) and a retried increment may count twice. This costs, per
+ * attempt, one read per key (refused attempts stop there and write nothing), then a write and a read per key, and on
+ * success one delete per key. Reads stop at the limit (LIMIT), however many rows an attacker left.
  */
 public final class CassandraAuthThrottle implements AuthThrottle {
     private final CqlSession session;
     private final ThrottleSettings settings;
     private final Clock clock;
-    private final PreparedStatement insertFailure;
-    private final PreparedStatement recentFailures;
-    private final PreparedStatement clearFailures;
-    private final PreparedStatement insertBlock;
-    private final PreparedStatement selectBlock;
+    private final PreparedStatement insert;
+    private final PreparedStatement recent;
+    private final PreparedStatement delete;
 
-    /** Blocked for one window once maxFailures failures fall within a window. */
-    public CassandraAuthThrottle(CqlSession session, String keyspace, int maxFailures, Duration window, Clock clock) {
-        this(session, keyspace, maxFailures, window, window, clock);
-    }
-
-    public CassandraAuthThrottle(CqlSession session, String keyspace, int maxFailures, Duration window,
-                                 Duration blockFor, Clock clock) {
+    public CassandraAuthThrottle(CqlSession session, String keyspace, ThrottleSettings settings, Clock clock) {
         this.session = session;
-        this.settings = new ThrottleSettings(maxFailures, window, blockFor);
+        this.settings = settings;
         this.clock = clock;
-        String ks = keyspace + ".";
-        insertFailure = session.prepare("INSERT INTO " + ks + "auth_failures (client, failed_at, id) VALUES (?, ?, ?)"
-            + " USING TTL ?");
-        // LIMIT: reading stops at the threshold, however many failures a busy attacker left.
-        recentFailures = session.prepare("SELECT failed_at FROM " + ks + "auth_failures WHERE client = ?"
-            + " AND failed_at > ? LIMIT ?");
-        clearFailures = session.prepare("DELETE FROM " + ks + "auth_failures WHERE client = ?");
-        insertBlock = session.prepare("INSERT INTO " + ks + "auth_blocks (client, blocked_until) VALUES (?, ?)"
-            + " USING TTL ?");
-        selectBlock = session.prepare("SELECT blocked_until FROM " + ks + "auth_blocks WHERE client = ?");
+        String table = keyspace + ".auth_attempts";
+        insert = session.prepare("INSERT INTO " + table + " (subject, at, id) VALUES (?, ?, ?) USING TTL ?");
+        recent = session.prepare("SELECT at FROM " + table + " WHERE subject = ? AND at > ? LIMIT ?");
+        delete = session.prepare("DELETE FROM " + table + " WHERE subject = ? AND at = ? AND id = ?");
     }
 
     @Override
-    public boolean blocked(String clientAddress) {
-        Row row = run(selectBlock.bind(ThrottleSettings.key(clientAddress)), "read the AUTH block of a client").one();
-        Instant until = row == null ? null : row.getInstant("blocked_until");
-        return until != null && until.isAfter(clock.instant());
-    }
-
-    @Override
-    public void recordFailure(String clientAddress) {
-        String client = ThrottleSettings.key(clientAddress);
+    public AuthAttempt reserve(String clientAddress, Optional<String> login) {
         Instant now = clock.instant();
-        run(insertFailure.bind(client, now, Uuids.random(), ThrottleSettings.ttlSeconds(settings.window)),
-            "record a failed AUTH");
-        int recent = run(recentFailures.bind(client, now.minus(settings.window), settings.maxFailures),
-            "count failed AUTHs").all().size();
-        if (recent >= settings.maxFailures) {
-            run(insertBlock.bind(client, now.plus(settings.blockFor), ThrottleSettings.ttlSeconds(settings.blockFor)),
-                "block a client after failed AUTHs");
+        List<ThrottleKey> keys = AuthAttempt.keysOf(clientAddress, login);
+        // First a read only: a refused client costs no write and leaves no tombstone.
+        for (ThrottleKey key : keys) {
+            if (count(key, now, settings.max(key)) >= settings.max(key)) {
+                return AuthAttempt.refused(verdictFor(key));
+            }
+        }
+        AuthAttempt attempt = new AuthAttempt(AuthAttempt.Verdict.ALLOWED, keys, now, UUID.randomUUID());
+        for (ThrottleKey key : keys) {
+            run(insert.bind(key.value(), now, attempt.id(), ThrottleSettings.ttlSeconds(settings.window)),
+                "reserve an AUTH attempt");
+        }
+        for (ThrottleKey key : keys) {
+            if (count(key, now, settings.max(key) + 1) > settings.max(key)) {
+                // parallel attempts took the last guesses: this one is not made, so it must not count either
+                withdraw(attempt);
+                return AuthAttempt.refused(verdictFor(key));
+            }
+        }
+        return attempt;
+    }
+
+    @Override
+    public void succeeded(AuthAttempt attempt) {
+        withdraw(attempt);
+    }
+
+    private void withdraw(AuthAttempt attempt) {
+        for (ThrottleKey key : attempt.keys()) {
+            run(delete.bind(key.value(), attempt.at(), attempt.id()), "withdraw an AUTH attempt");
         }
     }
 
-    @Override
-    public void recordSuccess(String clientAddress) {
-        run(clearFailures.bind(ThrottleSettings.key(clientAddress)), "clear failed AUTHs");
+    private int count(ThrottleKey key, Instant now, int limit) {
+        return run(recent.bind(key.value(), now.minus(settings.window), limit), "count failed AUTHs").all().size();
+    }
+
+    private static AuthAttempt.Verdict verdictFor(ThrottleKey key) {
+        return key.isAddress() ? AuthAttempt.Verdict.ADDRESS_THROTTLED : AuthAttempt.Verdict.LOGIN_THROTTLED;
     }
 
     private ResultSet run(Statement<?> statement, String what) {

@@ -31,6 +31,12 @@ public final class CramMd5Exchange {
         return challenge;
     }
 
+    /** The login the client's decoded line "login hexdigest" names, to count a failure against; empty when none. */
+    public static Optional<String> claimedLogin(String response) {
+        int space = response == null ? -1 : response.lastIndexOf(' ');
+        return space <= 0 ? Optional.empty() : Optional.of(response.substring(0, space));
+    }
+
     /**
      * The client's decoded line "login hexdigest"; the stored (lower-case) login when the digest is HMAC-MD5 of the
      * challenge under that login's password. An unknown login takes the same work as a wrong digest.

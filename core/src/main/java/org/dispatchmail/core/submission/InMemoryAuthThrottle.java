@@ -1,56 +1,57 @@
 package org.dispatchmail.core.submission;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 
-/** AuthThrottle for one node and for tests of callers: the same rules as CassandraAuthThrottle, in memory. */
+/** AuthThrottle of one process, for tests of callers: the same rules as CassandraAuthThrottle, in memory. */
 public final class InMemoryAuthThrottle implements AuthThrottle {
     private final ThrottleSettings settings;
     private final Clock clock;
-    private final Map<String, Deque<Instant>> failures = new HashMap<>();
-    private final Map<String, Instant> blockedUntil = new HashMap<>();
+    private final Map<ThrottleKey, List<AuthAttempt>> reservations = new HashMap<>();
 
-    public InMemoryAuthThrottle(int maxFailures, Duration window, Duration blockFor, Clock clock) {
-        this.settings = new ThrottleSettings(maxFailures, window, blockFor);
+    public InMemoryAuthThrottle(ThrottleSettings settings, Clock clock) {
+        this.settings = settings;
         this.clock = clock;
     }
 
     @Override
-    public synchronized boolean blocked(String clientAddress) {
-        Instant until = blockedUntil.get(ThrottleSettings.key(clientAddress));
-        return until != null && until.isAfter(clock.instant());
-    }
-
-    @Override
-    public synchronized void recordFailure(String clientAddress) {
+    public synchronized AuthAttempt reserve(String clientAddress, Optional<String> login) {
         Instant now = clock.instant();
         forgetExpired(now);
-        String client = ThrottleSettings.key(clientAddress);
-        Deque<Instant> recent = failures.computeIfAbsent(client, key -> new ArrayDeque<>());
-        recent.addLast(now);
-        // Only the last maxFailures matter: older ones can never count again once these are in.
-        while (recent.size() > settings.maxFailures) {
-            recent.removeFirst();
+        List<ThrottleKey> keys = AuthAttempt.keysOf(clientAddress, login);
+        for (ThrottleKey key : keys) {
+            if (reservations.getOrDefault(key, List.of()).size() >= settings.max(key)) {
+                return AuthAttempt.refused(key.isAddress() ? AuthAttempt.Verdict.ADDRESS_THROTTLED
+                    : AuthAttempt.Verdict.LOGIN_THROTTLED);
+            }
         }
-        if (recent.size() >= settings.maxFailures && recent.peekFirst().isAfter(now.minus(settings.window))) {
-            blockedUntil.put(client, now.plus(settings.blockFor));
+        AuthAttempt attempt = new AuthAttempt(AuthAttempt.Verdict.ALLOWED, keys, now, UUID.randomUUID());
+        for (ThrottleKey key : keys) {
+            reservations.computeIfAbsent(key, k -> new ArrayList<>()).add(attempt);
         }
+        return attempt;
     }
 
     @Override
-    public synchronized void recordSuccess(String clientAddress) {
-        failures.remove(ThrottleSettings.key(clientAddress));
+    public synchronized void succeeded(AuthAttempt attempt) {
+        for (ThrottleKey key : attempt.keys()) {
+            List<AuthAttempt> kept = reservations.get(key);
+            if (kept != null) {
+                kept.removeIf(reserved -> reserved.id().equals(attempt.id()));
+            }
+        }
     }
 
-    /** Drops what can no longer count, so memory follows the number of recently failing clients. */
+    /** Drops what can no longer count, so memory follows the number of recently failing clients and logins. */
     private void forgetExpired(Instant now) {
         Instant windowStart = now.minus(settings.window);
-        failures.values().removeIf(times -> !times.peekLast().isAfter(windowStart));
-        blockedUntil.values().removeIf(until -> !until.isAfter(now));
+        reservations.values().forEach(list -> list.removeIf(reserved -> !reserved.at().isAfter(windowStart)));
+        reservations.values().removeIf(List::isEmpty);
     }
 }

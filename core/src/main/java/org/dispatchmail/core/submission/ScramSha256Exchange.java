@@ -125,6 +125,11 @@ public final class ScramSha256Exchange {
         return Step.next(serverFirst);
     }
 
+    /** The login the client-first-message named, as the client wrote it; empty before one was accepted. */
+    public synchronized Optional<String> claimedLogin() {
+        return clientFirst == null ? Optional.empty() : Optional.of(clientFirst.username);
+    }
+
     /** Step 2: the client-final-message; success carries the login and the server-final-message "v=...". */
     public synchronized Step onClientFinal(String message) {
         if (stage != Stage.AWAITING_CLIENT_FINAL) {

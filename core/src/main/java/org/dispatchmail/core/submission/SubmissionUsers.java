@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 
+import org.dispatchmail.core.secrets.ClusterSecrets;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +25,8 @@ public final class SubmissionUsers {
     /** Longer than any address; longer input is not looked up at all. */
     private static final int MAX_LOGIN_CHARS = 320;
     private static final int SERVER_NONCE_BYTES = 18;
+    /** The cluster secret that keys the SCRAM salts shown for unknown logins. */
+    public static final String DECOY_SECRET = "scram-decoy";
 
     private final SubmissionUserStore store;
     private final PasswordHashing hashing;
@@ -31,12 +34,16 @@ public final class SubmissionUsers {
     private final SecureRandom random = new SecureRandom();
     private final UnknownLoginDecoy decoy;
 
-    /** Derives the unknown-login decoy at once: one password hash of work at start-up. */
-    public SubmissionUsers(SubmissionUserStore store, PasswordHashing hashing, Clock clock) {
+    /**
+     * Derives the unknown-login decoy at once: one password hash of work at start-up. The SCRAM salts it shows for
+     * unknown logins are keyed by the cluster secret {@value #DECOY_SECRET}, so every node and every restart shows
+     * the same salt for the same login (a salt that changed would tell the login does not exist).
+     */
+    public SubmissionUsers(SubmissionUserStore store, PasswordHashing hashing, Clock clock, ClusterSecrets secrets) {
         this.store = store;
         this.hashing = hashing;
         this.clock = clock;
-        this.decoy = new UnknownLoginDecoy(hashing, random);
+        this.decoy = new UnknownLoginDecoy(hashing, random, () -> secrets.current(DECOY_SECRET).key());
     }
 
     /** IllegalArgumentException with the reason: bad login, weak password, bad sender entry, login exists. */
@@ -98,10 +105,15 @@ public final class SubmissionUsers {
      * dummy credential), so timing does not reveal which logins exist.
      */
     public boolean checkPassword(String login, String password) {
+        return authenticate(login, password).isPresent();
+    }
+
+    /** As {@link #checkPassword}; the login as stored when the password is right, whatever case the client used. */
+    public Optional<String> authenticate(String login, String password) {
         Optional<SubmissionUser> user = lookup(login);
         Credentials credentials = user.map(SubmissionUser::credentials).orElse(decoy.credentials());
         boolean matches = credentials.matchesPassword(password, hashing);
-        return matches && user.isPresent();
+        return matches && user.isPresent() ? Optional.of(user.get().login()) : Optional.empty();
     }
 
     /** A CRAM-MD5 exchange with the challenge "&lt;random.timestamp@hostName&gt;". */

@@ -1,32 +1,35 @@
 package org.dispatchmail.core.submission;
 
 import java.time.Duration;
-import java.util.Locale;
-import java.util.Objects;
 
-/** The numbers of an AuthThrottle, checked once; and the form client addresses are counted under. */
-final class ThrottleSettings {
-    final int maxFailures;
+/** The numbers of an AuthThrottle, checked once. */
+public final class ThrottleSettings {
+    final int maxPerAddress;
+    final int maxPerLogin;
     final Duration window;
-    final Duration blockFor;
 
-    ThrottleSettings(int maxFailures, Duration window, Duration blockFor) {
-        if (maxFailures < 1) {
-            throw new IllegalArgumentException("maxFailures must be at least 1, not " + maxFailures);
+    /**
+     * @param maxPerAddress failed AUTHs counted per client address (IPv6 per /64) within the window before the
+     *                      address is refused
+     * @param maxPerLogin   failed AUTHs counted per login, whichever addresses they came from
+     */
+    public ThrottleSettings(int maxPerAddress, int maxPerLogin, Duration window) {
+        if (maxPerAddress < 1) {
+            throw new IllegalArgumentException("failures per address must be at least 1, not " + maxPerAddress);
+        }
+        if (maxPerLogin < 1) {
+            throw new IllegalArgumentException("failures per login must be at least 1, not " + maxPerLogin);
         }
         if (window == null || window.toSeconds() < 1) {
             throw new IllegalArgumentException("the failure window must be at least 1 second, not " + window);
         }
-        if (blockFor == null || blockFor.toSeconds() < 1) {
-            throw new IllegalArgumentException("the block must last at least 1 second, not " + blockFor);
-        }
-        this.maxFailures = maxFailures;
+        this.maxPerAddress = maxPerAddress;
+        this.maxPerLogin = maxPerLogin;
         this.window = window;
-        this.blockFor = blockFor;
     }
 
-    static String key(String clientAddress) {
-        return Objects.requireNonNull(clientAddress, "clientAddress").trim().toLowerCase(Locale.ROOT);
+    int max(ThrottleKey key) {
+        return key.isAddress() ? maxPerAddress : maxPerLogin;
     }
 
     /** A Cassandra TTL: whole seconds, rounded up. */

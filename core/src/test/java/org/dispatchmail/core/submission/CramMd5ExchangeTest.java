@@ -15,7 +15,8 @@ class CramMd5ExchangeTest {
 
     private final TestHashing test = TestHashing.fast();
     private final InMemorySubmissionUserStore store = new InMemorySubmissionUserStore();
-    private final SubmissionUsers users = new SubmissionUsers(store, test.hashing, new MovableClock(T0));
+    private final SubmissionUsers users = new SubmissionUsers(store, test.hashing, new MovableClock(T0),
+        TestHashing.secrets());
 
     /** RFC 2195's example login "tim" is no address, so it goes into the store directly. */
     private void addTim() {

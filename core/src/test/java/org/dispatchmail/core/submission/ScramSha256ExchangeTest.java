@@ -8,6 +8,7 @@ import java.util.Base64;
 import java.util.List;
 
 import org.dispatchmail.core.MovableClock;
+import org.dispatchmail.core.secrets.ClusterSecrets;
 import org.dispatchmail.core.submission.ScramSha256Exchange.Step;
 import org.junit.jupiter.api.Test;
 
@@ -24,7 +25,8 @@ class ScramSha256ExchangeTest {
 
     private final TestHashing test = TestHashing.withRfc7677Salt();
     private final InMemorySubmissionUserStore store = new InMemorySubmissionUserStore();
-    private final SubmissionUsers users = new SubmissionUsers(store, test.hashing, new MovableClock(T0));
+    private final SubmissionUsers users = new SubmissionUsers(store, test.hashing, new MovableClock(T0),
+        TestHashing.secrets());
 
     /** RFC 7677's "user" and "pencil" fail the login and password rules, so they go into the store directly. */
     private void addRfcUser() {
@@ -176,7 +178,7 @@ class ScramSha256ExchangeTest {
     void aStartedExchangeUsesARandomPrintableServerNonce() {
         TestHashing fast = TestHashing.fast();
         SubmissionUsers service = new SubmissionUsers(new InMemorySubmissionUserStore(), fast.hashing,
-            new MovableClock(T0));
+            new MovableClock(T0), TestHashing.secrets());
         String one = service.startScramSha256().onClientFirst("n,,n=a@example.com,r=abc").message();
         String two = service.startScramSha256().onClientFirst("n,,n=a@example.com,r=abc").message();
 
@@ -188,13 +190,50 @@ class ScramSha256ExchangeTest {
     void aUserAddedThroughTheServiceAuthenticatesWithTheConfiguredIterations() {
         TestHashing fast = TestHashing.fast();
         SubmissionUsers service = new SubmissionUsers(new InMemorySubmissionUserStore(), fast.hashing,
-            new MovableClock(T0));
+            new MovableClock(T0), TestHashing.secrets());
         service.add("alice@example.com", "a long enough password", List.of());
 
         Step last = new ScramClient("Alice@example.com", "a long enough password", "n,,")
             .run(service.startScramSha256());
 
         assertThat(last.login()).contains("alice@example.com");
+    }
+
+    @Test
+    void aLoginKeepsItsScramIterationsUntilItsPasswordChanges() {
+        InMemorySubmissionUserStore shared = new InMemorySubmissionUserStore();
+        ClusterSecrets secrets = TestHashing.secrets();
+        new SubmissionUsers(shared, TestHashing.withScramIterations(4096).hashing, new MovableClock(T0), secrets)
+            .add("alice@example.com", "a long enough password", List.of());
+        SubmissionUsers raised = new SubmissionUsers(shared, TestHashing.withScramIterations(12_000).hashing,
+            new MovableClock(T0), secrets);
+
+        assertThat(raised.startScramSha256().onClientFirst("n,,n=alice@example.com,r=abc").message()).endsWith(",i=4096");
+        assertThat(new ScramClient("alice@example.com", "a long enough password", "n,,").run(raised.startScramSha256())
+            .login()).contains("alice@example.com");
+
+        raised.setPassword("alice@example.com", "another long password");
+        assertThat(raised.startScramSha256().onClientFirst("n,,n=alice@example.com,r=abc").message()).endsWith(",i=12000");
+        assertThat(new ScramClient("alice@example.com", "another long password", "n,,").run(raised.startScramSha256())
+            .login()).contains("alice@example.com");
+    }
+
+    @Test
+    void anUnknownLoginShowsTheSameSaltOnEveryNodeSharingTheClusterSecrets() {
+        ClusterSecrets cluster = TestHashing.secrets();
+        SubmissionUsers nodeA = new SubmissionUsers(new InMemorySubmissionUserStore(), TestHashing.fast().hashing,
+            new MovableClock(T0), cluster);
+        SubmissionUsers nodeB = new SubmissionUsers(new InMemorySubmissionUserStore(), TestHashing.fast().hashing,
+            new MovableClock(T0), cluster);
+        SubmissionUsers otherCluster = new SubmissionUsers(new InMemorySubmissionUserStore(), TestHashing.fast().hashing,
+            new MovableClock(T0), TestHashing.secrets());
+        String first = "n,,n=nobody@example.com,r=abc";
+
+        String salt = salt(nodeA.startScramSha256().onClientFirst(first));
+        assertThat(salt(nodeB.startScramSha256().onClientFirst(first))).isEqualTo(salt);
+        assertThat(salt(nodeA.startScramSha256().onClientFirst(first))).isEqualTo(salt);
+        assertThat(salt(nodeB.startScramSha256().onClientFirst("n,,n=other@example.com,r=abc"))).isNotEqualTo(salt);
+        assertThat(salt(otherCluster.startScramSha256().onClientFirst(first))).isNotEqualTo(salt);
     }
 
     private static String salt(Step serverFirst) {

@@ -12,7 +12,7 @@ class SubmissionUserTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:00Z");
 
     private final SubmissionUsers users = new SubmissionUsers(new InMemorySubmissionUserStore(),
-        TestHashing.fast().hashing, new MovableClock(T0));
+        TestHashing.fast().hashing, new MovableClock(T0), TestHashing.secrets());
 
     private SubmissionUser alice(String... senders) {
         return users.add("alice@example.com", "a long enough password", List.of(senders));

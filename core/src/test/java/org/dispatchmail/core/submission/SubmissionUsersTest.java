@@ -18,7 +18,7 @@ class SubmissionUsersTest {
     private final TestHashing test = TestHashing.fast();
     private final MovableClock clock = new MovableClock(T0);
     private final InMemorySubmissionUserStore store = new InMemorySubmissionUserStore();
-    private final SubmissionUsers users = new SubmissionUsers(store, test.hashing, clock);
+    private final SubmissionUsers users = new SubmissionUsers(store, test.hashing, clock, TestHashing.secrets());
 
     @Test
     void anAddedUserIsStoredLowerCaseWithItsSendersAndDates() {
@@ -44,6 +44,15 @@ class SubmissionUsersTest {
         assertThat(users.checkPassword("alice@example.com", null)).isFalse();
         assertThat(users.checkPassword("bob@example.com", PASSWORD)).isFalse();
         assertThat(users.checkPassword(null, PASSWORD)).isFalse();
+    }
+
+    @Test
+    void authenticationAnswersTheLoginAsStoredWhateverTheClientsSpelling() {
+        users.add("alice@example.com", PASSWORD, List.of());
+
+        assertThat(users.authenticate("ALICE@Example.COM", PASSWORD)).contains("alice@example.com");
+        assertThat(users.authenticate(" alice@example.com ", PASSWORD)).contains("alice@example.com");
+        assertThat(users.authenticate("ALICE@Example.COM", PASSWORD + "!")).isEmpty();
     }
 
     @Test

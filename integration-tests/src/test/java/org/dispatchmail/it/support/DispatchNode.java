@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -52,6 +53,12 @@ public final class DispatchNode implements AutoCloseable {
     /** A copy of the shipped conf/ with dispatch.properties values replaced; listeners and webadmin on free ports. */
     public static Path prepareConf(Path dir, Map<String, String> properties, Map<Integer, Integer> ports,
                                    int webadminPort) throws IOException {
+        return prepareConf(dir, properties, UnaryOperator.identity(), ports, webadminPort);
+    }
+
+    /** As above, with smtpserver.xml first edited by {@code smtpServerXml} (e.g. a handler parameter changed). */
+    public static Path prepareConf(Path dir, Map<String, String> properties, UnaryOperator<String> smtpServerXml,
+                                   Map<Integer, Integer> ports, int webadminPort) throws IOException {
         Path conf = dir.resolve("conf");
         Files.createDirectories(conf);
         try (Stream<Path> files = Files.list(projectConf())) {
@@ -60,7 +67,7 @@ public final class DispatchNode implements AutoCloseable {
             }
         }
         Path smtp = conf.resolve("smtpserver.xml");
-        Matcher binds = BIND.matcher(Files.readString(smtp));
+        Matcher binds = BIND.matcher(smtpServerXml.apply(Files.readString(smtp)));
         StringBuffer rewritten = new StringBuffer();
         while (binds.find()) {
             int port = FreePorts.pick();
@@ -78,10 +85,16 @@ public final class DispatchNode implements AutoCloseable {
 
     /** Starts a node and waits until the launcher reports it running (all listeners open). */
     public static DispatchNode start(Map<String, String> properties) throws IOException, InterruptedException {
+        return start(properties, UnaryOperator.identity());
+    }
+
+    /** A node whose smtpserver.xml is first edited by {@code smtpServerXml}. */
+    public static DispatchNode start(Map<String, String> properties, UnaryOperator<String> smtpServerXml)
+        throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("dispatch-node-");
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         int webadminPort = FreePorts.pick();
-        Path conf = prepareConf(dir, properties, ports, webadminPort);
+        Path conf = prepareConf(dir, properties, smtpServerXml, ports, webadminPort);
         Path output = dir.resolve("launcher.out");
         Process process = launcher("run", "--conf", conf.toString(), "--state", dir.resolve("state").toString())
             .redirectErrorStream(true).redirectOutput(output.toFile()).start();
