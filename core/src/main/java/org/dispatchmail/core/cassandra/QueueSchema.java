@@ -1,5 +1,6 @@
 package org.dispatchmail.core.cassandra;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -98,6 +99,8 @@ public final class QueueSchema {
                 + " PRIMARY KEY ((subject), at, id)) WITH CLUSTERING ORDER BY (at DESC, id ASC)"
                 + " AND gc_grace_seconds = 3600"));
 
+    private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);
+
     private QueueSchema() {
     }
 
@@ -107,9 +110,9 @@ public final class QueueSchema {
 
     /** Creates the keyspace if needed and applies the migrations this node knows and the cluster lacks. */
     public static void apply(CqlSession session, String keyspace, String replicationCql) {
-        session.execute(SimpleStatement.newInstance("CREATE KEYSPACE IF NOT EXISTS " + keyspace
+        session.execute(ddl("CREATE KEYSPACE IF NOT EXISTS " + keyspace
             + " WITH replication = " + replicationCql));
-        session.execute(SimpleStatement.newInstance("CREATE TABLE IF NOT EXISTS " + keyspace
+        session.execute(ddl("CREATE TABLE IF NOT EXISTS " + keyspace
             + ".schema_version (component text PRIMARY KEY, version int, applied_at timestamp)"));
         int current = currentVersion(session, keyspace);
         if (current > MIGRATIONS.size()) {
@@ -120,13 +123,21 @@ public final class QueueSchema {
             for (String statement : MIGRATIONS.get(version - 1)) {
                 execute(session, qualified(statement, keyspace));
             }
-            session.execute(SimpleStatement.newInstance("INSERT INTO " + keyspace
+            session.execute(ddl("INSERT INTO " + keyspace
                 + ".schema_version (component, version, applied_at) VALUES ('queue', ?, ?)", version, Instant.now()));
             LOGGER.info("Dispatch schema of keyspace {} migrated to version {}", keyspace, version);
         }
         if (!session.checkSchemaAgreement()) {
             LOGGER.warn("Cassandra nodes do not agree on the schema yet; they will converge");
         }
+    }
+
+    /**
+     * A schema statement, with a timeout of its own: creating a table waits for every node to agree, which can take
+     * far longer than cassandra.requestTimeout on a busy cluster, and a start-up should not fail for that.
+     */
+    private static SimpleStatement ddl(String query, Object... values) {
+        return SimpleStatement.newInstance(query, values).setTimeout(SCHEMA_TIMEOUT);
     }
 
     private static String qualified(String statement, String keyspace) {
@@ -141,7 +152,7 @@ public final class QueueSchema {
     /** Runs one statement; a column added by an earlier, interrupted run of the same migration is no error. */
     private static void execute(CqlSession session, String statement) {
         try {
-            session.execute(SimpleStatement.newInstance(statement));
+            session.execute(ddl(statement));
         } catch (InvalidQueryException e) {
             String message = String.valueOf(e.getMessage());
             if (!(statement.startsWith("ALTER TABLE ") && (message.contains("conflicts with an existing column") || message.contains("already exist")))) {
@@ -151,7 +162,7 @@ public final class QueueSchema {
     }
 
     private static int currentVersion(CqlSession session, String keyspace) {
-        Row row = session.execute(SimpleStatement.newInstance("SELECT version FROM " + keyspace
+        Row row = session.execute(ddl("SELECT version FROM " + keyspace
             + ".schema_version WHERE component = 'queue'")).one();
         return row == null ? 0 : row.getInt("version");
     }
