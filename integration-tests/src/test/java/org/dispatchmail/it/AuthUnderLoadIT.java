@@ -72,6 +72,8 @@ class AuthUnderLoadIT {
             // the failing sessions sent first and wait FAILURE_DELAY: the valid login came back well before that
             assertThat(waited).isLessThan(FAILURE_DELAY.dividedBy(2));
             for (RawSmtpSession session : failing) {
+                // their answers come at the end of the delay, later than a read usually waits
+                session.readTimeout(FAILURE_DELAY.multipliedBy(3));
                 assertThat(session.reply().get(0)).isEqualTo("535 5.7.8 Authentication credentials invalid");
             }
         } finally {

@@ -213,6 +213,64 @@ class SubmissionAuthIT {
         }
     }
 
+    /**
+     * An account holder guessing someone else's password cannot reset the count with a good login of its own
+     * between guesses: four bad guesses and one good login, three times over, get at most the address's five
+     * failures checked; after them every attempt, the good password too, is refused without a check.
+     */
+    @Test
+    void aGoodLoginBetweenGuessesResetsNothing() throws Exception {
+        String client = "127.0.0.11";
+        List<String> guessReplies = new java.util.ArrayList<>();
+        List<String> goodReplies = new java.util.ArrayList<>();
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < 4; i++) {
+                guessReplies.add(auth465(client, "victim-a@example.com", "guess " + round + "." + i));
+            }
+            goodReplies.add(auth465(client, LOGIN, PASSWORD));
+        }
+        assertThat(guessReplies.stream().filter(reply -> reply.startsWith("535")).count())
+            .as("guesses checked: %s", guessReplies).isLessThanOrEqualTo(5);
+        assertThat(guessReplies.subList(guessReplies.size() - 4, guessReplies.size())).allMatch(r -> r.startsWith("454 4.7.0"));
+        assertThat(goodReplies.get(0)).startsWith("235");
+        assertThat(goodReplies.get(2)).startsWith("454 4.7.0");
+    }
+
+    /**
+     * Ten sessions guessing at once from one address get no more checks than one session would: each is either
+     * checked within the address's five failures or refused without a check (the throttle, or the cap on checks
+     * in progress from one address).
+     */
+    @Test
+    void parallelSessionsFromOneAddressShareItsLimit() throws Exception {
+        String client = "127.0.0.12";
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+        List<java.util.concurrent.Future<String>> replies = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 10; i++) {
+                int guess = i;
+                replies.add(pool.submit(() -> auth465(client, "victim-b@example.com", "parallel guess " + guess)));
+            }
+            List<String> answered = new java.util.ArrayList<>();
+            for (java.util.concurrent.Future<String> reply : replies) {
+                answered.add(reply.get(2, java.util.concurrent.TimeUnit.MINUTES));
+            }
+            assertThat(answered.stream().filter(reply -> reply.startsWith("535")).count())
+                .as("guesses checked: %s", answered).isLessThanOrEqualTo(5);
+            assertThat(answered).allMatch(reply -> reply.startsWith("535") || reply.startsWith("454 4.7.0"));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One AUTH PLAIN in a session of its own on the implicit TLS port, from the given address; the first reply line. */
+    private static String auth465(String client, String login, String password) throws Exception {
+        try (RawSmtpSession session = RawSmtpSession.open(node.port(465), true, client)) {
+            session.send("EHLO client.test");
+            return session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain(login, password));
+        }
+    }
+
     @Test
     void theSessionIsTheLoginAsStoredWhateverTheClientTyped() throws Exception {
         try (RawSmtpSession session = secured()) {

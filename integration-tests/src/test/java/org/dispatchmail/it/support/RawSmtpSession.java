@@ -111,6 +111,11 @@ public final class RawSmtpSession implements AutoCloseable {
         use(wrap(socket, socket.getInetAddress().getHostAddress(), socket.getPort(), context));
     }
 
+    /** How long a read waits for the server (15 s unless changed), for replies that are late on purpose. */
+    public void readTimeout(java.time.Duration timeout) throws IOException {
+        socket.setSoTimeout(Math.toIntExact(timeout.toMillis()));
+    }
+
     /** The TLS handshake on the open connection, without sending STARTTLS first. */
     public void wrapTls() throws IOException, GeneralSecurityException {
         use(wrap(socket, socket.getPort()));
