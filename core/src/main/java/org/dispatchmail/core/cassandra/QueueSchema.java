@@ -89,7 +89,11 @@ public final class QueueSchema {
         List.of(
             // Random secrets every node shares (SRS key, SCRAM decoy seed...), numbered versions, newest first.
             "CREATE TABLE IF NOT EXISTS cluster_secrets (name text, version int, secret blob, created_at timestamp,"
-                + " PRIMARY KEY ((name), version)) WITH CLUSTERING ORDER BY (version DESC)"));
+                + " PRIMARY KEY ((name), version)) WITH CLUSTERING ORDER BY (version DESC)"),
+        List.of(
+            // A claim's own token (outcomes and renewals are written under it, not just under the node's name),
+            // and the delivery report a recipient's state still owes its sender (sent after the state is written).
+            "ALTER TABLE recipients ADD (claim_token uuid, report_owed text)"));
 
     private QueueSchema() {
     }

@@ -16,6 +16,7 @@ public final class RecipientRecord {
     private final Instant nextAttemptAt;
     private final Optional<String> claimedBy;
     private final Optional<Instant> claimUntil;
+    private final Optional<UUID> claimToken;
     private final Optional<String> lastResult;
     private final RecipientDsn dsn;
     private final int greylistAttempts;
@@ -31,6 +32,7 @@ public final class RecipientRecord {
         this.nextAttemptAt = Objects.requireNonNull(b.nextAttemptAt, "nextAttemptAt");
         this.claimedBy = b.claimedBy;
         this.claimUntil = b.claimUntil;
+        this.claimToken = b.claimToken;
         this.lastResult = b.lastResult;
         this.dsn = b.dsn;
         this.greylistAttempts = b.greylistAttempts;
@@ -50,7 +52,7 @@ public final class RecipientRecord {
 
     public Builder toBuilder() {
         return new Builder(messageId, recipient, state, nextAttemptAt).attempts(attempts).claimedBy(claimedBy)
-            .claimUntil(claimUntil).lastResult(lastResult).dsn(dsn).greylistAttempts(greylistAttempts)
+            .claimUntil(claimUntil).claimToken(claimToken).lastResult(lastResult).dsn(dsn).greylistAttempts(greylistAttempts)
             .firstGreylistedAt(firstGreylistedAt).lastGreylistedAt(lastGreylistedAt)
             .delayWarningsSent(delayWarningsSent);
     }
@@ -81,6 +83,14 @@ public final class RecipientRecord {
 
     public Optional<Instant> claimUntil() {
         return claimUntil;
+    }
+
+    /**
+     * The token of the claim that holds this recipient, new at every claim: an outcome or a renewal is written
+     * only under the same token, so an attempt whose claim was taken over (even by its own node) writes nothing.
+     */
+    public Optional<UUID> claimToken() {
+        return claimToken;
     }
 
     public Optional<String> lastResult() {
@@ -133,6 +143,7 @@ public final class RecipientRecord {
         private Instant nextAttemptAt;
         private Optional<String> claimedBy = Optional.empty();
         private Optional<Instant> claimUntil = Optional.empty();
+        private Optional<UUID> claimToken = Optional.empty();
         private Optional<String> lastResult = Optional.empty();
         private RecipientDsn dsn = RecipientDsn.NONE;
         private int greylistAttempts;
@@ -172,9 +183,14 @@ public final class RecipientRecord {
             return this;
         }
 
+        public Builder claimToken(Optional<UUID> value) {
+            this.claimToken = Objects.requireNonNull(value);
+            return this;
+        }
+
         /** Clears the claim: the record is nobody's. */
         public Builder unclaimed() {
-            return claimedBy(Optional.empty()).claimUntil(Optional.empty());
+            return claimedBy(Optional.empty()).claimUntil(Optional.empty()).claimToken(Optional.empty());
         }
 
         public Builder lastResult(Optional<String> value) {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
@@ -149,7 +150,8 @@ final class OutcomeRecorder {
         boolean allFinal = true;
         for (int i = 0; i < records.size(); i++) {
             RecipientRecord after = updated.get(i);
-            attempts.add(new AttemptRecord(message.id(), node, now, outcomes.get(i), after.state(),
+            attempts.add(new AttemptRecord(message.id(), node, tokenOf(records.get(i)), now, outcomes.get(i),
+                after.state(),
                 after.state().isFinal() ? Optional.empty() : Optional.of(after.nextAttemptAt())));
             allFinal &= after.state().isFinal();
         }
@@ -178,7 +180,7 @@ final class OutcomeRecorder {
             .lastResult(Optional.of(outcome.describe())).build();
         // Report only what was written: a recipient released or taken meanwhile is still queued.
         boolean written = claimed
-            ? store.complete(new AttemptRecord(message.id(), node, now, outcome, RecipientState.EXPIRED,
+            ? store.complete(new AttemptRecord(message.id(), node, tokenOf(seen), now, outcome, RecipientState.EXPIRED,
                 Optional.empty()), after)
             : store.update(seen, after);
         if (written) {
@@ -187,6 +189,12 @@ final class OutcomeRecorder {
             log(message, seen, "-", outcome, after, "");
             finishIfDone(message);
         }
+    }
+
+    /** The token of the claim this node holds on the record (as the claim returned it). */
+    private static UUID tokenOf(RecipientRecord claimed) {
+        return claimed.claimToken().orElseThrow(() -> new IllegalStateException(
+            "no claim token on " + claimed + ": only a recipient claimed by this node can be completed"));
     }
 
     /** Removes the content once every recipient of the message is final. */

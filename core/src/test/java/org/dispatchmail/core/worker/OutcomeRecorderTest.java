@@ -71,8 +71,7 @@ class OutcomeRecorderTest {
         for (int i = 0; i < recipientsAndReplies.length; i += 2) {
             String recipient = recipientsAndReplies[i];
             RecipientRecord record = store.recipient(id, recipient).orElseThrow();
-            assertThat(store.claim(record, "node-a", clock.instant().plus(Duration.ofMinutes(15)))).isTrue();
-            seen.add(record);
+            seen.add(claimed(record, clock.instant().plus(Duration.ofMinutes(15))));
             outcomes.add(outcome(recipient, recipientsAndReplies[i + 1]));
         }
         String domain = recipientsAndReplies[0].substring(recipientsAndReplies[0].indexOf('@') + 1);
@@ -83,6 +82,13 @@ class OutcomeRecorderTest {
         String domain = recipient.substring(recipient.indexOf('@') + 1);
         return RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.7", RecipientOutcome.STAGE_RCPT,
             SmtpReply.parse(List.of(reply)));
+    }
+
+    /** The record as node-a's claim wrote it (with its token), as the worker hands it to the recorder. */
+    private RecipientRecord claimed(RecipientRecord record, Instant until) {
+        List<RecipientRecord> taken = store.claim(List.of(record), "node-a", until, until);
+        assertThat(taken).hasSize(1);
+        return taken.get(0);
     }
 
     private RecipientRecord record(UUID id, String recipient) {
@@ -137,8 +143,7 @@ class OutcomeRecorderTest {
         List<RecipientRecord> seen = new ArrayList<>();
         for (String recipient : List.of("bob@one.test", "carol@one.test", "dave@one.test")) {
             RecipientRecord record = store.recipient(id, recipient).orElseThrow();
-            assertThat(store.claim(record, "node-a", T0.plus(Duration.ofMinutes(15)))).isTrue();
-            seen.add(record);
+            seen.add(claimed(record, T0.plus(Duration.ofMinutes(15))));
         }
 
         recorder.record(message, "one.test", "mx", seen, List.of(
@@ -411,8 +416,7 @@ class OutcomeRecorderTest {
     void anOutcomeForAClaimLostToAnotherNodeDoesNotOverwriteItsState() {
         UUID id = enqueue("alice@example.com", "bob@one.test");
         StoredMessage message = store.message(id).orElseThrow();
-        RecipientRecord seen = record(id, "bob@one.test");
-        assertThat(store.claim(seen, "node-a", T0.plus(Duration.ofMinutes(15)))).isTrue();
+        RecipientRecord seen = claimed(record(id, "bob@one.test"), T0.plus(Duration.ofMinutes(15)));
         // node-a's attempt outlived its claim; node-b took the recipient over
         clock.advance(Duration.ofMinutes(16));
         assertThat(store.claim(record(id, "bob@one.test"), "node-b", clock.instant().plus(Duration.ofMinutes(15))))
