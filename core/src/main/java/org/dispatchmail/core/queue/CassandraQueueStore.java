@@ -24,6 +24,7 @@ import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.report.DsnAction;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
@@ -69,6 +70,7 @@ public final class CassandraQueueStore implements QueueStore {
     private final PreparedStatement renewClaim;
     private final PreparedStatement completeRecipient;
     private final PreparedStatement updateRecipient;
+    private final PreparedStatement clearReportOwed;
     private final PreparedStatement insertAttempt;
     private final PreparedStatement selectAttempts;
     private final PreparedStatement selectMessage;
@@ -126,7 +128,7 @@ public final class CassandraQueueStore implements QueueStore {
         String setAll = " SET state = ?, attempts = ?, next_attempt_at = ?, claimed_by = null, claim_until = null,"
             + " claim_token = null,"
             + " last_result = ?, greylist_attempts = ?, first_greylisted_at = ?, last_greylisted_at = ?,"
-            + " delay_warnings = ?, updated_at = ? WHERE message_id = ? AND recipient = ?";
+            + " delay_warnings = ?, report_owed = ?, updated_at = ? WHERE message_id = ? AND recipient = ?";
         // The node and the claim's token: a node that claimed the recipient again since holds a new token.
         completeRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
             + " IF claimed_by = ? AND claim_token = ?");
@@ -134,6 +136,8 @@ public final class CassandraQueueStore implements QueueStore {
         // back to the same state) makes the caller's view stale.
         updateRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
             + " IF state = ? AND claimed_by = null AND attempts = ?");
+        clearReportOwed = session.prepare("UPDATE " + ks + "recipients SET report_owed = null"
+            + " WHERE message_id = ? AND recipient = ?");
         insertAttempt = session.prepare("INSERT INTO " + ks + "attempts (message_id, recipient, attempted_at, node,"
             + " host, address, stage, reply_code, enhanced_code, reply_text, decision, next_attempt_at, tls)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + ttl);
@@ -463,19 +467,19 @@ public final class CassandraQueueStore implements QueueStore {
         if (updated.state().isWaiting()) {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
-        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(11, seen.state().name())
-            .setInt(12, seen.attempts()).build(),
+        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(12, seen.state().name())
+            .setInt(13, seen.attempts()).build(),
             "update " + seen.recipient());
         return result.wasApplied();
     }
 
     /** The new state of a recipient this node attempted, written only while the attempt's claim holds. */
     private BoundStatement bindComplete(AttemptRecord attempt, RecipientRecord updated) {
-        return bindSetAll(completeRecipient, updated).setString(11, attempt.node())
-            .setUuid(12, attempt.claimToken()).build();
+        return bindSetAll(completeRecipient, updated).setString(12, attempt.node())
+            .setUuid(13, attempt.claimToken()).build();
     }
 
-    /** Binds the 11 values of a full state write (0 to 10); the condition's value (11) is the caller's. */
+    /** Binds the 12 values of a full state write (0 to 11); the condition's values (from 12) are the caller's. */
     private static BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
         return statement.boundStatementBuilder()
             .setString(0, r.state().name())
@@ -486,9 +490,21 @@ public final class CassandraQueueStore implements QueueStore {
             .setInstant(5, r.firstGreylistedAt().orElse(null))
             .setInstant(6, r.lastGreylistedAt().orElse(null))
             .setInt(7, r.delayWarningsSent())
-            .setInstant(8, Instant.now())
-            .setUuid(9, r.messageId())
-            .setString(10, r.recipient());
+            .setString(8, r.reportOwed().map(Enum::name).orElse(null))
+            .setInstant(9, Instant.now())
+            .setUuid(10, r.messageId())
+            .setString(11, r.recipient());
+    }
+
+    /** Plain writes (one partition): only the node that sent the reports clears their flags. */
+    @Override
+    public void reportsSent(UUID messageId, List<String> recipients) {
+        if (recipients.isEmpty()) {
+            return;
+        }
+        BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+        recipients.forEach(recipient -> batch.addStatement(clearReportOwed.bind(messageId, recipient)));
+        run(batch.build(), "note the reports sent for " + messageId);
     }
 
     @Override
@@ -612,6 +628,7 @@ public final class CassandraQueueStore implements QueueStore {
             .firstGreylistedAt(Optional.ofNullable(row.getInstant("first_greylisted_at")))
             .lastGreylistedAt(Optional.ofNullable(row.getInstant("last_greylisted_at")))
             .delayWarningsSent(row.isNull("delay_warnings") ? 0 : row.getInt("delay_warnings"))
+            .reportOwed(Optional.ofNullable(row.getString("report_owed")).map(DsnAction::valueOf))
             .build();
     }
 

@@ -88,6 +88,9 @@ public interface QueueStore {
      */
     boolean update(RecipientRecord seen, RecipientRecord updated);
 
+    /** The reports these recipients owed were handed over: clears {@link RecipientRecord#reportOwed()}. */
+    void reportsSent(UUID messageId, List<String> recipients);
+
     /** What was tried for one recipient, oldest first. */
     List<AttemptHistoryEntry> attempts(UUID messageId, String recipient);
 

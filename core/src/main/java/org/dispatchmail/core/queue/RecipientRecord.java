@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.report.DsnAction;
 
 /** The stored state of one recipient of one message. Immutable; {@link #toBuilder()} makes a changed copy. */
 public final class RecipientRecord {
@@ -23,6 +24,7 @@ public final class RecipientRecord {
     private final Optional<Instant> firstGreylistedAt;
     private final Optional<Instant> lastGreylistedAt;
     private final int delayWarningsSent;
+    private final Optional<DsnAction> reportOwed;
 
     private RecipientRecord(Builder b) {
         this.messageId = Objects.requireNonNull(b.messageId, "messageId");
@@ -39,6 +41,7 @@ public final class RecipientRecord {
         this.firstGreylistedAt = b.firstGreylistedAt;
         this.lastGreylistedAt = b.lastGreylistedAt;
         this.delayWarningsSent = b.delayWarningsSent;
+        this.reportOwed = b.reportOwed;
     }
 
     /** A new recipient as enqueued: pending, due at {@code dueAt}. */
@@ -54,7 +57,7 @@ public final class RecipientRecord {
         return new Builder(messageId, recipient, state, nextAttemptAt).attempts(attempts).claimedBy(claimedBy)
             .claimUntil(claimUntil).claimToken(claimToken).lastResult(lastResult).dsn(dsn).greylistAttempts(greylistAttempts)
             .firstGreylistedAt(firstGreylistedAt).lastGreylistedAt(lastGreylistedAt)
-            .delayWarningsSent(delayWarningsSent);
+            .delayWarningsSent(delayWarningsSent).reportOwed(reportOwed);
     }
 
     public UUID messageId() {
@@ -120,6 +123,14 @@ public final class RecipientRecord {
         return delayWarningsSent;
     }
 
+    /**
+     * The report (failed, delayed or relayed) that the state written says is due to the sender and that was not
+     * handed to James yet: sent after the state is written, cleared once sent, sent again by a worker if not.
+     */
+    public Optional<DsnAction> reportOwed() {
+        return reportOwed;
+    }
+
     /** Whether a worker may take this recipient now: waiting and due, or held by a claim that ran out. */
     public boolean claimableAt(Instant now) {
         if (state == RecipientState.PENDING || state == RecipientState.DEFERRED) {
@@ -150,6 +161,7 @@ public final class RecipientRecord {
         private Optional<Instant> firstGreylistedAt = Optional.empty();
         private Optional<Instant> lastGreylistedAt = Optional.empty();
         private int delayWarningsSent;
+        private Optional<DsnAction> reportOwed = Optional.empty();
 
         private Builder(UUID messageId, String recipient, RecipientState state, Instant nextAttemptAt) {
             this.messageId = messageId;
@@ -220,6 +232,11 @@ public final class RecipientRecord {
 
         public Builder delayWarningsSent(int value) {
             this.delayWarningsSent = value;
+            return this;
+        }
+
+        public Builder reportOwed(Optional<DsnAction> value) {
+            this.reportOwed = Objects.requireNonNull(value);
             return this;
         }
 

@@ -265,6 +265,7 @@ public final class DeliveryWorker implements AutoCloseable {
             rows.put(record.recipient(), record);
         }
         Map<String, RecipientRecord> claimable = new LinkedHashMap<>();
+        List<RecipientRecord> owingReports = new ArrayList<>();
         List<DueEntry> handled = new ArrayList<>();
         for (DueEntry entry : entries) {
             RecipientRecord record = rows.get(entry.recipient());
@@ -275,6 +276,11 @@ public final class DeliveryWorker implements AutoCloseable {
                 continue;
             }
             handled.add(entry);
+            if (record.reportOwed().isPresent() && record.claimedBy().isEmpty()
+                && owingReports.stream().noneMatch(r -> r.recipient().equals(record.recipient()))) {
+                // its report could not be sent after its state was written: send it now (before any new attempt)
+                owingReports.add(record);
+            }
             if (record.state() == RecipientState.HELD) {
                 // A held recipient is indexed at its expiry only: nothing stays queued past its lifetime.
                 expireIfDue(record, now);
@@ -289,6 +295,9 @@ public final class DeliveryWorker implements AutoCloseable {
         Instant claimUntil = now.plus(settings.claimDuration());
         Instant lookAgainAt = min(claimUntil, now.plus(settings.leaseTime()));
         // The claims index their recipients again first, so the entries can go once they are written.
+        if (!owingReports.isEmpty()) {
+            store.message(messageId).ifPresent(message -> recorder.sendOwedReports(message, owingReports));
+        }
         List<RecipientRecord> taken = store.claim(new ArrayList<>(claimable.values()), settings.nodeId(), claimUntil,
             lookAgainAt);
         store.removeDue(handled);

@@ -18,6 +18,7 @@ import org.dispatchmail.core.dsn.DsnNotify;
 import org.dispatchmail.core.dsn.DsnRet;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.report.DsnAction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -266,6 +267,27 @@ public abstract class QueueStoreContract {
         try (InputStream in = large.content().open()) {
             assertThat(in.readAllBytes()).isEqualTo(larger);
         }
+    }
+
+    @Test
+    void aReportOwedIsWrittenWithTheStateAndClearedOnceSent() {
+        UUID id = store().enqueue(message("owed-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        RecipientRecord claimed = store().claim(List.of(store().recipient(id, "bob@remote.test").orElseThrow()),
+            "node-a", T0.plusSeconds(900), T0.plusSeconds(900)).get(0);
+        RecipientOutcome refused = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1", "rcpt",
+            SmtpReply.parse(List.of("550 5.1.1 no such user")));
+        RecipientRecord bounced = claimed.toBuilder().state(RecipientState.BOUNCED).attempts(1).unclaimed()
+            .reportOwed(Optional.of(DsnAction.FAILED)).build();
+
+        assertThat(store().complete(new AttemptRecord(id, "node-a", claimed.claimToken().orElseThrow(),
+            T0.plusSeconds(1), refused, RecipientState.BOUNCED, Optional.empty()), bounced)).isTrue();
+        assertThat(store().recipient(id, "bob@remote.test").orElseThrow().reportOwed()).contains(DsnAction.FAILED);
+
+        store().reportsSent(id, List.of("bob@remote.test"));
+
+        RecipientRecord after = store().recipient(id, "bob@remote.test").orElseThrow();
+        assertThat(after.reportOwed()).isEmpty();
+        assertThat(after.state()).isEqualTo(RecipientState.BOUNCED);
     }
 
     @Test

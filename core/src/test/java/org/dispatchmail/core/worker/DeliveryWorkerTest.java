@@ -33,6 +33,7 @@ import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
+import org.dispatchmail.core.report.DsnAction;
 import org.dispatchmail.core.report.DsnMessageBuilder;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.retry.RetrySettings;
@@ -54,6 +55,8 @@ class DeliveryWorkerTest {
     private final List<String> attempted = new ArrayList<>();
     private final List<String> deliveredDomains = new ArrayList<>();
     private final List<DeliveryWorker> workers = new ArrayList<>();
+    /** Report sends that fail before one goes through. */
+    private int failingSends;
     /** Claim renewals of running attempts, run when a test cranks them as the renewal thread would. */
     private final List<Runnable> renewalTasks = new ArrayList<>();
     private final ClaimRenewal.Repeater renewals = (period, task) -> {
@@ -95,7 +98,13 @@ class DeliveryWorkerTest {
         WorkerSettings settings = WorkerSettings.from(config);
         RetrySettings retry = RetrySettings.from(config);
         RetryPolicy policy = new RetryPolicy(retry, new Random(1));
-        DeliveryReports reports = new DeliveryReports(reportSender, "mx.dispatch.test",
+        DeliveryReports reports = new DeliveryReports((recipient, bytes) -> {
+            if (failingSends > 0) {
+                failingSends--;
+                throw new IllegalStateException("the mailet container refuses mail");
+            }
+            reportSender.send(recipient, bytes);
+        }, "mx.dispatch.test",
             DsnMessageBuilder.DEFAULT_MAX_RETURNED_SIZE, metrics, clock);
         OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory, policy, retry, reports, metrics, node,
             clock);
@@ -276,6 +285,35 @@ class DeliveryWorkerTest {
         assertThat(attempts()).as("nothing is written for the lost attempt").isEmpty();
         assertThat(reportSender.sent()).as("no bounce for a state this attempt no longer owns").isEmpty();
         assertThat(store.hasContent(id)).isTrue();
+    }
+
+    @Test
+    void aBounceWhoseReportCouldNotBeSentHasItSentOnceLaterByAWorker() throws Exception {
+        DeliveryWorker worker = started("node-a");
+        UUID id = enqueue("bob@one.test");
+        replies.add("550 5.1.1 no such user");
+        failingSends = 1;
+
+        worker.pollOnce();
+
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.BOUNCED);
+        assertThat(record(id, "bob@one.test").reportOwed()).contains(DsnAction.FAILED);
+        assertThat(reportSender.sent()).isEmpty();
+        assertThat(store.hasContent(id)).isTrue();
+
+        clock.advance(DeliveryReports.RETRY);
+        worker.pollOnce();
+
+        assertThat(reportSender.sent()).hasSize(1);
+        ParsedReport report = ParsedReport.parse(reportSender.sent().get(0).bytes());
+        assertThat(report.recipientField("bob@one.test", "Status")).isEqualTo("5.1.1");
+        assertThat(record(id, "bob@one.test").reportOwed()).isEmpty();
+        assertThat(store.hasContent(id)).isFalse();
+
+        clock.advance(Duration.ofMinutes(30));
+        worker.pollOnce();
+        assertThat(reportSender.sent()).as("sent once").hasSize(1);
+        assertThat(attempts()).as("a report is no new attempt").hasSize(1);
     }
 
     @Test

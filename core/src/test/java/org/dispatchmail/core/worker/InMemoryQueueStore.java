@@ -260,6 +260,16 @@ public final class InMemoryQueueStore implements QueueStore {
         return true;
     }
 
+    @Override
+    public synchronized void reportsSent(UUID messageId, List<String> recipients) {
+        for (String recipient : recipients) {
+            RecipientRecord current = rows(messageId).get(recipient);
+            if (current != null) {
+                put(current.toBuilder().reportOwed(Optional.empty()).build());
+            }
+        }
+    }
+
     /** The columns a full state write sets: everything but NOTIFY/ORCPT; the claim is cleared. */
     private static RecipientRecord writeAll(RecipientRecord current, RecipientRecord updated) {
         return updated.toBuilder().unclaimed().dsn(current.dsn()).build();
