@@ -138,6 +138,12 @@ public final class DispatchEngine implements AutoCloseable {
             MxDeliverer deliverer = new MxDeliverer(resolver, smtpClient, settings.delivery(), settings.routing(),
                 clock);
             settings.routing().rules().describe().forEach(rule -> LOGGER.info("Dispatch route: {}", rule));
+            if (settings.delivery().maxConnectionsPerHost() >= settings.worker().deliveryThreads()) {
+                LOGGER.warn("dispatch.properties: delivery.maxConnectionsPerHost ({}) is not below delivery.threads"
+                    + " ({}): one server that tarpits can hold every delivery thread, each for up to"
+                    + " delivery.transactionTimeout ({})", settings.delivery().maxConnectionsPerHost(),
+                    settings.worker().deliveryThreads(), settings.delivery().transactionTimeout());
+            }
             Optional<DkimKeys> dkimKeys = dkimKeys(settings, session, clock);
             ScheduledExecutorService keyMaintenance = Executors.newSingleThreadScheduledExecutor(runnable -> {
                 Thread thread = new Thread(runnable, "dispatch-dkim-keys");

@@ -2,6 +2,7 @@ package org.dispatchmail.core;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
@@ -38,7 +39,7 @@ public final class DispatchSettings {
             config.parse("dns.servers", server, MxResolver::parseServer);
         }
         this.dnsTimeout = config.duration("dns.timeout", Duration.ofSeconds(5));
-        this.delivery = DeliverySettings.from(config);
+        this.delivery = transactionWithinClaim(config, DeliverySettings.from(config), worker.claimDuration());
         this.dkim = DkimSettings.from(config);
         this.arc = ArcSettings.from(config);
         this.submission = SubmissionSettings.from(config);
@@ -46,6 +47,24 @@ public final class DispatchSettings {
         this.routing = RoutingSettings.from(config);
         this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
         this.srs = SrsSettings.from(config);
+    }
+
+    /**
+     * An attempt must end while its claim holds, even before any renewal, else another node could take the
+     * recipient over and deliver it a second time: an explicit delivery.transactionTimeout must be shorter than
+     * queue.claimDuration; the default (10m) becomes half the claim when the claim is short.
+     */
+    static DeliverySettings transactionWithinClaim(ConfigReader config, DeliverySettings delivery, Duration claim) {
+        if (delivery.transactionTimeout().compareTo(claim) < 0) {
+            return delivery;
+        }
+        Optional<String> set = config.optional("delivery.transactionTimeout");
+        if (set.isEmpty()) {
+            return delivery.toBuilder().transactionTimeout(claim.dividedBy(2)).build();
+        }
+        throw config.error("delivery.transactionTimeout", "(" + set.get().trim() + ") must be shorter than"
+            + " queue.claimDuration (" + config.optional("queue.claimDuration").map(String::trim)
+            .orElse(claim.toString()) + "): an attempt must end before its claim can run out");
     }
 
     public static DispatchSettings from(ConfigReader config) {

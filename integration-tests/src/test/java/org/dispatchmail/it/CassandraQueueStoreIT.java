@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 
@@ -16,13 +15,10 @@ import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
-import org.dispatchmail.core.delivery.RecipientOutcome;
-import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.DsnNotify;
 import org.dispatchmail.core.dsn.DsnRet;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
-import org.dispatchmail.core.queue.AttemptRecord;
 import org.dispatchmail.core.queue.CassandraGreylistMemory;
 import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.CassandraShardLeases;
@@ -31,8 +27,6 @@ import org.dispatchmail.core.queue.GreylistMemory;
 import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.queue.QueueStoreContract;
-import org.dispatchmail.core.queue.RecipientRecord;
-import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
@@ -196,17 +190,6 @@ class CassandraQueueStoreIT extends QueueStoreContract {
         QueueSchema.apply(session, KEYSPACE, "{'class': 'SimpleStrategy', 'replication_factor': 1}");
         assertThat(session.execute("SELECT version FROM " + KEYSPACE + ".schema_version WHERE component = 'queue'")
             .one().getInt("version")).isEqualTo(QueueSchema.latestVersion());
-    }
-
-    private static RecipientRecord done(UUID id) {
-        return store.recipient(id, "bob@remote.test").orElseThrow().toBuilder().state(RecipientState.DELIVERED)
-            .attempts(1).nextAttemptAt(T0.plusSeconds(1)).unclaimed().build();
-    }
-
-    private static AttemptRecord delivered(UUID id, String node) {
-        RecipientOutcome ok = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1",
-            "end-of-data", SmtpReply.parse(List.of("250 2.0.0 Ok: queued")));
-        return new AttemptRecord(id, node, T0.plusSeconds(1), ok, RecipientState.DELIVERED, Optional.empty());
     }
 
     private static int shardHolding(UUID id) {

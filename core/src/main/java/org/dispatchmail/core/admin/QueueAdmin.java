@@ -16,6 +16,7 @@ import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
+import org.dispatchmail.core.report.DsnAction;
 import org.dispatchmail.core.worker.DeliveryReports;
 import org.dispatchmail.core.worker.DeliveryWorker;
 
@@ -135,19 +136,29 @@ public final class QueueAdmin {
                     continue;
                 }
                 DeliveryReports.Line line = DeliveryReports.Line.administrative(record, ADMIN_BOUNCE_STATUS, reason);
+                // The report is marked as owed in the state and sent after it (again later if the send fails).
+                boolean wanted = DeliveryReports.wanted(message, record, DsnAction.FAILED);
                 RecipientRecord after = record.toBuilder().state(RecipientState.BOUNCED).nextAttemptAt(now)
-                    .lastResult(Optional.of(ADMIN_BOUNCE_STATUS + " " + reason)).build();
+                    .lastResult(Optional.of(ADMIN_BOUNCE_STATUS + " " + reason))
+                    .reportOwed(wanted ? Optional.of(DsnAction.FAILED) : Optional.empty()).build();
+                if (wanted) {
+                    store.index(message.id(), record.recipient(), now.plus(DeliveryReports.RETRY));
+                }
                 if (store.update(record, after)) {
-                    lines.add(line);
+                    if (wanted) {
+                        lines.add(line);
+                    }
                     count.changed++;
                 } else {
                     count.skipped++;
                 }
             }
-            if (!lines.isEmpty()) {
-                reports.failed(message, lines);
-                finishIfDone(message.id());
+            if (!lines.isEmpty() && reports.failed(message, lines)) {
+                List<String> sent = new ArrayList<>();
+                lines.forEach(line -> sent.add(line.record().recipient()));
+                store.reportsSent(message.id(), sent);
             }
+            finishIfDone(message.id());
         }
         return count;
     }
@@ -188,7 +199,8 @@ public final class QueueAdmin {
     }
 
     private void finishIfDone(UUID id) {
-        if (store.recipients(id).stream().allMatch(r -> r.state().isFinal())) {
+        // a report still owed quotes the content: it stays until the report is sent
+        if (store.recipients(id).stream().allMatch(r -> r.state().isFinal() && r.reportOwed().isEmpty())) {
             store.finish(id);
         }
     }

@@ -97,7 +97,11 @@ public final class QueueSchema {
             // auth_blocks, which are no longer read. Newest first so a count reads recent rows only.
             "CREATE TABLE IF NOT EXISTS auth_attempts (subject text, at timestamp, id uuid,"
                 + " PRIMARY KEY ((subject), at, id)) WITH CLUSTERING ORDER BY (at DESC, id ASC)"
-                + " AND gc_grace_seconds = 3600"));
+                + " AND gc_grace_seconds = 3600"),
+        List.of(
+            // A claim's own token (outcomes and renewals are written under it, not just under the node's name),
+            // and the delivery report a recipient's state still owes its sender (sent after the state is written).
+            "ALTER TABLE recipients ADD (claim_token uuid, report_owed text)"));
 
     private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);
 

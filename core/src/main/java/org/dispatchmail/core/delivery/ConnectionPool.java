@@ -67,13 +67,13 @@ final class ConnectionPool implements AutoCloseable {
 
     /**
      * An idle session for {@code target} (after a successful RSET), else a slot to open a new one, waiting up to
-     * connectionWaitTime for one. A granted lease without a session holds a slot until its session is released,
+     * connectionWaitTime for one, never past {@code deadline}; a session returned is limited by the deadline. A granted lease without a session holds a slot until its session is released,
      * or until {@link #openFailed}; a session must come back through {@link #release}.
      */
-    Lease borrow(SmtpTarget target) {
+    Lease borrow(SmtpTarget target, TransactionDeadline transaction) {
         sweepIfDue();
         Host host = hosts.computeIfAbsent(hostKey(target), k -> new Host());
-        long deadline = System.nanoTime() + settings.connectionWaitTime().toNanos();
+        long deadline = System.nanoTime() + transaction.cap(settings.connectionWaitTime()).toNanos();
         String key = target.key();
         while (true) {
             List<SmtpSession> toClose = new ArrayList<>();
@@ -126,9 +126,11 @@ final class ConnectionPool implements AutoCloseable {
             if (mayOpen) {
                 return new Lease(null, true);
             }
+            candidate.connection().limit(transaction);
             if (candidate.reset(settings.commandTimeout())) {
                 return new Lease(candidate, true);
             }
+            candidate.connection().unlimit();
             // dead while idle (the server timed it out): free its slot and look again
             discard(candidate);
         }

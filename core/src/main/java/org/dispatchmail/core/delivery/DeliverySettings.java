@@ -25,6 +25,7 @@ public final class DeliverySettings {
     private final Duration commandTimeout;
     private final Duration dataBlockTimeout;
     private final Duration finalDotTimeout;
+    private final Duration transactionTimeout;
     private final String heloName;
     private final int maxMxHosts;
     private final int maxAddressesPerHost;
@@ -42,6 +43,7 @@ public final class DeliverySettings {
         this.commandTimeout = b.commandTimeout;
         this.dataBlockTimeout = b.dataBlockTimeout;
         this.finalDotTimeout = b.finalDotTimeout;
+        this.transactionTimeout = b.transactionTimeout;
         this.heloName = b.heloName != null ? b.heloName : localHostName();
         this.maxMxHosts = b.maxMxHosts;
         this.maxAddressesPerHost = b.maxAddressesPerHost;
@@ -69,6 +71,7 @@ public final class DeliverySettings {
         duration(config, "delivery.commandTimeout", defaults.commandTimeout(), builder::commandTimeout);
         duration(config, "delivery.dataBlockTimeout", defaults.dataBlockTimeout(), builder::dataBlockTimeout);
         duration(config, "delivery.finalDotTimeout", defaults.finalDotTimeout(), builder::finalDotTimeout);
+        duration(config, "delivery.transactionTimeout", defaults.transactionTimeout(), builder::transactionTimeout);
         duration(config, "delivery.connectionIdleTime", defaults.connectionIdleTime(), builder::connectionIdleTime);
         duration(config, "delivery.connectionWaitTime", defaults.connectionWaitTime(), builder::connectionWaitTime);
         config.optional("delivery.heloName")
@@ -172,6 +175,15 @@ public final class DeliverySettings {
         return finalDotTimeout;
     }
 
+    /**
+     * Longest time one delivery to one server may take, whatever the server does: connect, greeting, TLS, every
+     * reply and the data, one byte at a time or not at all. Past it the connection is closed and the recipients
+     * still undecided get a temporary failure.
+     */
+    public Duration transactionTimeout() {
+        return transactionTimeout;
+    }
+
     public String heloName() {
         return heloName;
     }
@@ -228,6 +240,7 @@ public final class DeliverySettings {
                 .commandTimeout(commandTimeout)
                 .dataBlockTimeout(dataBlockTimeout)
                 .finalDotTimeout(finalDotTimeout)
+                .transactionTimeout(transactionTimeout)
                 .heloName(heloName)
                 .maxMxHosts(maxMxHosts)
                 .maxAddressesPerHost(maxAddressesPerHost)
@@ -243,7 +256,7 @@ public final class DeliverySettings {
     public String toString() {
         return "DeliverySettings{port=" + remotePort + ", connect=" + connectTimeout + ", greeting=" + greetingTimeout
                 + ", command=" + commandTimeout + ", dataBlock=" + dataBlockTimeout + ", finalDot=" + finalDotTimeout
-                + ", helo=" + heloName + ", maxMxHosts=" + maxMxHosts
+                + ", transaction=" + transactionTimeout + ", helo=" + heloName + ", maxMxHosts=" + maxMxHosts
                 + ", maxAddressesPerHost=" + maxAddressesPerHost
                 + ", trustStore=" + (trustStore == null ? "default" : "configured")
                 + ", idle=" + connectionIdleTime + ", maxMessagesPerConnection=" + maxMessagesPerConnection
@@ -258,6 +271,7 @@ public final class DeliverySettings {
         private Duration commandTimeout = Duration.ofMinutes(5);
         private Duration dataBlockTimeout = Duration.ofMinutes(3);
         private Duration finalDotTimeout = Duration.ofMinutes(10);
+        private Duration transactionTimeout = Duration.ofMinutes(10);
         private String heloName;
         private int maxMxHosts = 5;
         private int maxAddressesPerHost = 2;
@@ -337,6 +351,11 @@ public final class DeliverySettings {
 
         public Builder finalDotTimeout(Duration timeout) {
             this.finalDotTimeout = positive(timeout, "finalDotTimeout");
+            return this;
+        }
+
+        public Builder transactionTimeout(Duration timeout) {
+            this.transactionTimeout = positive(timeout, "transactionTimeout");
             return this;
         }
 

@@ -58,12 +58,13 @@ final class SessionOpener {
         }
     }
 
-    Opened open(SmtpTarget target) {
-        Attempt attempt = new Attempt(target, target.tls());
+    /** A session whose connection is closed when {@code deadline} passes (until the caller lifts the limit). */
+    Opened open(SmtpTarget target, TransactionDeadline deadline) {
+        Attempt attempt = new Attempt(target, target.tls(), deadline);
         Opened opened = attempt.run();
         if (attempt.handshakeFailedOpportunistically) {
             // like Postfix's "may": a server whose TLS is broken still gets its mail, in plain text
-            return new Attempt(target, TlsPolicy.NONE).run();
+            return new Attempt(target, TlsPolicy.NONE, deadline).run();
         }
         return opened;
     }
@@ -72,18 +73,23 @@ final class SessionOpener {
     private final class Attempt {
         private final SmtpTarget target;
         private final TlsPolicy policy;
+        private final TransactionDeadline deadline;
         private String stage = RecipientOutcome.STAGE_CONNECT;
         private String tlsDescription;
         private boolean handshakeFailedOpportunistically;
         // false once the connection is closing or in an unknown state (421, failed TLS)
         private boolean mayQuit = true;
 
-        Attempt(SmtpTarget target, TlsPolicy policy) {
+        Attempt(SmtpTarget target, TlsPolicy policy, TransactionDeadline deadline) {
             this.target = target;
             this.policy = policy;
+            this.deadline = deadline;
         }
 
         Opened run() {
+            if (deadline.passed()) {
+                return failed(deadline.exceeded(), RecipientOutcome.CONNECTION_DROPPED_STATUS);
+            }
             Socket socket = new Socket();
             SmtpConnection connection;
             try {
@@ -93,23 +99,27 @@ final class SessionOpener {
                         socket.bind(new InetSocketAddress(source.get(), 0));
                     }
                     socket.connect(new InetSocketAddress(target.address(), target.port()),
-                            Math.toIntExact(settings.connectTimeout().toMillis()));
+                            Math.toIntExact(deadline.cap(settings.connectTimeout()).toMillis()));
                 } catch (IOException e) {
                     closeQuietly(socket);
                     return failed(connectError(e), RecipientOutcome.NO_ANSWER_STATUS);
                 }
+                // from here on the deadline closes the socket, which ends a handshake or read in progress
+                deadline.guard(socket);
                 Socket transport = socket;
                 if (policy == TlsPolicy.IMPLICIT) {
                     stage = RecipientOutcome.STAGE_STARTTLS;
                     TlsSupport.Handshake handshake = tls.handshake(socket, target.hostName(), target.port(), true,
                             settings.greetingTimeout());
                     if (!handshake.succeeded()) {
-                        return failed(handshake.failure(), RecipientOutcome.TLS_FAILED_STATUS);
+                        return deadline.fired() ? failed(deadline.exceeded(), RecipientOutcome.CONNECTION_DROPPED_STATUS)
+                                : failed(handshake.failure(), RecipientOutcome.TLS_FAILED_STATUS);
                     }
                     transport = handshake.socket();
                     tlsDescription = handshake.description();
                 }
                 connection = new SmtpConnection(transport);
+                connection.limit(deadline);
                 Opened opened = converse(connection);
                 if (opened.session() == null) {
                     SmtpSession doomed = new SmtpSession(target, connection, Extensions.NONE, tlsDescription);
@@ -168,6 +178,9 @@ final class SessionOpener {
                                 target.port(), mandatory, settings.commandTimeout());
                         if (!handshake.succeeded()) {
                             mayQuit = false;
+                            if (deadline.fired()) {
+                                return failed(deadline.exceeded(), RecipientOutcome.CONNECTION_DROPPED_STATUS);
+                            }
                             if (!mandatory) {
                                 handshakeFailedOpportunistically = true;
                             }

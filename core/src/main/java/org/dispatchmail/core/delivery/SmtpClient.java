@@ -99,6 +99,7 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
         private final RecipientOutcome[] outcomes;
         private final boolean needsSmtpUtf8;
         private final boolean pooled;
+        private final TransactionDeadline deadline;
         private Boolean hasEightBitBytes;
         private boolean anyDelivered;
         private boolean tryNextHost;
@@ -106,6 +107,7 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
 
         Delivery(SmtpTarget target, Envelope envelope, MessageContent content, boolean pooled) {
             this.pooled = pooled;
+            this.deadline = TransactionDeadline.start(settings.transactionTimeout());
             this.target = target;
             this.envelope = envelope;
             this.content = content;
@@ -151,6 +153,7 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
                 tryNextHost = false;
             } finally {
                 giveBack();
+                deadline.disarm();
             }
             // another host would get every recipient again: never after one was delivered here
             return new TransactionResult(Arrays.asList(outcomes), tryNextHost && !anyDelivered);
@@ -158,7 +161,7 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
 
         /** Takes an idle session or opens one; false when none (the undecided recipients are then decided). */
         private boolean connect() {
-            ConnectionPool.Lease lease = pool.borrow(target);
+            ConnectionPool.Lease lease = pool.borrow(target, deadline);
             if (!lease.granted()) {
                 failUndecided(AttemptFailure.temporary(RecipientOutcome.STAGE_CONNECT, "too many connections to "
                         + target.hostName() + "[" + target.address().getHostAddress() + "] from this node ("
@@ -174,7 +177,7 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
             }
             SessionOpener.Opened opened;
             try {
-                opened = opener.open(target);
+                opened = opener.open(target, deadline);
             } catch (RuntimeException e) {
                 pool.openFailed(target);
                 throw e;
@@ -220,6 +223,11 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
 
         private void giveBack() {
             if (session != null) {
+                // lifted before the session can go idle, where another delivery may limit it by its own deadline
+                session.connection().unlimit();
+                if (deadline.fired()) {
+                    session.markBroken();
+                }
                 pool.release(session, pooled);
                 session = null;
             }

@@ -27,12 +27,38 @@ final class SmtpConnection implements Closeable {
     private InputStream in;
     private OutputStream out;
     private final WriteWatchdog watchdog;
+    // the delivery using this connection now, null while it waits idle in the pool
+    private volatile TransactionDeadline deadline;
 
     SmtpConnection(Socket socket) throws IOException {
         this.socket = socket;
         this.in = new BufferedInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
         this.watchdog = new WriteWatchdog(this);
+    }
+
+    /** Closes this connection when {@code limit} passes, and says so in the errors that follow. */
+    void limit(TransactionDeadline limit) {
+        this.deadline = limit;
+        limit.guard(this);
+    }
+
+    /** The delivery is over: the connection may outlive it, idle in the pool. */
+    void unlimit() {
+        TransactionDeadline current = deadline;
+        if (current != null) {
+            current.disarm();
+            deadline = null;
+        }
+    }
+
+    /** A failure caused by the deadline closing the connection is reported as such, not as "socket closed". */
+    private IOException explained(IOException e) {
+        TransactionDeadline current = deadline;
+        if (current != null && current.fired()) {
+            return new SocketTimeoutException(current.exceeded());
+        }
+        return e;
     }
 
     Socket socket() {
@@ -56,6 +82,14 @@ final class SmtpConnection implements Closeable {
 
     /** Waits at most {@code timeout} for each line of the next reply. */
     SmtpReply readReply(Duration timeout) throws IOException {
+        try {
+            return readReplyLines(timeout);
+        } catch (IOException e) {
+            throw explained(e);
+        }
+    }
+
+    private SmtpReply readReplyLines(Duration timeout) throws IOException {
         socket.setSoTimeout(Math.toIntExact(timeout.toMillis()));
         List<String> lines = new ArrayList<>();
         while (true) {
@@ -98,7 +132,7 @@ final class SmtpConnection implements Closeable {
             if (watchdog.fired()) {
                 throw new SocketTimeoutException("could not send data for " + seconds(timeout));
             }
-            throw e;
+            throw explained(e);
         }
     }
 

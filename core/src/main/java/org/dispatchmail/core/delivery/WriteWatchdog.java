@@ -32,6 +32,11 @@ final class WriteWatchdog {
         return timer;
     }
 
+    /** Runs {@code task} on the watchdog's timer thread after {@code delay}. */
+    static ScheduledFuture<?> schedule(Runnable task, long delay, TimeUnit unit) {
+        return TIMER.schedule(task, delay, unit);
+    }
+
     /** Starts a deadline for the next write; the returned handle must be closed when the write is done. */
     Armed arm(Duration timeout) {
         ScheduledFuture<?> task = TIMER.schedule(this::fire, timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -1,6 +1,7 @@
 package org.dispatchmail.core.queue;
 
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -10,15 +11,21 @@ import org.dispatchmail.core.delivery.RecipientOutcome;
 public final class AttemptRecord {
     private final UUID messageId;
     private final String node;
+    private final UUID claimToken;
     private final Instant attemptedAt;
     private final RecipientOutcome outcome;
     private final RecipientState decision;
     private final Optional<Instant> nextAttemptAt;
 
-    public AttemptRecord(UUID messageId, String node, Instant attemptedAt, RecipientOutcome outcome,
+    /**
+     * @param claimToken the token of the claim the attempt was made under: its outcome is written only while
+     *                   the recipient still holds that claim
+     */
+    public AttemptRecord(UUID messageId, String node, UUID claimToken, Instant attemptedAt, RecipientOutcome outcome,
                          RecipientState decision, Optional<Instant> nextAttemptAt) {
         this.messageId = messageId;
         this.node = node;
+        this.claimToken = Objects.requireNonNull(claimToken, "claimToken");
         this.attemptedAt = attemptedAt;
         this.outcome = outcome;
         this.decision = decision;
@@ -35,6 +42,10 @@ public final class AttemptRecord {
 
     public String node() {
         return node;
+    }
+
+    public UUID claimToken() {
+        return claimToken;
     }
 
     public Instant attemptedAt() {

@@ -24,6 +24,7 @@ import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.report.DsnAction;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
@@ -53,7 +54,6 @@ public final class CassandraQueueStore implements QueueStore {
     private final int ttlSeconds;
 
     private final PreparedStatement insertChunk;
-    private final PreparedStatement insertMessage;
     private final PreparedStatement insertNewMessage;
     private final PreparedStatement insertRecipient;
     private final PreparedStatement insertNewRecipient;
@@ -65,9 +65,12 @@ public final class CassandraQueueStore implements QueueStore {
     private final PreparedStatement updateCursor;
     private final PreparedStatement selectRecipient;
     private final PreparedStatement selectRecipients;
+    private final PreparedStatement selectAnyRecipient;
     private final PreparedStatement claimRecipient;
+    private final PreparedStatement renewClaim;
     private final PreparedStatement completeRecipient;
     private final PreparedStatement updateRecipient;
+    private final PreparedStatement clearReportOwed;
     private final PreparedStatement insertAttempt;
     private final PreparedStatement selectAttempts;
     private final PreparedStatement selectMessage;
@@ -98,7 +101,6 @@ public final class CassandraQueueStore implements QueueStore {
             + ttl);
         String messageColumns = "INSERT INTO " + ks + "messages (message_id, mail_name, sender, size,"
             + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        insertMessage = session.prepare(messageColumns + " IF NOT EXISTS" + ttl);
         insertNewMessage = session.prepare(messageColumns + ttl);
         String recipientColumns = "INSERT INTO " + ks + "recipients (message_id, recipient, state, attempts,"
             + " next_attempt_at, updated_at, notify, orcpt, greylist_attempts, delay_warnings)"
@@ -117,17 +119,25 @@ public final class CassandraQueueStore implements QueueStore {
         updateCursor = session.prepare("UPDATE " + ks + "due_cursors SET bucket = ? WHERE shard = ?");
         selectRecipient = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ? AND recipient = ?");
         selectRecipients = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ?");
+        selectAnyRecipient = session.prepare("SELECT recipient FROM " + ks + "recipients WHERE message_id = ? LIMIT 1");
         claimRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + " SET state = ?, claimed_by = ?,"
-            + " claim_until = ?, updated_at = ? WHERE message_id = ? AND recipient = ?"
-            + " IF state = ? AND claimed_by = ? AND claim_until = ?");
+            + " claim_until = ?, claim_token = ?, updated_at = ? WHERE message_id = ? AND recipient = ?"
+            + " IF state = ? AND claimed_by = ? AND claim_until = ? AND claim_token = ?");
+        renewClaim = session.prepare("UPDATE " + ks + "recipients" + ttl + " SET claim_until = ?, updated_at = ?"
+            + " WHERE message_id = ? AND recipient = ? IF claimed_by = ? AND claim_token = ?");
         String setAll = " SET state = ?, attempts = ?, next_attempt_at = ?, claimed_by = null, claim_until = null,"
+            + " claim_token = null,"
             + " last_result = ?, greylist_attempts = ?, first_greylisted_at = ?, last_greylisted_at = ?,"
-            + " delay_warnings = ?, updated_at = ? WHERE message_id = ? AND recipient = ?";
-        completeRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll + " IF claimed_by = ?");
+            + " delay_warnings = ?, report_owed = ?, updated_at = ? WHERE message_id = ? AND recipient = ?";
+        // The node and the claim's token: a node that claimed the recipient again since holds a new token.
+        completeRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
+            + " IF claimed_by = ? AND claim_token = ?");
         // The attempt count too: an attempt made since the caller read the row (claimed, tried and written
         // back to the same state) makes the caller's view stale.
         updateRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
             + " IF state = ? AND claimed_by = null AND attempts = ?");
+        clearReportOwed = session.prepare("UPDATE " + ks + "recipients SET report_owed = null"
+            + " WHERE message_id = ? AND recipient = ?");
         insertAttempt = session.prepare("INSERT INTO " + ks + "attempts (message_id, recipient, attempted_at, node,"
             + " host, address, stage, reply_code, enhanced_code, reply_text, decision, next_attempt_at, tls)"
             + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + ttl);
@@ -152,13 +162,15 @@ public final class CassandraQueueStore implements QueueStore {
      * A new message takes plain writes only: the content, the message row, its listing and its index
      * entries together, then the recipients' rows (last, so that nothing points at a recipient before its
      * content is there). A mail name seen before (a hand-over repeated after a failure) takes the careful
-     * path instead: conditional writes that keep the first arrival time and never reset a recipient.
+     * path instead: it keeps the first arrival time and the first complete content, and never resets a
+     * recipient.
      */
     @Override
     public UUID enqueue(NewMessage message, Instant now) {
         UUID id = messageId(message.name());
-        if (run(selectMessage.bind(id), "look up " + message.name()).one() != null) {
-            return enqueueAgain(id, message, now);
+        Row first = run(selectMessage.bind(id), "look up " + message.name()).one();
+        if (first != null) {
+            return enqueueAgain(id, message, now, first);
         }
         int shard = shardOf(id);
         List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(writeChunks(id, message.content()));
@@ -173,12 +185,21 @@ public final class CassandraQueueStore implements QueueStore {
         return id;
     }
 
-    private UUID enqueueAgain(UUID id, NewMessage message, Instant now) {
+    /**
+     * The first content stands whole. Once a hand-over wrote its recipients (the last step, after its content
+     * and message row were acknowledged), that content is complete and may be in delivery: a repeat, even with
+     * other bytes (re-signed, say), writes no chunk, so the message row's size and chunk count always match
+     * the chunks. A hand-over that died before its recipients left no delivery behind: the repeat writes its
+     * own content whole and a message row that matches it, keeping the first arrival time.
+     */
+    private UUID enqueueAgain(UUID id, NewMessage message, Instant now, Row first) {
         int shard = shardOf(id);
-        awaitAll(writeChunks(id, message.content()), "store the content of " + message.name());
-        // Conditional: a repeated hand-over keeps the first arrival time, so the lifetime is not extended.
-        ResultSet stored = run(bindMessage(insertMessage, id, message, now), "store " + message.name());
-        Instant createdAt = stored.wasApplied() ? now : stored.one().getInstant("created_at");
+        Instant createdAt = first.getInstant("created_at");
+        if (run(selectAnyRecipient.bind(id), "look up the recipients of " + message.name()).one() == null) {
+            awaitAll(writeChunks(id, message.content()), "store the content of " + message.name());
+            // A plain write: the first arrival time is kept by binding it, so the lifetime is not extended.
+            run(bindMessage(insertNewMessage, id, message, createdAt), "store " + message.name());
+        }
         run(insertActive.bind(shard, epochDay(createdAt), id, createdAt), "list " + message.name() + " as active");
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
@@ -321,25 +342,74 @@ public final class CassandraQueueStore implements QueueStore {
         addIndexEntries(index, messageId, recipients, lookAgainAt);
         run(index.build(), "index the recipients of " + messageId);
         Instant now = Instant.now();
+        UUID token = UUID.randomUUID();
         if (seen.size() > 1) {
             BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
-            seen.forEach(record -> batch.addStatement(bindClaim(record, node, claimUntil, now)));
+            seen.forEach(record -> batch.addStatement(bindClaim(record, node, claimUntil, token, now)));
             if (run(batch.build(), "claim the recipients of " + seen.get(0).messageId()).wasApplied()) {
-                return List.copyOf(seen);
+                return claimed(seen, node, claimUntil, token);
             }
         }
         List<RecipientRecord> taken = new ArrayList<>();
         for (RecipientRecord record : seen) {
-            if (run(bindClaim(record, node, claimUntil, now), "claim " + record.recipient()).wasApplied()) {
+            if (run(bindClaim(record, node, claimUntil, token, now), "claim " + record.recipient()).wasApplied()) {
                 taken.add(record);
             }
         }
-        return taken;
+        return claimed(taken, node, claimUntil, token);
     }
 
-    private BoundStatement bindClaim(RecipientRecord seen, String node, Instant claimUntil, Instant now) {
-        return claimRecipient.bind(RecipientState.IN_FLIGHT.name(), node, claimUntil, now, seen.messageId(),
-            seen.recipient(), seen.state().name(), seen.claimedBy().orElse(null), seen.claimUntil().orElse(null));
+    private BoundStatement bindClaim(RecipientRecord seen, String node, Instant claimUntil, UUID token, Instant now) {
+        return claimRecipient.bind(RecipientState.IN_FLIGHT.name(), node, claimUntil, token, now, seen.messageId(),
+            seen.recipient(), seen.state().name(), seen.claimedBy().orElse(null), seen.claimUntil().orElse(null),
+            seen.claimToken().orElse(null));
+    }
+
+    /** The records as the claim wrote them. */
+    static List<RecipientRecord> claimed(List<RecipientRecord> taken, String node, Instant claimUntil, UUID token) {
+        List<RecipientRecord> claimed = new ArrayList<>();
+        for (RecipientRecord record : taken) {
+            claimed.add(record.toBuilder().state(RecipientState.IN_FLIGHT).claimedBy(Optional.of(node))
+                .claimUntil(Optional.of(claimUntil)).claimToken(Optional.of(token)).build());
+        }
+        return claimed;
+    }
+
+    /**
+     * Index entries at the new end first (so a node that dies after renewing is still found), then one
+     * conditional batch for the message; one by one only when it applied nothing.
+     */
+    @Override
+    public List<String> renew(List<RecipientRecord> claimed, Instant claimUntil) {
+        if (claimed.isEmpty()) {
+            return List.of();
+        }
+        UUID messageId = claimed.get(0).messageId();
+        BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
+        List<String> recipients = new ArrayList<>();
+        claimed.forEach(record -> recipients.add(record.recipient()));
+        addIndexEntries(index, messageId, recipients, claimUntil);
+        run(index.build(), "index the recipients of " + messageId);
+        Instant now = Instant.now();
+        if (claimed.size() > 1) {
+            BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+            claimed.forEach(record -> batch.addStatement(bindRenew(record, claimUntil, now)));
+            if (run(batch.build(), "renew the claims of " + messageId).wasApplied()) {
+                return List.of();
+            }
+        }
+        List<String> lost = new ArrayList<>();
+        for (RecipientRecord record : claimed) {
+            if (!run(bindRenew(record, claimUntil, now), "renew the claim of " + record.recipient()).wasApplied()) {
+                lost.add(record.recipient());
+            }
+        }
+        return lost;
+    }
+
+    private BoundStatement bindRenew(RecipientRecord claimed, Instant claimUntil, Instant now) {
+        return renewClaim.bind(claimUntil, now, claimed.messageId(), claimed.recipient(),
+            claimed.claimedBy().orElse(null), claimed.claimToken().orElse(null));
     }
 
     /**
@@ -397,18 +467,19 @@ public final class CassandraQueueStore implements QueueStore {
         if (updated.state().isWaiting()) {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
-        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(11, seen.state().name())
-            .setInt(12, seen.attempts()).build(),
+        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(12, seen.state().name())
+            .setInt(13, seen.attempts()).build(),
             "update " + seen.recipient());
         return result.wasApplied();
     }
 
-    /** The new state of a recipient this node attempted, written only while this node holds its claim. */
+    /** The new state of a recipient this node attempted, written only while the attempt's claim holds. */
     private BoundStatement bindComplete(AttemptRecord attempt, RecipientRecord updated) {
-        return bindSetAll(completeRecipient, updated).setString(11, attempt.node()).build();
+        return bindSetAll(completeRecipient, updated).setString(12, attempt.node())
+            .setUuid(13, attempt.claimToken()).build();
     }
 
-    /** Binds the 11 values of a full state write (0 to 10); the condition's value (11) is the caller's. */
+    /** Binds the 12 values of a full state write (0 to 11); the condition's values (from 12) are the caller's. */
     private static BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
         return statement.boundStatementBuilder()
             .setString(0, r.state().name())
@@ -419,9 +490,21 @@ public final class CassandraQueueStore implements QueueStore {
             .setInstant(5, r.firstGreylistedAt().orElse(null))
             .setInstant(6, r.lastGreylistedAt().orElse(null))
             .setInt(7, r.delayWarningsSent())
-            .setInstant(8, Instant.now())
-            .setUuid(9, r.messageId())
-            .setString(10, r.recipient());
+            .setString(8, r.reportOwed().map(Enum::name).orElse(null))
+            .setInstant(9, Instant.now())
+            .setUuid(10, r.messageId())
+            .setString(11, r.recipient());
+    }
+
+    /** Plain writes (one partition): only the node that sent the reports clears their flags. */
+    @Override
+    public void reportsSent(UUID messageId, List<String> recipients) {
+        if (recipients.isEmpty()) {
+            return;
+        }
+        BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
+        recipients.forEach(recipient -> batch.addStatement(clearReportOwed.bind(messageId, recipient)));
+        run(batch.build(), "note the reports sent for " + messageId);
     }
 
     @Override
@@ -538,12 +621,14 @@ public final class CassandraQueueStore implements QueueStore {
             .attempts(row.isNull("attempts") ? 0 : row.getInt("attempts"))
             .claimedBy(Optional.ofNullable(row.getString("claimed_by")))
             .claimUntil(Optional.ofNullable(row.getInstant("claim_until")))
+            .claimToken(Optional.ofNullable(row.getUuid("claim_token")))
             .lastResult(Optional.ofNullable(row.getString("last_result")))
             .dsn(dsn)
             .greylistAttempts(row.isNull("greylist_attempts") ? 0 : row.getInt("greylist_attempts"))
             .firstGreylistedAt(Optional.ofNullable(row.getInstant("first_greylisted_at")))
             .lastGreylistedAt(Optional.ofNullable(row.getInstant("last_greylisted_at")))
             .delayWarningsSent(row.isNull("delay_warnings") ? 0 : row.getInt("delay_warnings"))
+            .reportOwed(Optional.ofNullable(row.getString("report_owed")).map(DsnAction::valueOf))
             .build();
     }
 

@@ -42,10 +42,10 @@ public interface QueueStore {
     List<RecipientRecord> recipients(UUID messageId);
 
     /**
-     * Takes recipients of one message for one attempt, each if it is still as {@code seen}; first indexes
-     * each again at {@code lookAgainAt} (at the latest claimUntil), so that if this node dies mid-attempt
-     * another node finds them then. Returns the records taken (as seen); a recipient another node changed
-     * first is left out.
+     * Takes recipients of one message for one attempt, each if it is still as {@code seen}, under a new claim
+     * token; first indexes each again at {@code lookAgainAt} (at the latest claimUntil), so that if this node
+     * dies mid-attempt another node finds them then. Returns the records taken, as the claim wrote them
+     * (in flight, with this node, claimUntil and the token); a recipient another node changed first is left out.
      */
     List<RecipientRecord> claim(List<RecipientRecord> seen, String node, Instant claimUntil, Instant lookAgainAt);
 
@@ -54,6 +54,13 @@ public interface QueueStore {
         return !claim(List.of(seen), node, claimUntil, claimUntil).isEmpty();
     }
 
+    /**
+     * Extends claims this node holds to {@code claimUntil} (indexing them again then), each only while it
+     * still holds the token it was claimed with. Returns the recipients whose claim was lost: taken over after
+     * it ran out, or finished meanwhile.
+     */
+    List<String> renew(List<RecipientRecord> claimed, Instant claimUntil);
+
     /** Adds an index entry for the recipient at {@code at}, so that a worker looks at it again then. */
     void index(UUID messageId, String recipient, Instant at);
 
@@ -61,8 +68,8 @@ public interface QueueStore {
 
     /**
      * Records the attempt and the recipient's new state {@code updated} (indexing it again at its next
-     * attempt unless it is final), provided this node still holds the claim. False when the claim was
-     * lost (then nothing is written but the attempt history).
+     * attempt unless it is final), provided the recipient is still held by the attempt's node under the
+     * attempt's claim token. False when the claim was lost (then nothing is written but the attempt history).
      */
     default boolean complete(AttemptRecord attempt, RecipientRecord updated) {
         return complete(List.of(attempt), List.of(updated)).isEmpty();
@@ -80,6 +87,9 @@ public interface QueueStore {
      * next attempt when it waits for one.
      */
     boolean update(RecipientRecord seen, RecipientRecord updated);
+
+    /** The reports these recipients owed were handed over: clears {@link RecipientRecord#reportOwed()}. */
+    void reportsSent(UUID messageId, List<String> recipients);
 
     /** What was tried for one recipient, oldest first. */
     List<AttemptHistoryEntry> attempts(UUID messageId, String recipient);

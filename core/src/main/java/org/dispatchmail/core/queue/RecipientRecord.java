@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.report.DsnAction;
 
 /** The stored state of one recipient of one message. Immutable; {@link #toBuilder()} makes a changed copy. */
 public final class RecipientRecord {
@@ -16,12 +17,14 @@ public final class RecipientRecord {
     private final Instant nextAttemptAt;
     private final Optional<String> claimedBy;
     private final Optional<Instant> claimUntil;
+    private final Optional<UUID> claimToken;
     private final Optional<String> lastResult;
     private final RecipientDsn dsn;
     private final int greylistAttempts;
     private final Optional<Instant> firstGreylistedAt;
     private final Optional<Instant> lastGreylistedAt;
     private final int delayWarningsSent;
+    private final Optional<DsnAction> reportOwed;
 
     private RecipientRecord(Builder b) {
         this.messageId = Objects.requireNonNull(b.messageId, "messageId");
@@ -31,12 +34,14 @@ public final class RecipientRecord {
         this.nextAttemptAt = Objects.requireNonNull(b.nextAttemptAt, "nextAttemptAt");
         this.claimedBy = b.claimedBy;
         this.claimUntil = b.claimUntil;
+        this.claimToken = b.claimToken;
         this.lastResult = b.lastResult;
         this.dsn = b.dsn;
         this.greylistAttempts = b.greylistAttempts;
         this.firstGreylistedAt = b.firstGreylistedAt;
         this.lastGreylistedAt = b.lastGreylistedAt;
         this.delayWarningsSent = b.delayWarningsSent;
+        this.reportOwed = b.reportOwed;
     }
 
     /** A new recipient as enqueued: pending, due at {@code dueAt}. */
@@ -50,9 +55,9 @@ public final class RecipientRecord {
 
     public Builder toBuilder() {
         return new Builder(messageId, recipient, state, nextAttemptAt).attempts(attempts).claimedBy(claimedBy)
-            .claimUntil(claimUntil).lastResult(lastResult).dsn(dsn).greylistAttempts(greylistAttempts)
+            .claimUntil(claimUntil).claimToken(claimToken).lastResult(lastResult).dsn(dsn).greylistAttempts(greylistAttempts)
             .firstGreylistedAt(firstGreylistedAt).lastGreylistedAt(lastGreylistedAt)
-            .delayWarningsSent(delayWarningsSent);
+            .delayWarningsSent(delayWarningsSent).reportOwed(reportOwed);
     }
 
     public UUID messageId() {
@@ -83,6 +88,14 @@ public final class RecipientRecord {
         return claimUntil;
     }
 
+    /**
+     * The token of the claim that holds this recipient, new at every claim: an outcome or a renewal is written
+     * only under the same token, so an attempt whose claim was taken over (even by its own node) writes nothing.
+     */
+    public Optional<UUID> claimToken() {
+        return claimToken;
+    }
+
     public Optional<String> lastResult() {
         return lastResult;
     }
@@ -110,6 +123,14 @@ public final class RecipientRecord {
         return delayWarningsSent;
     }
 
+    /**
+     * The report (failed, delayed or relayed) that the state written says is due to the sender and that was not
+     * handed to James yet: sent after the state is written, cleared once sent, sent again by a worker if not.
+     */
+    public Optional<DsnAction> reportOwed() {
+        return reportOwed;
+    }
+
     /** Whether a worker may take this recipient now: waiting and due, or held by a claim that ran out. */
     public boolean claimableAt(Instant now) {
         if (state == RecipientState.PENDING || state == RecipientState.DEFERRED) {
@@ -133,12 +154,14 @@ public final class RecipientRecord {
         private Instant nextAttemptAt;
         private Optional<String> claimedBy = Optional.empty();
         private Optional<Instant> claimUntil = Optional.empty();
+        private Optional<UUID> claimToken = Optional.empty();
         private Optional<String> lastResult = Optional.empty();
         private RecipientDsn dsn = RecipientDsn.NONE;
         private int greylistAttempts;
         private Optional<Instant> firstGreylistedAt = Optional.empty();
         private Optional<Instant> lastGreylistedAt = Optional.empty();
         private int delayWarningsSent;
+        private Optional<DsnAction> reportOwed = Optional.empty();
 
         private Builder(UUID messageId, String recipient, RecipientState state, Instant nextAttemptAt) {
             this.messageId = messageId;
@@ -172,9 +195,14 @@ public final class RecipientRecord {
             return this;
         }
 
+        public Builder claimToken(Optional<UUID> value) {
+            this.claimToken = Objects.requireNonNull(value);
+            return this;
+        }
+
         /** Clears the claim: the record is nobody's. */
         public Builder unclaimed() {
-            return claimedBy(Optional.empty()).claimUntil(Optional.empty());
+            return claimedBy(Optional.empty()).claimUntil(Optional.empty()).claimToken(Optional.empty());
         }
 
         public Builder lastResult(Optional<String> value) {
@@ -204,6 +232,11 @@ public final class RecipientRecord {
 
         public Builder delayWarningsSent(int value) {
             this.delayWarningsSent = value;
+            return this;
+        }
+
+        public Builder reportOwed(Optional<DsnAction> value) {
+            this.reportOwed = Objects.requireNonNull(value);
             return this;
         }
 

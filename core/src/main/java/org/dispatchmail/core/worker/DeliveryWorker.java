@@ -64,6 +64,9 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Set<DueEntry> inProgress = ConcurrentHashMap.newKeySet();
     private final ExecutorService deliveries;
     private final ScheduledExecutorService poller;
+    /** Renews the claims of attempts that run long. */
+    private final ClaimRenewal.Repeater renewals;
+    private final ScheduledExecutorService renewalThread;
     /** Set by a poll that found a full batch in some bucket: more may be due right away. */
     private boolean backlogSeen;
     private int handedInLastPoll;
@@ -77,8 +80,10 @@ public final class DeliveryWorker implements AutoCloseable {
         OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory, policy, policy.settings(), reports,
             metrics, settings.nodeId(), clock);
         ShardOwnership ownership = new ShardOwnership(leases, settings.nodeId(), store.shards(), settings.leaseTime());
+        ScheduledExecutorService renewalThread = Executors.newSingleThreadScheduledExecutor(named("dispatch-claims"));
         return new DeliveryWorker(store, delivery, recorder, ownership, settings, policy.settings().maxLifetime(),
-            clock, Executors.newFixedThreadPool(settings.deliveryThreads(), named("dispatch-delivery")));
+            clock, Executors.newFixedThreadPool(settings.deliveryThreads(), named("dispatch-delivery")),
+            ClaimRenewal.Repeater.on(renewalThread), renewalThread);
     }
 
     /** The shards this node works now. */
@@ -86,8 +91,10 @@ public final class DeliveryWorker implements AutoCloseable {
         return ownership.owned();
     }
 
+    /** @param renewalThread the thread behind {@code renewals}, stopped with the worker; null when there is none */
     DeliveryWorker(QueueStore store, DomainDelivery delivery, OutcomeRecorder recorder, ShardOwnership ownership,
-                   WorkerSettings settings, Duration maxLifetime, Clock clock, ExecutorService deliveries) {
+                   WorkerSettings settings, Duration maxLifetime, Clock clock, ExecutorService deliveries,
+                   ClaimRenewal.Repeater renewals, ScheduledExecutorService renewalThread) {
         this.store = store;
         this.delivery = delivery;
         this.recorder = recorder;
@@ -97,6 +104,8 @@ public final class DeliveryWorker implements AutoCloseable {
         this.clock = clock;
         this.slots = new Semaphore(settings.deliveryThreads());
         this.deliveries = deliveries;
+        this.renewals = renewals;
+        this.renewalThread = renewalThread;
         this.poller = Executors.newScheduledThreadPool(2, named("dispatch-queue"));
     }
 
@@ -256,6 +265,7 @@ public final class DeliveryWorker implements AutoCloseable {
             rows.put(record.recipient(), record);
         }
         Map<String, RecipientRecord> claimable = new LinkedHashMap<>();
+        List<RecipientRecord> owingReports = new ArrayList<>();
         List<DueEntry> handled = new ArrayList<>();
         for (DueEntry entry : entries) {
             RecipientRecord record = rows.get(entry.recipient());
@@ -266,6 +276,11 @@ public final class DeliveryWorker implements AutoCloseable {
                 continue;
             }
             handled.add(entry);
+            if (record.reportOwed().isPresent() && record.claimedBy().isEmpty()
+                && owingReports.stream().noneMatch(r -> r.recipient().equals(record.recipient()))) {
+                // its report could not be sent after its state was written: send it now (before any new attempt)
+                owingReports.add(record);
+            }
             if (record.state() == RecipientState.HELD) {
                 // A held recipient is indexed at its expiry only: nothing stays queued past its lifetime.
                 expireIfDue(record, now);
@@ -280,6 +295,9 @@ public final class DeliveryWorker implements AutoCloseable {
         Instant claimUntil = now.plus(settings.claimDuration());
         Instant lookAgainAt = min(claimUntil, now.plus(settings.leaseTime()));
         // The claims index their recipients again first, so the entries can go once they are written.
+        if (!owingReports.isEmpty()) {
+            store.message(messageId).ifPresent(message -> recorder.sendOwedReports(message, owingReports));
+        }
         List<RecipientRecord> taken = store.claim(new ArrayList<>(claimable.values()), settings.nodeId(), claimUntil,
             lookAgainAt);
         store.removeDue(handled);
@@ -312,6 +330,14 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private void deliver(UUID messageId, List<RecipientRecord> recipients) {
+        ClaimRenewal renewal = new ClaimRenewal(store, settings.claimDuration(), clock, recipients);
+        try (ClaimRenewal.Repeating renewing = renewals.every(ClaimRenewal.period(settings.claimDuration()),
+            renewal::renew)) {
+            deliver(messageId, recipients, renewal);
+        }
+    }
+
+    private void deliver(UUID messageId, List<RecipientRecord> recipients, ClaimRenewal renewal) {
         Optional<StoredMessage> stored = store.message(messageId);
         if (stored.isEmpty()) {
             LOGGER.error("Queued message {} has recipients but no content; leaving them for takeover", messageId);
@@ -325,8 +351,10 @@ public final class DeliveryWorker implements AutoCloseable {
         Instant giveUp = message.createdAt().plus(maxLifetime).plus(settings.claimDuration());
         for (RecipientRecord record : recipients) {
             if (now.isAfter(giveUp)) {
-                recorder.expireWithoutAttempt(message, record, true, "not delivered within the queue lifetime of "
-                    + readable(maxLifetime));
+                if (!renewal.handOver(List.of(record)).isEmpty()) {
+                    recorder.expireWithoutAttempt(message, record, true, "not delivered within the queue lifetime of "
+                        + readable(maxLifetime));
+                }
                 continue;
             }
             byDomain.computeIfAbsent(delivery.destinationOf(domainOf(record.recipient())), d -> new ArrayList<>())
@@ -343,7 +371,21 @@ public final class DeliveryWorker implements AutoCloseable {
             }
             List<RecipientOutcome> outcomes = delivery.deliver(domain,
                 new Envelope(message.sender(), addresses, message.dsn(), dsn), message.content());
-            recorder.record(message, domain, delivery.routeOf(domain), records, outcomes);
+            List<RecipientRecord> held = new ArrayList<>();
+            List<RecipientOutcome> heldOutcomes = new ArrayList<>();
+            List<Integer> kept = renewal.handOver(records);
+            for (int i = 0; i < records.size(); i++) {
+                if (kept.contains(i)) {
+                    held.add(records.get(i));
+                    heldOutcomes.add(outcomes.get(i));
+                } else {
+                    LOGGER.warn("queue={} rcpt={}: outcome not written, the claim was lost during the attempt: {}",
+                        messageId, records.get(i).recipient(), outcomes.get(i).describe());
+                }
+            }
+            if (!held.isEmpty()) {
+                recorder.record(message, domain, delivery.routeOf(domain), held, heldOutcomes);
+            }
         });
     }
 
@@ -375,6 +417,9 @@ public final class DeliveryWorker implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             deliveries.shutdownNow();
+        }
+        if (renewalThread != null) {
+            renewalThread.shutdownNow();
         }
         ownership.releaseAll();
     }

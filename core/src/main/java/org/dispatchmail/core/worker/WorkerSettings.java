@@ -33,8 +33,8 @@ public final class WorkerSettings {
             throw config.error("queue.pollInterval", "must be more than 0");
         }
         this.claimDuration = config.duration("queue.claimDuration", Duration.ofMinutes(15));
-        if (claimDuration.compareTo(Duration.ofMinutes(1)) < 0) {
-            throw config.error("queue.claimDuration", "must be at least 1m: a slow SMTP transaction must not lose its claim");
+        if (claimDuration.compareTo(Duration.ofSeconds(5)) < 0) {
+            throw config.error("queue.claimDuration", "must be at least 5s");
         }
         this.leaseTime = config.duration("queue.leaseTime", Duration.ofSeconds(30));
         if (leaseTime.compareTo(Duration.ofSeconds(3)) < 0) {

@@ -71,7 +71,8 @@ class QueueAdminTest {
         assertThat(store.claim(seen, "node-a", clock.instant().plus(Duration.ofMinutes(15)))).isTrue();
         RecipientOutcome outcome = RecipientOutcome.fromReply(recipient, "mx.example", "192.0.2.9",
             RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of("451 4.3.0 Temporary local problem")));
-        assertThat(store.complete(new AttemptRecord(id, "node-a", clock.instant(), outcome, RecipientState.DEFERRED,
+        assertThat(store.complete(new AttemptRecord(id, "node-a", record(id, recipient).claimToken().orElseThrow(),
+            clock.instant(), outcome, RecipientState.DEFERRED,
             Optional.of(next)), seen.toBuilder().state(RecipientState.DEFERRED).attempts(1).nextAttemptAt(next)
             .lastResult(Optional.of(outcome.describe())).build())).isTrue();
     }
@@ -81,7 +82,8 @@ class QueueAdminTest {
         assertThat(store.claim(seen, "node-a", clock.instant().plus(Duration.ofMinutes(15)))).isTrue();
         RecipientOutcome outcome = RecipientOutcome.fromReply(recipient, "mx.example", "192.0.2.9",
             RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of("250 ok")));
-        assertThat(store.complete(new AttemptRecord(id, "node-a", clock.instant(), outcome, RecipientState.DELIVERED,
+        assertThat(store.complete(new AttemptRecord(id, "node-a", record(id, recipient).claimToken().orElseThrow(),
+            clock.instant(), outcome, RecipientState.DELIVERED,
             Optional.empty()), seen.toBuilder().state(RecipientState.DELIVERED).attempts(1).build())).isTrue();
     }
 

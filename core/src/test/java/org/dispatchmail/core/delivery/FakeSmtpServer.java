@@ -151,6 +151,12 @@ final class FakeSmtpServer implements AutoCloseable {
             out.flush();
         }
 
+        /** Sends raw text, no CRLF added (a reply in pieces). */
+        void send(String text) throws IOException {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
         /** Reads one command line and records it. */
         String command() throws IOException {
             ByteArrayOutputStream line = new ByteArrayOutputStream();

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 
 import org.dispatchmail.core.delivery.RecipientOutcome;
@@ -17,6 +18,7 @@ import org.dispatchmail.core.dsn.DsnNotify;
 import org.dispatchmail.core.dsn.DsnRet;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.report.DsnAction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,7 +53,7 @@ public abstract class QueueStoreContract {
         UUID id = store().enqueue(message(name, "first".getBytes(), "bob@remote.test"), T0);
         RecipientRecord pending = store().recipient(id, "bob@remote.test").orElseThrow();
         assertThat(store().claim(pending, "node-a", T0.plusSeconds(900))).isTrue();
-        assertThat(store().complete(delivered(id, "node-a"), done(id))).isTrue();
+        assertThat(store().complete(delivered(id, "node-a", tokenOf(id, "bob@remote.test")), done(id))).isTrue();
 
         UUID again = store().enqueue(message(name, "first".getBytes(), "bob@remote.test"), T0.plusSeconds(5));
 
@@ -67,6 +69,7 @@ public abstract class QueueStoreContract {
 
         assertThat(store().claim(seen, "node-a", T0.plusSeconds(900))).isTrue();
         assertThat(store().claim(seen, "node-b", T0.plusSeconds(900))).isFalse();
+        UUID tokenA = tokenOf(id, "bob@remote.test");
 
         RecipientRecord inFlight = store().recipient(id, "bob@remote.test").orElseThrow();
         assertThat(inFlight.state()).isEqualTo(RecipientState.IN_FLIGHT);
@@ -79,7 +82,7 @@ public abstract class QueueStoreContract {
             .anyMatch(entry -> entry.messageId().equals(id));
         assertThat(store().claim(inFlight, "node-b", lapsed.plusSeconds(900))).isTrue();
         // node-a comes back late: its outcome no longer overwrites node-b's claim
-        assertThat(store().complete(delivered(id, "node-a"), done(id))).isFalse();
+        assertThat(store().complete(delivered(id, "node-a", tokenA), done(id))).isFalse();
         assertThat(store().recipient(id, "bob@remote.test").orElseThrow().claimedBy()).contains("node-b");
     }
 
@@ -118,13 +121,20 @@ public abstract class QueueStoreContract {
     void completingSeveralRecipientsWritesThoseStillClaimedAndNamesTheLostOnes() {
         UUID id = store().enqueue(message("complete-all-" + UUID.randomUUID(), "x".getBytes(), "a@remote.test",
             "b@remote.test"), T0);
-        assertThat(store().claim(store().recipients(id), "node-a", T0.plusSeconds(900), T0.plusSeconds(30)))
-            .hasSize(2);
+        List<RecipientRecord> claimed = store().claim(store().recipients(id), "node-a", T0.plusSeconds(900),
+            T0.plusSeconds(30));
+        assertThat(claimed).hasSize(2).allSatisfy(record -> {
+            assertThat(record.state()).isEqualTo(RecipientState.IN_FLIGHT);
+            assertThat(record.claimedBy()).contains("node-a");
+            assertThat(record.claimToken()).isPresent();
+        });
+        UUID tokenA = claimed.get(0).claimToken().orElseThrow();
         // node-a was thought dead: node-b took b over
         RecipientRecord b = store().recipient(id, "b@remote.test").orElseThrow();
         assertThat(store().claim(b, "node-b", T0.plusSeconds(1800))).isTrue();
 
-        List<AttemptRecord> attempts = List.of(deliveredTo(id, "a@remote.test"), deliveredTo(id, "b@remote.test"));
+        List<AttemptRecord> attempts = List.of(deliveredTo(id, "a@remote.test", tokenA),
+            deliveredTo(id, "b@remote.test", tokenA));
         List<RecipientRecord> updated = List.of(doneFor(id, "a@remote.test"), doneFor(id, "b@remote.test"));
         assertThat(store().complete(attempts, updated)).containsExactly("b@remote.test");
 
@@ -135,8 +145,10 @@ public abstract class QueueStoreContract {
         // both claimed by node-a: both written in one go
         UUID next = store().enqueue(message("complete-all-" + UUID.randomUUID(), "x".getBytes(), "a@remote.test",
             "b@remote.test"), T0);
-        store().claim(store().recipients(next), "node-a", T0.plusSeconds(900), T0.plusSeconds(30));
-        assertThat(store().complete(List.of(deliveredTo(next, "a@remote.test"), deliveredTo(next, "b@remote.test")),
+        UUID tokenNext = store().claim(store().recipients(next), "node-a", T0.plusSeconds(900), T0.plusSeconds(30))
+            .get(0).claimToken().orElseThrow();
+        assertThat(store().complete(List.of(deliveredTo(next, "a@remote.test", tokenNext),
+            deliveredTo(next, "b@remote.test", tokenNext)),
             List.of(doneFor(next, "a@remote.test"), doneFor(next, "b@remote.test")))).isEmpty();
         assertThat(store().recipients(next)).extracting(RecipientRecord::state).containsOnly(RecipientState.DELIVERED);
     }
@@ -153,7 +165,8 @@ public abstract class QueueStoreContract {
             .state(RecipientState.DEFERRED).attempts(1).nextAttemptAt(next).unclaimed()
             .lastResult(Optional.of(busy.describe())).greylistAttempts(1).firstGreylistedAt(Optional.of(T0))
             .lastGreylistedAt(Optional.of(T0)).build();
-        assertThat(store().complete(new AttemptRecord(id, "node-a", T0.plusSeconds(2), busy, RecipientState.DEFERRED,
+        assertThat(store().complete(new AttemptRecord(id, "node-a", tokenOf(id, "bob@remote.test"), T0.plusSeconds(2),
+            busy, RecipientState.DEFERRED,
             Optional.of(next)), updated)).isTrue();
 
         RecipientRecord deferred = store().recipient(id, "bob@remote.test").orElseThrow();
@@ -172,6 +185,110 @@ public abstract class QueueStoreContract {
             .anyMatch(entry -> entry.messageId().equals(id) && entry.dueAt().equals(next));
     }
 
+
+    @Test
+    void anOutcomeUnderAStaleClaimTokenIsRefusedEvenFromTheSameNode() {
+        UUID id = store().enqueue(message("token-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        RecipientRecord first = store().claim(List.of(store().recipient(id, "bob@remote.test").orElseThrow()),
+            "node-a", T0.plusSeconds(60), T0.plusSeconds(60)).get(0);
+        // the first attempt hangs past its claim; the same node claims the recipient again for a new attempt
+        RecipientRecord second = store().claim(List.of(store().recipient(id, "bob@remote.test").orElseThrow()),
+            "node-a", T0.plusSeconds(200), T0.plusSeconds(200)).get(0);
+        assertThat(second.claimToken()).isPresent().isNotEqualTo(first.claimToken());
+
+        assertThat(store().complete(delivered(id, "node-a", first.claimToken().orElseThrow()), done(id)))
+            .as("the stale attempt writes nothing").isFalse();
+        RecipientRecord now = store().recipient(id, "bob@remote.test").orElseThrow();
+        assertThat(now.state()).isEqualTo(RecipientState.IN_FLIGHT);
+        assertThat(now.claimToken()).isEqualTo(second.claimToken());
+        assertThat(store().renew(List.of(first), T0.plusSeconds(900))).as("nor renews")
+            .containsExactly("bob@remote.test");
+        assertThat(store().recipient(id, "bob@remote.test").orElseThrow().claimUntil()).contains(T0.plusSeconds(200));
+
+        assertThat(store().complete(delivered(id, "node-a", second.claimToken().orElseThrow()), done(id))).isTrue();
+        RecipientRecord delivered = store().recipient(id, "bob@remote.test").orElseThrow();
+        assertThat(delivered.state()).isEqualTo(RecipientState.DELIVERED);
+        assertThat(delivered.claimToken()).isEmpty();
+        assertThat(delivered.claimedBy()).isEmpty();
+    }
+
+    @Test
+    void aClaimIsRenewedUnderItsTokenAndIndexedAtItsNewEnd() {
+        UUID id = store().enqueue(message("renew-" + UUID.randomUUID(), "x".getBytes(), "a@remote.test",
+            "b@remote.test"), T0);
+        List<RecipientRecord> claimed = store().claim(store().recipients(id), "node-a", T0.plusSeconds(60),
+            T0.plusSeconds(30));
+        Instant later = T0.plusSeconds(100);
+
+        assertThat(store().renew(claimed, later)).isEmpty();
+
+        assertThat(store().recipients(id)).allSatisfy(record -> {
+            assertThat(record.claimUntil()).contains(later);
+            assertThat(record.claimToken()).isEqualTo(claimed.get(0).claimToken());
+            assertThat(record.claimableAt(T0.plusSeconds(61))).isFalse();
+        });
+        assertThat(store().dueEntries(store().shardOf(id), store().bucketOf(later), later, 1000))
+            .filteredOn(entry -> entry.messageId().equals(id) && entry.dueAt().equals(later))
+            .extracting(DueEntry::recipient).containsExactlyInAnyOrder("a@remote.test", "b@remote.test");
+
+        // b's claim was taken over after it ran out: renewing both keeps a and names b as lost
+        RecipientRecord b = store().recipient(id, "b@remote.test").orElseThrow();
+        assertThat(store().claim(b, "node-b", T0.plusSeconds(900))).isTrue();
+        assertThat(store().renew(claimed, T0.plusSeconds(160))).containsExactly("b@remote.test");
+        assertThat(store().recipient(id, "a@remote.test").orElseThrow().claimUntil()).contains(T0.plusSeconds(160));
+        assertThat(store().recipient(id, "b@remote.test").orElseThrow().claimedBy()).contains("node-b");
+        assertThat(store().recipient(id, "b@remote.test").orElseThrow().claimUntil()).contains(T0.plusSeconds(900));
+    }
+
+    @Test
+    void aRepeatedHandOverWithOtherContentKeepsTheFirstContentWhole() throws Exception {
+        String name = "content-" + UUID.randomUUID();
+        byte[] first = "Subject: first\r\n\r\nshort\r\n".getBytes();
+        UUID id = store().enqueue(message(name, first, "bob@remote.test"), T0);
+        // larger than a chunk: a store that wrote it under the first row's size and chunk count would cut it
+        byte[] larger = new byte[600 * 1024];
+        new Random(7).nextBytes(larger);
+
+        assertThat(store().enqueue(message(name, larger, "bob@remote.test"), T0.plusSeconds(5))).isEqualTo(id);
+
+        StoredMessage stored = store().message(id).orElseThrow();
+        assertThat(stored.createdAt()).isEqualTo(T0);
+        assertThat(stored.size()).isEqualTo(first.length);
+        try (InputStream in = stored.content().open()) {
+            assertThat(in.readAllBytes()).isEqualTo(first);
+        }
+
+        // and the other way round: a large first content is not mixed with a smaller second one
+        String other = "content-" + UUID.randomUUID();
+        UUID otherId = store().enqueue(message(other, larger, "bob@remote.test"), T0);
+        store().enqueue(message(other, first, "bob@remote.test"), T0.plusSeconds(5));
+        StoredMessage large = store().message(otherId).orElseThrow();
+        assertThat(large.size()).isEqualTo(larger.length);
+        try (InputStream in = large.content().open()) {
+            assertThat(in.readAllBytes()).isEqualTo(larger);
+        }
+    }
+
+    @Test
+    void aReportOwedIsWrittenWithTheStateAndClearedOnceSent() {
+        UUID id = store().enqueue(message("owed-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        RecipientRecord claimed = store().claim(List.of(store().recipient(id, "bob@remote.test").orElseThrow()),
+            "node-a", T0.plusSeconds(900), T0.plusSeconds(900)).get(0);
+        RecipientOutcome refused = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1", "rcpt",
+            SmtpReply.parse(List.of("550 5.1.1 no such user")));
+        RecipientRecord bounced = claimed.toBuilder().state(RecipientState.BOUNCED).attempts(1).unclaimed()
+            .reportOwed(Optional.of(DsnAction.FAILED)).build();
+
+        assertThat(store().complete(new AttemptRecord(id, "node-a", claimed.claimToken().orElseThrow(),
+            T0.plusSeconds(1), refused, RecipientState.BOUNCED, Optional.empty()), bounced)).isTrue();
+        assertThat(store().recipient(id, "bob@remote.test").orElseThrow().reportOwed()).contains(DsnAction.FAILED);
+
+        store().reportsSent(id, List.of("bob@remote.test"));
+
+        RecipientRecord after = store().recipient(id, "bob@remote.test").orElseThrow();
+        assertThat(after.reportOwed()).isEmpty();
+        assertThat(after.state()).isEqualTo(RecipientState.BOUNCED);
+    }
 
     @Test
     void theCursorOfAShardIsKept() {
@@ -244,14 +361,16 @@ public abstract class QueueStoreContract {
         Instant next = T0.plusSeconds(300);
         RecipientRecord deferred = store().recipient(id, "bob@remote.test").orElseThrow().toBuilder()
             .state(RecipientState.DEFERRED).attempts(1).nextAttemptAt(next).unclaimed().build();
-        assertThat(store().complete(new AttemptRecord(id, "node-a", T0.plusSeconds(1), busyFor("bob@remote.test"),
+        assertThat(store().complete(new AttemptRecord(id, "node-a", tokenOf(id, "bob@remote.test"), T0.plusSeconds(1),
+            busyFor("bob@remote.test"),
             RecipientState.DEFERRED, Optional.of(next)), deferred)).isTrue();
         RecipientRecord seen = store().recipient(id, "bob@remote.test").orElseThrow();
 
         // another attempt happens meanwhile, and leaves the recipient deferred again
         assertThat(store().claim(seen, "node-b", T0.plusSeconds(1200))).isTrue();
         RecipientRecord again = seen.toBuilder().attempts(2).nextAttemptAt(next.plusSeconds(600)).unclaimed().build();
-        assertThat(store().complete(new AttemptRecord(id, "node-b", T0.plusSeconds(400), busyFor("bob@remote.test"),
+        assertThat(store().complete(new AttemptRecord(id, "node-b", tokenOf(id, "bob@remote.test"), T0.plusSeconds(400),
+            busyFor("bob@remote.test"),
             RecipientState.DEFERRED, Optional.of(next.plusSeconds(600))), again)).isTrue();
 
         // a change computed from the first read would undo that attempt's record
@@ -296,15 +415,20 @@ public abstract class QueueStoreContract {
             .attempts(1).nextAttemptAt(T0.plusSeconds(1)).unclaimed().build();
     }
 
-    private static AttemptRecord deliveredTo(UUID id, String recipient) {
+    private static AttemptRecord deliveredTo(UUID id, String recipient, UUID token) {
         RecipientOutcome ok = RecipientOutcome.fromReply(recipient, "mx.remote.test", "192.0.2.1",
             "end-of-data", SmtpReply.parse(List.of("250 2.0.0 Ok: queued")));
-        return new AttemptRecord(id, "node-a", T0.plusSeconds(1), ok, RecipientState.DELIVERED, Optional.empty());
+        return new AttemptRecord(id, "node-a", token, T0.plusSeconds(1), ok, RecipientState.DELIVERED,
+            Optional.empty());
     }
 
-    private static AttemptRecord delivered(UUID id, String node) {
-        RecipientOutcome ok = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1",
-            "end-of-data", SmtpReply.parse(List.of("250 2.0.0 Ok: queued")));
-        return new AttemptRecord(id, node, T0.plusSeconds(1), ok, RecipientState.DELIVERED, Optional.empty());
+    private static AttemptRecord delivered(UUID id, String node, UUID token) {
+        return new AttemptRecord(id, node, token, T0.plusSeconds(1), deliveredTo(id, "bob@remote.test", token).outcome(),
+            RecipientState.DELIVERED, Optional.empty());
+    }
+
+    /** The token of the claim holding the recipient now. */
+    private UUID tokenOf(UUID id, String recipient) {
+        return store().recipient(id, recipient).orElseThrow().claimToken().orElseThrow();
     }
 }

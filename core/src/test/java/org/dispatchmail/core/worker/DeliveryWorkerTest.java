@@ -33,6 +33,7 @@ import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
+import org.dispatchmail.core.report.DsnAction;
 import org.dispatchmail.core.report.DsnMessageBuilder;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.retry.RetrySettings;
@@ -54,6 +55,15 @@ class DeliveryWorkerTest {
     private final List<String> attempted = new ArrayList<>();
     private final List<String> deliveredDomains = new ArrayList<>();
     private final List<DeliveryWorker> workers = new ArrayList<>();
+    /** Report sends that fail before one goes through. */
+    private int failingSends;
+    /** Claim renewals of running attempts, run when a test cranks them as the renewal thread would. */
+    private final List<Runnable> renewalTasks = new ArrayList<>();
+    private final ClaimRenewal.Repeater renewals = (period, task) -> {
+        assertThat(period).isEqualTo(Duration.ofMinutes(5));
+        renewalTasks.add(task);
+        return () -> renewalTasks.remove(task);
+    };
 
     @AfterEach
     void tearDown() {
@@ -88,13 +98,19 @@ class DeliveryWorkerTest {
         WorkerSettings settings = WorkerSettings.from(config);
         RetrySettings retry = RetrySettings.from(config);
         RetryPolicy policy = new RetryPolicy(retry, new Random(1));
-        DeliveryReports reports = new DeliveryReports(reportSender, "mx.dispatch.test",
+        DeliveryReports reports = new DeliveryReports((recipient, bytes) -> {
+            if (failingSends > 0) {
+                failingSends--;
+                throw new IllegalStateException("the mailet container refuses mail");
+            }
+            reportSender.send(recipient, bytes);
+        }, "mx.dispatch.test",
             DsnMessageBuilder.DEFAULT_MAX_RETURNED_SIZE, metrics, clock);
         OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory, policy, retry, reports, metrics, node,
             clock);
         ShardOwnership ownership = new ShardOwnership(leases, node, store.shards(), settings.leaseTime());
         DeliveryWorker worker = new DeliveryWorker(store, delivery, recorder, ownership, settings, retry.maxLifetime(),
-            clock, executor);
+            clock, executor, renewals, null);
         workers.add(worker);
         return worker;
     }
@@ -154,6 +170,10 @@ class DeliveryWorkerTest {
                 worker.refreshLeases();
             }
         }
+    }
+
+    private void renewClaims() {
+        new ArrayList<>(renewalTasks).forEach(Runnable::run);
     }
 
     private List<AttemptRecord> attempts() {
@@ -216,6 +236,84 @@ class DeliveryWorkerTest {
         assertThat(store.dueCount()).isZero();
         assertThat(metrics.calls()).containsExactly("attempt delivered 2xx", "delivered");
         assertThat(reportSender.sent()).isEmpty();
+    }
+
+    @Test
+    void anAttemptLongerThanItsClaimKeepsTheClaimByRenewingIt() {
+        UUID id = enqueue("bob@one.test");
+        DomainDelivery slow = (domain, envelope, content) -> {
+            // servers tried in turn take 25 minutes, a claim lasts 15: renewed every third of it
+            for (int i = 0; i < 5; i++) {
+                clock.advance(Duration.ofMinutes(5));
+                renewClaims();
+                assertThat(record(id, "bob@one.test").claimableAt(clock.instant()))
+                    .as("no other node may take it over").isFalse();
+            }
+            return deliver("node-a", domain, envelope, content);
+        };
+        DeliveryWorker worker = worker("node-a", slow, new DirectExecutor());
+        worker.refreshLeases();
+
+        assertThat(worker.pollOnce()).isEqualTo(1);
+
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
+        assertThat(store.renewals()).isEqualTo(5);
+        assertThat(renewalTasks).as("renewing stops with the attempt").isEmpty();
+    }
+
+    @Test
+    void anAttemptWhoseClaimWasTakenOverWritesNoOutcomeAndSendsNoReport() {
+        UUID id = enqueue("bob@one.test");
+        replies.add("550 5.1.1 no such user");
+        DomainDelivery stuck = (domain, envelope, content) -> {
+            // no renewal got through in time (Cassandra away, say): the claim ran out and node-b took it over
+            clock.advance(Duration.ofMinutes(16));
+            assertThat(store.claim(record(id, "bob@one.test"), "node-b", clock.instant().plus(Duration.ofMinutes(15))))
+                .isTrue();
+            renewClaims();
+            return deliver("node-a", domain, envelope, content);
+        };
+        DeliveryWorker worker = worker("node-a", stuck, new DirectExecutor());
+        worker.refreshLeases();
+
+        worker.pollOnce();
+
+        RecipientRecord bob = record(id, "bob@one.test");
+        assertThat(bob.state()).isEqualTo(RecipientState.IN_FLIGHT);
+        assertThat(bob.claimedBy()).contains("node-b");
+        assertThat(bob.attempts()).isZero();
+        assertThat(attempts()).as("nothing is written for the lost attempt").isEmpty();
+        assertThat(reportSender.sent()).as("no bounce for a state this attempt no longer owns").isEmpty();
+        assertThat(store.hasContent(id)).isTrue();
+    }
+
+    @Test
+    void aBounceWhoseReportCouldNotBeSentHasItSentOnceLaterByAWorker() throws Exception {
+        DeliveryWorker worker = started("node-a");
+        UUID id = enqueue("bob@one.test");
+        replies.add("550 5.1.1 no such user");
+        failingSends = 1;
+
+        worker.pollOnce();
+
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.BOUNCED);
+        assertThat(record(id, "bob@one.test").reportOwed()).contains(DsnAction.FAILED);
+        assertThat(reportSender.sent()).isEmpty();
+        assertThat(store.hasContent(id)).isTrue();
+
+        clock.advance(DeliveryReports.RETRY);
+        worker.pollOnce();
+
+        assertThat(reportSender.sent()).hasSize(1);
+        ParsedReport report = ParsedReport.parse(reportSender.sent().get(0).bytes());
+        assertThat(report.recipientField("bob@one.test", "Status")).isEqualTo("5.1.1");
+        assertThat(record(id, "bob@one.test").reportOwed()).isEmpty();
+        assertThat(store.hasContent(id)).isFalse();
+
+        clock.advance(Duration.ofMinutes(30));
+        worker.pollOnce();
+        assertThat(reportSender.sent()).as("sent once").hasSize(1);
+        assertThat(attempts()).as("a report is no new attempt").hasSize(1);
     }
 
     @Test

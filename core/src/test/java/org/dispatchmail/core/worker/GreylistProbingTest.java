@@ -74,13 +74,19 @@ class GreylistProbingTest {
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (String recipient : recipients) {
             RecipientRecord record = store.recipient(id, recipient).orElseThrow();
-            assertThat(store.claim(record, "node-a", clock.instant().plus(Duration.ofMinutes(15)))).isTrue();
-            seen.add(record);
+            seen.add(claimed(record, clock.instant().plus(Duration.ofMinutes(15))));
             String line = reply.equals("grey") ? String.format(POSTGREY, recipient) : reply;
             outcomes.add(RecipientOutcome.fromReply(recipient, "mx.one.test", "192.0.2.7", RecipientOutcome.STAGE_RCPT,
                 SmtpReply.parse(List.of(line))));
         }
         recorder.record(message, "one.test", "mx", seen, outcomes);
+    }
+
+    /** The record as node-a's claim wrote it (with its token), as the worker hands it to the recorder. */
+    private RecipientRecord claimed(RecipientRecord record, Instant until) {
+        List<RecipientRecord> taken = store.claim(List.of(record), "node-a", until, until);
+        assertThat(taken).hasSize(1);
+        return taken.get(0);
     }
 
     private RecipientRecord record(UUID id, String recipient) {

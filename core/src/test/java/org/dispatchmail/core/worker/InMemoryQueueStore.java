@@ -57,6 +57,7 @@ public final class InMemoryQueueStore implements QueueStore {
     private final Map<String, Set<UUID>> active = new HashMap<>();
     /** Every completion handed to the store, in order, whether or not it held the claim. */
     private final List<AttemptRecord> attemptLog = new ArrayList<>();
+    private int renewals;
 
     public InMemoryQueueStore() {
         this(16, Duration.ofMinutes(1));
@@ -74,11 +75,15 @@ public final class InMemoryQueueStore implements QueueStore {
     public synchronized UUID enqueue(NewMessage message, Instant now) {
         UUID id = CassandraQueueStore.messageId(message.name());
         int shard = shardOf(id);
-        contents.put(id, message.content());
-        // The messages row is written without a condition, as in Cassandra: a repeated hand-over rewrites it.
-        messages.put(id, new MessageRow(message.name(), message.sender(), now, message.messageDsn(),
-            message.recipients().size(), message.size(), shard));
-        active.computeIfAbsent(activeKey(shard, epochDay(now)), k -> new LinkedHashSet<>()).add(id);
+        MessageRow first = messages.get(id);
+        Instant createdAt = first == null ? now : first.createdAt;
+        // The first content stands whole once its recipients were written (a hand-over here is all or nothing).
+        if (first == null || rows(id).isEmpty()) {
+            contents.put(id, message.content());
+            messages.put(id, new MessageRow(message.name(), message.sender(), createdAt, message.messageDsn(),
+                message.recipients().size(), message.size(), shard));
+        }
+        active.computeIfAbsent(activeKey(shard, epochDay(createdAt)), k -> new LinkedHashSet<>()).add(id);
         TreeMap<String, RecipientRecord> rows = recipients.computeIfAbsent(id, k -> new TreeMap<>());
         for (int i = 0; i < message.recipients().size(); i++) {
             String recipient = message.recipients().get(i);
@@ -153,17 +158,41 @@ public final class InMemoryQueueStore implements QueueStore {
         for (RecipientRecord record : seen) {
             indexAt(record.messageId(), record.recipient(), lookAgainAt);
         }
+        UUID token = UUID.randomUUID();
         for (RecipientRecord record : seen) {
             RecipientRecord current = rows(record.messageId()).get(record.recipient());
             if (current == null || current.state() != record.state()
-                || !current.claimedBy().equals(record.claimedBy()) || !current.claimUntil().equals(record.claimUntil())) {
+                || !current.claimedBy().equals(record.claimedBy()) || !current.claimUntil().equals(record.claimUntil())
+                || !current.claimToken().equals(record.claimToken())) {
                 continue;
             }
-            put(current.toBuilder().state(RecipientState.IN_FLIGHT).claimedBy(Optional.of(node))
-                .claimUntil(Optional.of(claimUntil)).build());
-            taken.add(record);
+            RecipientRecord claimed = current.toBuilder().state(RecipientState.IN_FLIGHT).claimedBy(Optional.of(node))
+                .claimUntil(Optional.of(claimUntil)).claimToken(Optional.of(token)).build();
+            put(claimed);
+            taken.add(claimed);
         }
         return taken;
+    }
+
+    @Override
+    public synchronized List<String> renew(List<RecipientRecord> claimed, Instant claimUntil) {
+        renewals++;
+        List<String> lost = new ArrayList<>();
+        for (RecipientRecord record : claimed) {
+            indexAt(record.messageId(), record.recipient(), claimUntil);
+            RecipientRecord current = rows(record.messageId()).get(record.recipient());
+            if (current == null || !holds(current, record.claimedBy().orElse(null), record.claimToken().orElse(null))) {
+                lost.add(record.recipient());
+                continue;
+            }
+            put(current.toBuilder().claimUntil(Optional.of(claimUntil)).build());
+        }
+        return lost;
+    }
+
+    private static boolean holds(RecipientRecord current, String node, UUID token) {
+        return current.claimedBy().equals(Optional.ofNullable(node))
+            && current.claimToken().equals(Optional.ofNullable(token));
     }
 
     @Override
@@ -210,7 +239,7 @@ public final class InMemoryQueueStore implements QueueStore {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
         RecipientRecord current = rows(updated.messageId()).get(updated.recipient());
-        if (current == null || !current.claimedBy().equals(Optional.of(attempt.node()))) {
+        if (current == null || !holds(current, attempt.node(), attempt.claimToken())) {
             return false;
         }
         put(writeAll(current, updated));
@@ -229,6 +258,16 @@ public final class InMemoryQueueStore implements QueueStore {
         }
         put(writeAll(current, updated));
         return true;
+    }
+
+    @Override
+    public synchronized void reportsSent(UUID messageId, List<String> recipients) {
+        for (String recipient : recipients) {
+            RecipientRecord current = rows(messageId).get(recipient);
+            if (current != null) {
+                put(current.toBuilder().reportOwed(Optional.empty()).build());
+            }
+        }
     }
 
     /** The columns a full state write sets: everything but NOTIFY/ORCPT; the claim is cleared. */
@@ -276,6 +315,11 @@ public final class InMemoryQueueStore implements QueueStore {
     /** Every AttemptRecord passed to complete(), in order. */
     public synchronized List<AttemptRecord> attemptLog() {
         return new ArrayList<>(attemptLog);
+    }
+
+    /** How many times claims were renewed. */
+    public synchronized int renewals() {
+        return renewals;
     }
 
     /** Index entries left, over every shard and bucket. */

@@ -27,6 +27,7 @@ import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
+import org.dispatchmail.core.report.DsnAction;
 import org.dispatchmail.core.report.DsnMessageBuilder;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.retry.RetrySettings;
@@ -46,8 +47,13 @@ class OutcomeRecorderTest {
     // default schedule (1m, 5m, ...), probes (35s, 30s, ...), 5d lifetime; no jitter; delay warnings at 4h and 1d
     private final RetrySettings retry = RetrySettings.from(new ConfigReader("dispatch.properties", Map.of(
         "retry.jitter", "0%", "retry.greylist.jitter", "0%", "retry.delayWarnings", "4h,1d")));
+    /** Runs as a report is handed over, before it is recorded; may throw as a failing James would. */
+    private ReportSender beforeSend = (recipient, bytes) -> { };
     private final OutcomeRecorder recorder = new OutcomeRecorder(store, greylistMemory,
-        new RetryPolicy(retry, new Random(1)), retry, new DeliveryReports(reportSender, "mx.dispatch.test",
+        new RetryPolicy(retry, new Random(1)), retry, new DeliveryReports((recipient, bytes) -> {
+            beforeSend.send(recipient, bytes);
+            reportSender.send(recipient, bytes);
+        }, "mx.dispatch.test",
             DsnMessageBuilder.DEFAULT_MAX_RETURNED_SIZE, metrics, clock), metrics, "node-a", clock);
 
     private UUID enqueue(String sender, String... recipients) {
@@ -71,8 +77,7 @@ class OutcomeRecorderTest {
         for (int i = 0; i < recipientsAndReplies.length; i += 2) {
             String recipient = recipientsAndReplies[i];
             RecipientRecord record = store.recipient(id, recipient).orElseThrow();
-            assertThat(store.claim(record, "node-a", clock.instant().plus(Duration.ofMinutes(15)))).isTrue();
-            seen.add(record);
+            seen.add(claimed(record, clock.instant().plus(Duration.ofMinutes(15))));
             outcomes.add(outcome(recipient, recipientsAndReplies[i + 1]));
         }
         String domain = recipientsAndReplies[0].substring(recipientsAndReplies[0].indexOf('@') + 1);
@@ -83,6 +88,13 @@ class OutcomeRecorderTest {
         String domain = recipient.substring(recipient.indexOf('@') + 1);
         return RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.7", RecipientOutcome.STAGE_RCPT,
             SmtpReply.parse(List.of(reply)));
+    }
+
+    /** The record as node-a's claim wrote it (with its token), as the worker hands it to the recorder. */
+    private RecipientRecord claimed(RecipientRecord record, Instant until) {
+        List<RecipientRecord> taken = store.claim(List.of(record), "node-a", until, until);
+        assertThat(taken).hasSize(1);
+        return taken.get(0);
     }
 
     private RecipientRecord record(UUID id, String recipient) {
@@ -137,8 +149,7 @@ class OutcomeRecorderTest {
         List<RecipientRecord> seen = new ArrayList<>();
         for (String recipient : List.of("bob@one.test", "carol@one.test", "dave@one.test")) {
             RecipientRecord record = store.recipient(id, recipient).orElseThrow();
-            assertThat(store.claim(record, "node-a", T0.plus(Duration.ofMinutes(15)))).isTrue();
-            seen.add(record);
+            seen.add(claimed(record, T0.plus(Duration.ofMinutes(15))));
         }
 
         recorder.record(message, "one.test", "mx", seen, List.of(
@@ -153,6 +164,55 @@ class OutcomeRecorderTest {
         assertThat(report.recipientField("bob@one.test", "Original-Recipient")).isEqualTo("rfc822; bob@one.test");
         assertThat(report.finalRecipients()).as("carol's server reports itself; dave did not ask")
             .containsExactly("bob@one.test");
+    }
+
+    @Test
+    void aReportIsSentOnlyAfterTheStateThatJustifiesItIsWritten() throws Exception {
+        UUID id = enqueue("alice@example.com", "bob@one.test");
+        beforeSend = (recipient, bytes) -> {
+            RecipientRecord atSend = record(id, "bob@one.test");
+            assertThat(atSend.state()).isEqualTo(RecipientState.BOUNCED);
+            assertThat(atSend.reportOwed()).as("owed until handed over").contains(DsnAction.FAILED);
+        };
+
+        attempt(id, "bob@one.test", "550 5.1.1 <bob@one.test>: user unknown");
+
+        assertThat(reportSender.sent()).hasSize(1);
+        assertThat(record(id, "bob@one.test").reportOwed()).isEmpty();
+        assertThat(store.hasContent(id)).isFalse();
+    }
+
+    @Test
+    void aReportThatCannotBeSentStaysOwedWithTheContentAndComesBackLater() throws Exception {
+        UUID id = enqueue("alice@example.com", "bob@one.test", "carol@one.test");
+        beforeSend = (recipient, bytes) -> {
+            throw new IllegalStateException("the mailet container refuses mail");
+        };
+
+        attempt(id, "bob@one.test", "550 5.1.1 <bob@one.test>: user unknown",
+            "carol@one.test", "250 2.0.0 ok");
+
+        assertThat(reportSender.sent()).isEmpty();
+        assertThat(record(id, "bob@one.test").state()).isEqualTo(RecipientState.BOUNCED);
+        assertThat(record(id, "bob@one.test").reportOwed()).contains(DsnAction.FAILED);
+        assertThat(record(id, "carol@one.test").reportOwed()).isEmpty();
+        assertThat(store.hasContent(id)).as("the report quotes it").isTrue();
+        assertThat(listedAsActive(id)).isTrue();
+        assertThat(store.dueTimes(id, "bob@one.test")).contains(T0.plus(DeliveryReports.RETRY));
+
+        // the worker finds it then and sends it, rebuilt from the stored state and attempt
+        beforeSend = (recipient, bytes) -> { };
+        clock.advance(DeliveryReports.RETRY);
+        recorder.sendOwedReports(store.message(id).orElseThrow(), List.of(record(id, "bob@one.test")));
+
+        ParsedReport report = onlyReport();
+        assertThat(report.recipientField("bob@one.test", "Action")).isEqualTo("failed");
+        assertThat(report.recipientField("bob@one.test", "Status")).isEqualTo("5.1.1");
+        assertThat(report.recipientField("bob@one.test", "Remote-MTA")).contains("mx.one.test");
+        assertThat(report.recipientField("bob@one.test", "Diagnostic-Code"))
+            .contains("550 5.1.1 <bob@one.test>: user unknown");
+        assertThat(record(id, "bob@one.test").reportOwed()).isEmpty();
+        assertThat(store.hasContent(id)).isFalse();
     }
 
     @Test
@@ -411,8 +471,7 @@ class OutcomeRecorderTest {
     void anOutcomeForAClaimLostToAnotherNodeDoesNotOverwriteItsState() {
         UUID id = enqueue("alice@example.com", "bob@one.test");
         StoredMessage message = store.message(id).orElseThrow();
-        RecipientRecord seen = record(id, "bob@one.test");
-        assertThat(store.claim(seen, "node-a", T0.plus(Duration.ofMinutes(15)))).isTrue();
+        RecipientRecord seen = claimed(record(id, "bob@one.test"), T0.plus(Duration.ofMinutes(15)));
         // node-a's attempt outlived its claim; node-b took the recipient over
         clock.advance(Duration.ofMinutes(16));
         assertThat(store.claim(record(id, "bob@one.test"), "node-b", clock.instant().plus(Duration.ofMinutes(15))))
