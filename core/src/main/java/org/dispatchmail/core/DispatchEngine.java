@@ -13,6 +13,11 @@ import org.dispatchmail.core.admin.QueueAdmin;
 import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.ConfigException;
+import org.dispatchmail.core.intake.CassandraIntakeJournal;
+import org.dispatchmail.core.intake.IntakeJournal;
+import org.dispatchmail.core.intake.IntakeRecovery;
+import org.dispatchmail.core.intake.IntakeSettings;
+import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.MessageContent;
@@ -26,6 +31,7 @@ import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.policy.CassandraUsageStore;
 import org.dispatchmail.core.policy.SenderAlignment;
 import org.dispatchmail.core.policy.SendingLimits;
+import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.secrets.CassandraClusterSecrets;
@@ -75,6 +81,11 @@ public final class DispatchEngine implements AutoCloseable {
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
     private final ClusterSecrets clusterSecrets;
+    private final IntakeJournal intakeJournal;
+    private final ShardLeases leases;
+    private final String nodeId;
+    private final IntakeSettings intakeSettings;
+    private final SubmissionSettings submissionSettings;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
@@ -103,6 +114,12 @@ public final class DispatchEngine implements AutoCloseable {
         this.mxResolver = mxResolver;
         this.transportRules = settings.routing().rules();
         this.clusterSecrets = new CassandraClusterSecrets(session, keyspace, clock, new SecureRandom());
+        this.intakeJournal = new CassandraIntakeJournal(session, keyspace,
+            settings.retry().maxLifetime().plus(settings.worker().retention()));
+        this.leases = new CassandraShardLeases(session, keyspace);
+        this.nodeId = settings.worker().nodeId();
+        this.intakeSettings = settings.intake();
+        this.submissionSettings = settings.submission();
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -218,6 +235,10 @@ public final class DispatchEngine implements AutoCloseable {
         return senderAlignment;
     }
 
+    public SubmissionSettings submissionSettings() {
+        return submissionSettings;
+    }
+
     public SendingLimits sendingLimits() {
         return sendingLimits;
     }
@@ -234,6 +255,26 @@ public final class DispatchEngine implements AutoCloseable {
     /** The transport rules delivery routes by, for checks at submission time. */
     public TransportRules transportRules() {
         return transportRules;
+    }
+
+    /** Mail accepted and not yet out of the mail processing, per node, in Cassandra. */
+    public IntakeJournal intakeJournal() {
+        return intakeJournal;
+    }
+
+    /** This node's id: the writer of its journal entries, the name of its heartbeat. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public IntakeSettings intakeSettings() {
+        return intakeSettings;
+    }
+
+    /** Re-injects through {@code reinjector} the journaled mail of nodes that stopped heartbeating. */
+    public IntakeRecovery intakeRecovery(IntakeRecovery.Reinjector reinjector) {
+        return new IntakeRecovery(intakeJournal, leases::liveNodes, nodeId, reinjector,
+            intakeSettings.takeoverInterval().multipliedBy(6));
     }
 
     /** Secrets every node shares (SRS key, SCRAM decoy seed), kept in Cassandra. */

@@ -5,6 +5,7 @@ import java.util.List;
 
 import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.intake.IntakeSettings;
 import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
@@ -25,6 +26,7 @@ public final class DispatchSettings {
     private final RetrySettings retry;
     private final RoutingSettings routing;
     private final long reportMaxReturnedSize;
+    private final IntakeSettings intake;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -40,6 +42,7 @@ public final class DispatchSettings {
         this.retry = RetrySettings.from(config);
         this.routing = RoutingSettings.from(config);
         this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
+        this.intake = IntakeSettings.from(config);
     }
 
     public static DispatchSettings from(ConfigReader config) {
@@ -82,6 +85,11 @@ public final class DispatchSettings {
     /** Failure reports carry the whole original message up to this size, its headers only above it. */
     public long reportMaxReturnedSize() {
         return reportMaxReturnedSize;
+    }
+
+    /** The intake journal's takeover and the error repository's automatic reprocessing. */
+    public IntakeSettings intake() {
+        return intake;
     }
 
     public SubmissionSettings submission() {

@@ -89,7 +89,16 @@ public final class QueueSchema {
         List.of(
             // Random secrets every node shares (SRS key, SCRAM decoy seed...), numbered versions, newest first.
             "CREATE TABLE IF NOT EXISTS cluster_secrets (name text, version int, secret blob, created_at timestamp,"
-                + " PRIMARY KEY ((name), version)) WITH CLUSTERING ORDER BY (version DESC)"));
+                + " PRIMARY KEY ((name), version)) WITH CLUSTERING ORDER BY (version DESC)"),
+        List.of(
+            // The intake journal: mail accepted by a listener and not yet out of the mail processing, a
+            // partition per writer (node id), its content in chunks; and who is re-injecting a dead writer's mail.
+            "CREATE TABLE IF NOT EXISTS intake (writer text, mail_name text, received_at timestamp, envelope blob,"
+                + " size int, chunk_count int, PRIMARY KEY ((writer), mail_name)) WITH gc_grace_seconds = 3600",
+            "CREATE TABLE IF NOT EXISTS intake_chunks (mail_name text, chunk int, data blob,"
+                + " PRIMARY KEY ((mail_name), chunk)) WITH gc_grace_seconds = 3600",
+            "CREATE TABLE IF NOT EXISTS intake_claims (writer text PRIMARY KEY, claimant text)"
+                + " WITH gc_grace_seconds = 3600"));
 
     private QueueSchema() {
     }
