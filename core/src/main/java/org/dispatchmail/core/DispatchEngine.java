@@ -2,6 +2,7 @@ package org.dispatchmail.core;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -86,6 +87,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final String nodeId;
     private final IntakeSettings intakeSettings;
     private final SubmissionSettings submissionSettings;
+    private final Instant startedAt;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
@@ -120,6 +122,7 @@ public final class DispatchEngine implements AutoCloseable {
         this.nodeId = settings.worker().nodeId();
         this.intakeSettings = settings.intake();
         this.submissionSettings = settings.submission();
+        this.startedAt = clock.instant();
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -274,7 +277,7 @@ public final class DispatchEngine implements AutoCloseable {
     /** Re-injects through {@code reinjector} the journaled mail of nodes that stopped heartbeating. */
     public IntakeRecovery intakeRecovery(IntakeRecovery.Reinjector reinjector) {
         return new IntakeRecovery(intakeJournal, leases::liveNodes, nodeId, reinjector,
-            intakeSettings.takeoverInterval().multipliedBy(6));
+            intakeSettings.takeoverInterval().multipliedBy(6), startedAt);
     }
 
     /** Secrets every node shares (SRS key, SCRAM decoy seed), kept in Cassandra. */

@@ -1,6 +1,7 @@
 package org.dispatchmail.core.intake;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * <p>A writer is taken over only when it is not in the heartbeat table ({@code nodes}) any more; one live
  * node at a time holds it (a claim that runs out). Each entry is first moved to this node (so that if
  * this node dies too, the next one finds it), then processed again under its original name: the queue
- * recognises a mail name it has seen, so mail already queued is not queued twice.
+ * recognises a mail name it has seen, so mail already queued is not queued twice. A node restarted
+ * under the same id (node.id set) processes again, once, its own entries from before it started.
  */
 public final class IntakeRecovery {
     private static final Logger LOGGER = LoggerFactory.getLogger(IntakeRecovery.class);
@@ -34,15 +36,19 @@ public final class IntakeRecovery {
     private final String self;
     private final Reinjector reinjector;
     private final Duration claimTime;
+    private final Instant startedAt;
     private final Queue<String[]> pendingClears = new ConcurrentLinkedQueue<>();
+    private boolean ownLeftoversDone;
 
+    /** @param startedAt when this node started: its own entries from before are a previous run's */
     public IntakeRecovery(IntakeJournal journal, Supplier<Set<String>> liveNodes, String self, Reinjector reinjector,
-                          Duration claimTime) {
+                          Duration claimTime, Instant startedAt) {
         this.journal = journal;
         this.liveNodes = liveNodes;
         this.self = self;
         this.reinjector = reinjector;
         this.claimTime = claimTime;
+        this.startedAt = startedAt;
     }
 
     /** The writers to take over: those with entries that are neither this node nor alive. */
@@ -71,6 +77,14 @@ public final class IntakeRecovery {
             return 0;
         }
         int reinjected = 0;
+        if (!ownLeftoversDone) {
+            for (IntakeEntry entry : journal.entries(self)) {
+                if (entry.receivedAt().isBefore(startedAt) && reinject(entry, "a previous run of this node")) {
+                    reinjected++;
+                }
+            }
+            ownLeftoversDone = true;
+        }
         for (String writer : orphans(journal.writers(), live, self)) {
             if (!journal.claim(writer, self, claimTime)) {
                 continue;
@@ -78,20 +92,27 @@ public final class IntakeRecovery {
             List<IntakeEntry> entries = journal.entries(writer);
             for (IntakeEntry entry : entries) {
                 journal.adopt(entry, self);
-                try {
-                    reinjector.reinject(entry.adoptedBy(self));
+                if (reinject(entry.adoptedBy(self), writer + ", which stopped")) {
                     reinjected++;
-                    LOGGER.info("re-injected mail={} accepted by {} at {} ({} bytes): its node stopped", entry.mailName(),
-                        writer, entry.receivedAt(), entry.size());
-                } catch (Exception e) {
-                    // still journaled under this node: retried if this node dies, logged for the admin
-                    LOGGER.error("could not re-inject mail={} accepted by {}: {}", entry.mailName(), writer,
-                        e.getMessage(), e);
                 }
             }
             journal.forget(writer, self);
         }
         return reinjected;
+    }
+
+    private boolean reinject(IntakeEntry entry, String acceptedBy) {
+        try {
+            reinjector.reinject(entry);
+            LOGGER.info("re-injected mail={} accepted by {} at {} ({} bytes)", entry.mailName(), acceptedBy,
+                entry.receivedAt(), entry.size());
+            return true;
+        } catch (Exception e) {
+            // still journaled under this node: retried if this node dies, logged for the admin
+            LOGGER.error("could not re-inject mail={} accepted by {}: {}", entry.mailName(), acceptedBy,
+                e.getMessage(), e);
+            return false;
+        }
     }
 
     private void retryClears() {

@@ -21,10 +21,14 @@ class IntakeRecoveryTest {
     private final Set<String> live = new HashSet<>(Set.of("self", "alive"));
     private final List<IntakeEntry> reinjected = new ArrayList<>();
     private final IntakeRecovery recovery = new IntakeRecovery(journal, () -> live, "self", reinjected::add,
-        Duration.ofMinutes(1));
+        Duration.ofMinutes(1), NOW.plusSeconds(1));
 
     private static IntakeEntry entry(String writer, String name) {
-        return new IntakeEntry(writer, name, NOW, new byte[] {1, 2}, ("Subject: " + name + "\r\n\r\nbody\r\n")
+        return entry(writer, name, NOW);
+    }
+
+    private static IntakeEntry entry(String writer, String name, Instant receivedAt) {
+        return new IntakeEntry(writer, name, receivedAt, new byte[] {1, 2}, ("Subject: " + name + "\r\n\r\nbody\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -41,7 +45,7 @@ class IntakeRecoveryTest {
         journal.record(entry("dead", "Mail1"));
         journal.record(entry("dead", "Mail2"));
         journal.record(entry("alive", "Mail3"));
-        journal.record(entry("self", "Mail4"));
+        journal.record(entry("self", "Mail4", NOW.plusSeconds(5)));
 
         assertThat(recovery.runOnce()).isEqualTo(2);
 
@@ -53,6 +57,19 @@ class IntakeRecoveryTest {
         assertThat(journal.names("dead")).isEmpty();
         assertThat(journal.names("alive")).containsExactly("Mail3");
         assertThat(journal.claims).isEmpty();
+    }
+
+    @Test
+    void aNodeRestartedUnderTheSameIdReinjectsItsOwnEntriesFromBeforeItStartedOnce() {
+        journal.record(entry("self", "Old", NOW));
+        journal.record(entry("self", "Current", NOW.plusSeconds(5)));
+
+        assertThat(recovery.runOnce()).isEqualTo(1);
+        assertThat(recovery.runOnce()).isZero();
+
+        assertThat(reinjected).extracting(IntakeEntry::mailName).containsExactly("Old");
+        // still journaled until its processing ends this time
+        assertThat(journal.names("self")).containsExactly("Current", "Old");
     }
 
     @Test
@@ -87,7 +104,7 @@ class IntakeRecoveryTest {
         journal.record(entry("dead", "Mail1"));
         IntakeRecovery failing = new IntakeRecovery(journal, () -> live, "self", entry -> {
             throw new IllegalStateException("spool closed");
-        }, Duration.ofMinutes(1));
+        }, Duration.ofMinutes(1), NOW.plusSeconds(1));
 
         assertThat(failing.runOnce()).isZero();
         assertThat(journal.names("self")).containsExactly("Mail1");
@@ -95,7 +112,7 @@ class IntakeRecoveryTest {
 
     @Test
     void cleanUpsThatFailedWhileCassandraWasAwayAreDoneOnTheNextPass() {
-        journal.record(entry("self", "Mail1"));
+        journal.record(entry("self", "Mail1", NOW.plusSeconds(5)));
         journal.down = true;
         recovery.clearLater("self", "Mail1");
         assertThatThrownBy(recovery::runOnce).isInstanceOf(CassandraUnavailableException.class);
