@@ -94,7 +94,7 @@ class CassandraOutageIT {
 
             // sending limits cannot be read: refused before the message, by default
             assertThatThrownBy(() -> submission.send("carol@example.com", List.of("dave@outage.test"),
-                message(token))).hasMessageContaining("451 4.3.0");
+                message(token))).hasMessageStartingWith("MAIL FROM refused: 451 4.3.0");
 
             // port 25 has no limits: the message itself cannot be stored, so it is not accepted
             assertThat(mx.sendForFirstLine("EHLO sender.test")).startsWith("250");

@@ -19,6 +19,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.dispatchmail.core.intake.IntakeEntry;
+import org.dispatchmail.core.intake.IntakeKey;
 
 /**
  * A James mail as an intake journal entry and back: the envelope, state and attributes in James's own
@@ -41,11 +42,11 @@ public final class IntakeMail {
         return new IntakeEntry(writer, mail.getName(), now, envelope(mail), content(mail));
     }
 
-    /** The journal entry a mail belongs to: writer and name, if it was journaled. */
-    static Optional<String[]> key(Mail mail) {
+    /** The journal entry a mail belongs to, if it was journaled. */
+    static Optional<IntakeKey> key(Mail mail) {
         Optional<String> writer = text(mail, WRITER);
         Optional<String> name = text(mail, NAME);
-        return writer.isPresent() && name.isPresent() ? Optional.of(new String[] {writer.get(), name.get()})
+        return writer.isPresent() && name.isPresent() ? Optional.of(new IntakeKey(writer.get(), name.get()))
             : Optional.empty();
     }
 

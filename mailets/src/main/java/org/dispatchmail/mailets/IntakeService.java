@@ -79,7 +79,7 @@ public class IntakeService {
         try {
             engine.intakeJournal().record(entry);
         } catch (CassandraUnavailableException e) {
-            recovery().clearLater(entry.writer(), entry.mailName());
+            recovery().clearLater(entry.key());
             throw e;
         }
     }
@@ -92,10 +92,10 @@ public class IntakeService {
     public void settled(Mail mail) {
         IntakeMail.key(mail).ifPresent(key -> {
             try {
-                runtime.engine().intakeJournal().clear(key[0], key[1]);
+                runtime.engine().intakeJournal().clear(key);
             } catch (RuntimeException e) {
-                LOGGER.warn("journal entry of mail={} not cleared yet, will retry: {}", key[1], e.getMessage());
-                recovery().clearLater(key[0], key[1]);
+                LOGGER.warn("journal entry of mail={} not cleared yet, will retry: {}", key.mailName(), e.getMessage());
+                recovery().clearLater(key);
             }
         });
     }

@@ -77,9 +77,9 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     }
 
     @Override
-    public void clear(String writer, String mailName) {
-        awaitAll(List.of(session.executeAsync(deleteEntry.bind(writer, mailName)),
-            session.executeAsync(deleteChunks.bind(mailName))), "clear the journal entry of " + mailName);
+    public void clear(IntakeKey key) {
+        awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), key.mailName())),
+            session.executeAsync(deleteChunks.bind(key.mailName()))), "clear the journal entry of " + key.mailName());
     }
 
     @Override

@@ -31,6 +31,10 @@ public final class IntakeEntry {
         return mailName;
     }
 
+    public IntakeKey key() {
+        return new IntakeKey(writer, mailName);
+    }
+
     public Instant receivedAt() {
         return receivedAt;
     }

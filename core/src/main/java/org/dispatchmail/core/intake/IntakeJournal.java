@@ -17,7 +17,7 @@ public interface IntakeJournal {
     void record(IntakeEntry entry);
 
     /** Removes one entry (a no-op when it is not there). */
-    void clear(String writer, String mailName);
+    void clear(IntakeKey key);
 
     /** Every writer that has, or had, entries. */
     Set<String> writers();

@@ -37,7 +37,7 @@ public final class IntakeRecovery {
     private final Reinjector reinjector;
     private final Duration claimTime;
     private final Instant startedAt;
-    private final Queue<String[]> pendingClears = new ConcurrentLinkedQueue<>();
+    private final Queue<IntakeKey> pendingClears = new ConcurrentLinkedQueue<>();
     private boolean ownLeftoversDone;
 
     /** @param startedAt when this node started: its own entries from before are a previous run's */
@@ -60,8 +60,8 @@ public final class IntakeRecovery {
     }
 
     /** Remembers an entry whose clean-up failed; the next pass removes it. */
-    public void clearLater(String writer, String mailName) {
-        pendingClears.add(new String[] {writer, mailName});
+    public void clearLater(IntakeKey key) {
+        pendingClears.add(key);
     }
 
     public int pendingClears() {
@@ -118,12 +118,12 @@ public final class IntakeRecovery {
     private void retryClears() {
         int owed = pendingClears.size();
         for (int i = 0; i < owed; i++) {
-            String[] clear = pendingClears.poll();
+            IntakeKey clear = pendingClears.poll();
             if (clear == null) {
                 return;
             }
             try {
-                journal.clear(clear[0], clear[1]);
+                journal.clear(clear);
             } catch (CassandraUnavailableException e) {
                 pendingClears.add(clear);
                 return;

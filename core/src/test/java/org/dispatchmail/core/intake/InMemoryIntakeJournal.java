@@ -24,11 +24,11 @@ final class InMemoryIntakeJournal implements IntakeJournal {
     }
 
     @Override
-    public synchronized void clear(String writer, String mailName) {
+    public synchronized void clear(IntakeKey key) {
         check();
-        Map<String, IntakeEntry> entries = byWriter.get(writer);
+        Map<String, IntakeEntry> entries = byWriter.get(key.writer());
         if (entries != null) {
-            entries.remove(mailName);
+            entries.remove(key.mailName());
         }
     }
 
@@ -60,7 +60,7 @@ final class InMemoryIntakeJournal implements IntakeJournal {
     public synchronized void adopt(IntakeEntry entry, String newWriter) {
         check();
         record(entry.adoptedBy(newWriter));
-        clear(entry.writer(), entry.mailName());
+        clear(entry.key());
     }
 
     @Override

@@ -114,7 +114,7 @@ class IntakeRecoveryTest {
     void cleanUpsThatFailedWhileCassandraWasAwayAreDoneOnTheNextPass() {
         journal.record(entry("self", "Mail1", NOW.plusSeconds(5)));
         journal.down = true;
-        recovery.clearLater("self", "Mail1");
+        recovery.clearLater(new IntakeKey("self", "Mail1"));
         assertThatThrownBy(recovery::runOnce).isInstanceOf(CassandraUnavailableException.class);
         assertThat(recovery.pendingClears()).isEqualTo(1);
 
