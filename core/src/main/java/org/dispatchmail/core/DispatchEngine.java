@@ -157,8 +157,11 @@ public final class DispatchEngine implements AutoCloseable {
             keyMaintenance.scheduleWithFixedDelay(gauges::refresh, 5_000,
                 settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
-            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings, resolver,
-                admin, gauges, smtpClient);
+            DispatchEngine engine = new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance,
+                settings, resolver, admin, gauges, smtpClient);
+            // listed before it journals anything, so its mail is found if it dies
+            engine.intakeJournal().register(engine.nodeId());
+            return engine;
         } catch (RuntimeException e) {
             session.close();
             throw e;

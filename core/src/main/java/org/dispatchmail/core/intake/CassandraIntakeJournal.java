@@ -24,8 +24,9 @@ import com.datastax.oss.driver.api.core.cql.Statement;
 /**
  * The intake journal in Cassandra: a row per mail in its writer's partition ({@code intake}) and the
  * content in chunks of its own partition ({@code intake_chunks}), written in parallel, so a small mail
- * costs two writes and a large one never makes a large cell. Claims are lightweight transactions on
- * rows that expire.
+ * costs two writes and a large one never makes a large cell. Writers register themselves in a small
+ * table of their own, so finding the dead ones never scans the journal. Claims are lightweight
+ * transactions on rows that expire.
  */
 public final class CassandraIntakeJournal implements IntakeJournal {
     static final int CHUNK_SIZE = 256 * 1024;
@@ -40,6 +41,8 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     private final PreparedStatement selectChunks;
     private final PreparedStatement claim;
     private final PreparedStatement release;
+    private final PreparedStatement register;
+    private final PreparedStatement unregister;
 
     /** @param ttl how long an entry lives at most, if nothing clears it (a safety net, not the normal path) */
     public CassandraIntakeJournal(CqlSession session, String keyspace, Duration ttl) {
@@ -52,7 +55,9 @@ public final class CassandraIntakeJournal implements IntakeJournal {
             + using);
         deleteEntry = session.prepare("DELETE FROM " + ks + "intake WHERE writer = ? AND mail_name = ?");
         deleteChunks = session.prepare("DELETE FROM " + ks + "intake_chunks WHERE mail_name = ?");
-        selectWriters = session.prepare("SELECT DISTINCT writer FROM " + ks + "intake");
+        selectWriters = session.prepare("SELECT writer FROM " + ks + "intake_writers");
+        register = session.prepare("INSERT INTO " + ks + "intake_writers (writer, seen_at) VALUES (?, ?)");
+        unregister = session.prepare("DELETE FROM " + ks + "intake_writers WHERE writer = ?");
         selectEntries = session.prepare("SELECT * FROM " + ks + "intake WHERE writer = ?");
         selectChunks = session.prepare("SELECT chunk, data FROM " + ks + "intake_chunks WHERE mail_name = ?");
         claim = session.prepare("INSERT INTO " + ks + "intake_claims (writer, claimant) VALUES (?, ?)"
@@ -80,6 +85,11 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     public void clear(IntakeKey key) {
         awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), key.mailName())),
             session.executeAsync(deleteChunks.bind(key.mailName()))), "clear the journal entry of " + key.mailName());
+    }
+
+    @Override
+    public void register(String writer) {
+        run(register.bind(writer, Instant.now()), "register " + writer + " as a journal writer");
     }
 
     @Override
@@ -128,6 +138,7 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
     @Override
     public void forget(String writer, String claimant) {
+        run(unregister.bind(writer), "forget the journal writer " + writer);
         run(release.bind(writer, claimant), "release the journal of " + writer);
     }
 

@@ -19,7 +19,10 @@ public interface IntakeJournal {
     /** Removes one entry (a no-op when it is not there). */
     void clear(IntakeKey key);
 
-    /** Every writer that has, or had, entries. */
+    /** Lists this writer among those whose entries may need recovery (repeated: it is an upsert). */
+    void register(String writer);
+
+    /** Every registered writer, with or without entries. */
     Set<String> writers();
 
     /** The entries of one writer, content included. */
@@ -34,6 +37,6 @@ public interface IntakeJournal {
     /** Moves an entry to another writer: the new entry first, then the old one goes. The content stays. */
     void adopt(IntakeEntry entry, String newWriter);
 
-    /** Forgets a writer whose entries have all been adopted: its claim and its (empty) listing. */
+    /** Forgets a writer whose entries have all been adopted: its claim and its registration. */
     void forget(String writer, String claimant);
 }

@@ -70,6 +70,7 @@ public final class IntakeRecovery {
 
     /** One pass: the clean-ups owed, then the mail of dead writers. Returns the number of mails re-injected. */
     public int runOnce() {
+        journal.register(self);
         retryClears();
         Set<String> live = liveNodes.get();
         if (live.isEmpty()) {

@@ -15,12 +15,14 @@ import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 final class InMemoryIntakeJournal implements IntakeJournal {
     final Map<String, Map<String, IntakeEntry>> byWriter = new TreeMap<>();
     final Map<String, String> claims = new HashMap<>();
+    final Set<String> registered = new TreeSet<>();
     boolean down;
 
     @Override
     public synchronized void record(IntakeEntry entry) {
         check();
         byWriter.computeIfAbsent(entry.writer(), w -> new TreeMap<>()).put(entry.mailName(), entry);
+        registered.add(entry.writer());
     }
 
     @Override
@@ -33,15 +35,15 @@ final class InMemoryIntakeJournal implements IntakeJournal {
     }
 
     @Override
+    public synchronized void register(String writer) {
+        check();
+        registered.add(writer);
+    }
+
+    @Override
     public synchronized Set<String> writers() {
         check();
-        Set<String> writers = new TreeSet<>();
-        byWriter.forEach((writer, entries) -> {
-            if (!entries.isEmpty()) {
-                writers.add(writer);
-            }
-        });
-        return writers;
+        return new TreeSet<>(registered);
     }
 
     @Override
@@ -66,6 +68,7 @@ final class InMemoryIntakeJournal implements IntakeJournal {
     @Override
     public synchronized void forget(String writer, String claimant) {
         check();
+        registered.remove(writer);
         claims.remove(writer, claimant);
     }
 

@@ -57,6 +57,7 @@ class IntakeRecoveryTest {
         assertThat(journal.names("dead")).isEmpty();
         assertThat(journal.names("alive")).containsExactly("Mail3");
         assertThat(journal.claims).isEmpty();
+        assertThat(journal.registered).containsExactly("alive", "self");
     }
 
     @Test
