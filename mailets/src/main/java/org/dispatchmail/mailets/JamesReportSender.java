@@ -45,6 +45,8 @@ final class JamesReportSender implements ReportSender {
             // the mark that lets DkimSign sign it: it is Dispatch's own message
             .addAttribute(new Attribute(REPORT, AttributeValue.of(true)))
             .build();
+        // marked as the mailet container will mark it, so that a re-injected copy is routed the same way
+        mail.setAttribute(Mail.SENT_BY_MAILET_ATTRIBUTE);
         journal(mail);
         context.sendMail(mail);
     }
