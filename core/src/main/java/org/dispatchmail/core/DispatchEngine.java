@@ -2,6 +2,7 @@ package org.dispatchmail.core;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -13,6 +14,11 @@ import org.dispatchmail.core.admin.QueueAdmin;
 import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.ConfigException;
+import org.dispatchmail.core.intake.CassandraIntakeJournal;
+import org.dispatchmail.core.intake.IntakeJournal;
+import org.dispatchmail.core.intake.IntakeRecovery;
+import org.dispatchmail.core.intake.IntakeSettings;
+import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.MessageContent;
@@ -26,6 +32,7 @@ import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.policy.CassandraUsageStore;
 import org.dispatchmail.core.policy.SenderAlignment;
 import org.dispatchmail.core.policy.SendingLimits;
+import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.secrets.CassandraClusterSecrets;
@@ -85,6 +92,12 @@ public final class DispatchEngine implements AutoCloseable {
     private final ClusterSecrets clusterSecrets;
     private final SenderRewriting senderRewriting;
     private final SrsKeys srsKeys;
+    private final IntakeJournal intakeJournal;
+    private final ShardLeases leases;
+    private final String nodeId;
+    private final IntakeSettings intakeSettings;
+    private final SubmissionSettings submissionSettings;
+    private final Instant startedAt;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
@@ -122,6 +135,13 @@ public final class DispatchEngine implements AutoCloseable {
             LOGGER.warn("dispatch.properties: srs.domain is not set, so mail forwarded to another domain leaves with"
                 + " its original envelope sender and fails SPF at the receiver; set srs.domain (see docs/forwarding.md)");
         }
+        this.intakeJournal = new CassandraIntakeJournal(session, keyspace,
+            settings.retry().maxLifetime().plus(settings.worker().retention()));
+        this.leases = new CassandraShardLeases(session, keyspace);
+        this.nodeId = settings.worker().nodeId();
+        this.intakeSettings = settings.intake();
+        this.submissionSettings = settings.submission();
+        this.startedAt = clock.instant();
     }
 
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
@@ -162,8 +182,11 @@ public final class DispatchEngine implements AutoCloseable {
             keyMaintenance.scheduleWithFixedDelay(gauges::refresh, 5_000,
                 settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
-            return new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance, settings, resolver,
-                admin, gauges, smtpClient);
+            DispatchEngine engine = new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance,
+                settings, resolver, admin, gauges, smtpClient);
+            // listed before it journals anything, so its mail is found if it dies
+            engine.intakeJournal().register(engine.nodeId());
+            return engine;
         } catch (RuntimeException e) {
             session.close();
             throw e;
@@ -258,6 +281,10 @@ public final class DispatchEngine implements AutoCloseable {
         return senderAlignment;
     }
 
+    public SubmissionSettings submissionSettings() {
+        return submissionSettings;
+    }
+
     public SendingLimits sendingLimits() {
         return sendingLimits;
     }
@@ -274,6 +301,26 @@ public final class DispatchEngine implements AutoCloseable {
     /** The transport rules delivery routes by, for checks at submission time. */
     public TransportRules transportRules() {
         return transportRules;
+    }
+
+    /** Mail accepted and not yet out of the mail processing, per node, in Cassandra. */
+    public IntakeJournal intakeJournal() {
+        return intakeJournal;
+    }
+
+    /** This node's id: the writer of its journal entries, the name of its heartbeat. */
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public IntakeSettings intakeSettings() {
+        return intakeSettings;
+    }
+
+    /** Re-injects through {@code reinjector} the journaled mail of nodes that stopped heartbeating. */
+    public IntakeRecovery intakeRecovery(IntakeRecovery.Reinjector reinjector) {
+        return new IntakeRecovery(intakeJournal, leases::liveNodes, nodeId, reinjector,
+            intakeSettings.takeoverInterval().multipliedBy(6), startedAt);
     }
 
     /** Secrets every node shares (SRS key, SCRAM decoy seed), kept in Cassandra. */

@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.intake.IntakeSettings;
 import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
@@ -30,6 +31,7 @@ public final class DispatchSettings {
     private final RoutingSettings routing;
     private final long reportMaxReturnedSize;
     private final SrsSettings srs;
+    private final IntakeSettings intake;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -47,6 +49,7 @@ public final class DispatchSettings {
         this.routing = RoutingSettings.from(config);
         this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
         this.srs = SrsSettings.from(config);
+        this.intake = IntakeSettings.from(config);
     }
 
     /**
@@ -117,6 +120,11 @@ public final class DispatchSettings {
     /** Sender rewriting of forwarded mail: the SRS domain (empty = off) and how long its addresses take bounces. */
     public SrsSettings srs() {
         return srs;
+    }
+
+    /** The intake journal's takeover and the error repository's automatic reprocessing. */
+    public IntakeSettings intake() {
+        return intake;
     }
 
     public SubmissionSettings submission() {

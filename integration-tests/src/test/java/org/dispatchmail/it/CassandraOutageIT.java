@@ -1,6 +1,7 @@
 package org.dispatchmail.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
@@ -18,30 +19,38 @@ import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SaslClient;
 import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.Submission;
 import org.dispatchmail.it.support.SubmissionSession;
 import org.dispatchmail.it.support.TcpProxy;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * Cassandra goes away while Dispatch runs: mail submitted in a session that logged in before is still accepted by
- * James, kept in its error repository on disk, and delivered once Cassandra is back and the mail is re-processed;
- * a new AUTH is refused meanwhile (454 4.7.0), since failures cannot be counted.
+ * Cassandra goes away while Dispatch runs. A mail is accepted (250) only once it is in Cassandra:
+ * without Cassandra DATA answers 451 4.3.0, and so do MAIL FROM and RCPT TO where sending limits apply.
+ * A mail Dispatch could not queue (Cassandra lost between the 250 and the queue) waits in the error
+ * repository on disk and is queued by the node itself once Cassandra answers again. A new AUTH is refused
+ * meanwhile (454 4.7.0), since failures cannot be counted. Every path that ends a mail's processing leaves the
+ * intake journal empty.
  */
 @ExtendWith(CassandraExtension.class)
 class CassandraOutageIT {
     private static final String ERROR_REPOSITORY = "var%2Fmail%2Ferror%2F";
     private static final String MX_ADDRESS = "127.0.0.26";
+    private static final String PASSWORD = "outage-pass-1";
 
     private static TcpProxy proxy;
     private static SmtpSink sink;
     private static DnsmasqServer dns;
     private static DispatchNode node;
+    private static QueueState state;
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
@@ -53,62 +62,129 @@ class CassandraOutageIT {
         node = DispatchNode.start(Map.of(
             "cassandra.contactPoints", "127.0.0.1:" + proxy.port(),
             "cassandra.keyspace", "outage",
-            "cassandra.requestTimeout", "2s",
+            "cassandra.requestTimeout", "3s",
             "dns.servers", dns.address(),
             "delivery.remotePort", String.valueOf(sinkPort),
-            "queue.pollInterval", "200ms"));
+            "intake.takeoverInterval", "1s",
+            "intake.reprocessFirstDelay", "1s"));
         node.admin("add-domain", "example.com");
-        node.adminWithInput("outage-pass-1\n", "add-user", "carol@example.com");
+        node.adminWithInput(PASSWORD + "\n", "add-user", "carol@example.com");
+        state = new QueueState(cassandra, "outage");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, sink, proxy}) {
+        for (AutoCloseable part : new AutoCloseable[] {state, node, dns, sink, proxy}) {
             if (part != null) {
                 part.close();
             }
         }
     }
 
+    @AfterEach
+    void cassandraBack() throws IOException {
+        proxy.latency(Duration.ZERO);
+        proxy.resume();
+    }
+
     @Test
-    void mailSubmittedWhileCassandraIsAwayIsKeptAndDeliveredAfterwards() throws Exception {
+    void withoutCassandraNothingIsAcceptedAnd451TellsTheClientToComeBack() throws Exception {
         String token = UUID.randomUUID().toString();
-        // AUTH needs the failure counts in Cassandra (it fails closed), so the client logs in first
-        try (SubmissionSession session = SubmissionSession.open(node.port(587), "carol@example.com", "outage-pass-1")) {
+        try (SubmissionSession submission = SubmissionSession.open(node.port(587), "carol@example.com", PASSWORD);
+             RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
             proxy.cut();
-            String reply = session.send("carol@example.com", List.of("dave@outage.test"),
-                "From: carol@example.com\r\nTo: dave@outage.test\r\nSubject: " + token
-                    + "\r\n\r\nSent while Cassandra was away.\r\n");
-            assertThat(reply).startsWith("250");
+
+            // sending limits cannot be read: refused before the message, by default
+            assertThatThrownBy(() -> submission.send("carol@example.com", List.of("dave@outage.test"),
+                message(token))).hasMessageStartingWith("MAIL FROM refused: 451 4.3.0");
+
+            // port 25 has no limits: the message itself cannot be stored, so it is not accepted
+            assertThat(mx.sendForFirstLine("EHLO sender.test")).startsWith("250");
+            assertThat(mx.sendForFirstLine("MAIL FROM:<erin@sender.test>")).startsWith("250");
+            assertThat(mx.sendForFirstLine("RCPT TO:<carol@example.com>")).startsWith("250");
+            assertThat(mx.sendForFirstLine("DATA")).startsWith("354");
+            assertThat(mx.sendForFirstLine(message(token) + ".")).startsWith("451 4.3.0");
         }
-        // while the failure counts are away, nobody logs in: AUTH fails closed
+        // nobody logs in while the failure counts are away: AUTH fails closed
         try (RawSmtpSession session = RawSmtpSession.open(node.port(587), false)) {
             session.send("EHLO client.test");
             session.startTls();
             session.send("EHLO client.test");
-            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain("carol@example.com", "outage-pass-1")))
+            assertThat(session.sendForFirstLine("AUTH PLAIN " + SaslClient.plain("carol@example.com", PASSWORD)))
                 .isEqualTo("454 4.7.0 Authentication temporarily unavailable; try again later");
         }
-
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-            .until(() -> errorRepositorySize() == 1);
-        assertThat(sink.messages()).noneMatch(message -> message.contains(token));
-
         proxy.resume();
-        // Re-process the kept mail through the normal processing, as an admin would after an outage.
-        // The driver reconnects on its own schedule, so repeat until the mail has left the repository.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(3)).until(() -> {
-            if (errorRepositorySize() > 0) {
-                webadmin("PATCH", "/mailRepositories/" + ERROR_REPOSITORY + "/mails?action=reprocess&processor=transport");
-            }
-            return sink.messages().stream().anyMatch(message -> message.contains(token));
-        });
+
+        // the client's retry succeeds once Cassandra answers (the driver reconnects on its own schedule)
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).ignoreExceptions().until(() ->
+            Submission.send(node.port(587), "carol@example.com", PASSWORD, "carol@example.com", "dave@outage.test",
+                message(token)).startsWith("250"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink.messagesWith(token).size() == 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> state.intakeEntries().isEmpty());
+    }
+
+    @Test
+    void mailDispatchCouldNotQueueIsQueuedByTheNodeOnceCassandraAnswers() throws Exception {
+        String token = UUID.randomUUID().toString();
+        try (SubmissionSession submission = SubmissionSession.open(node.port(587), "carol@example.com", PASSWORD)) {
+            // every request now takes a second: the mail is journaled (250) and Dispatch's hand-over is still
+            // on the wire when Cassandra goes away
+            proxy.latency(Duration.ofSeconds(1));
+            assertThat(submission.send("carol@example.com", List.of("dave@outage.test"), message(token)))
+                .startsWith("250");
+            proxy.cut();
+        }
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+            .until(() -> errorRepositorySize() == 1);
+        assertThat(sink.messagesWith(token)).isEmpty();
+
+        proxy.latency(Duration.ZERO);
+        proxy.resume();
+
+        // no admin action: the node queues it once Cassandra answers, and it is delivered once
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
+            .until(() -> sink.messagesWith(token).size() == 1);
+        assertThat(errorRepositorySize()).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> state.intakeEntries().isEmpty());
+        assertThat(node.jamesLog()).content().contains("handed to the queue");
+    }
+
+    @Test
+    void everyPathThatEndsProcessingClearsTheJournal() throws Exception {
+        String token = UUID.randomUUID().toString();
+        // outbound: queued by Dispatch and delivered
+        assertThat(Submission.send(node.port(587), "carol@example.com", PASSWORD, "carol@example.com",
+            "dave@outage.test", message(token))).startsWith("250");
+        // a local recipient: LocalDelivery
+        try (RawSmtpSession mx = RawSmtpSession.open(node.port(25), false)) {
+            mx.sendForFirstLine("EHLO sender.test");
+            mx.sendForFirstLine("MAIL FROM:<erin@sender.test>");
+            mx.sendForFirstLine("RCPT TO:<carol@example.com>");
+            mx.sendForFirstLine("DATA");
+            assertThat(mx.sendForFirstLine(message(token) + ".")).startsWith("250");
+        }
+        // a local domain without such a user, submitted: kept in address-error and bounced to carol
+        // (the bounce, made by a mailet, takes the local path too)
+        assertThat(Submission.send(node.port(587), "carol@example.com", PASSWORD, "carol@example.com",
+            "nobody@example.com", message(token))).startsWith("250");
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink.messagesWith(token).size() == 1);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+            .until(() -> state.intakeEntries().isEmpty() && mailsIn("var%2Fmail%2Faddress-error%2F") >= 1);
         assertThat(errorRepositorySize()).isZero();
     }
 
+    private static String message(String token) {
+        return "From: carol@example.com\r\nTo: dave@outage.test\r\nSubject: " + token
+            + "\r\nMessage-ID: <" + UUID.randomUUID() + "@example.com>\r\n\r\nSent while Cassandra came and went.\r\n";
+    }
+
     private static int errorRepositorySize() throws IOException, InterruptedException {
-        String body = webadmin("GET", "/mailRepositories/" + ERROR_REPOSITORY + "/mails");
-        String keys = body.trim();
+        return mailsIn(ERROR_REPOSITORY);
+    }
+
+    private static int mailsIn(String repository) throws IOException, InterruptedException {
+        String keys = webadmin("GET", "/mailRepositories/" + repository + "/mails").trim();
         if (keys.equals("[]") || keys.isEmpty()) {
             return 0;
         }
@@ -117,8 +193,7 @@ class CassandraOutageIT {
 
     private static String webadmin(String method, String path) throws IOException, InterruptedException {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create(node.webadmin() + path)).header("Authorization", node.bearer())
-                .method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                URI.create(node.webadmin() + path)).header("Authorization", node.bearer()).method(method, HttpRequest.BodyPublishers.noBody()).build(),
             HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() == 404 && method.equals("GET")) {
             return "[]";

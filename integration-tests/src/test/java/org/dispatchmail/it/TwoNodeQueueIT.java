@@ -133,7 +133,7 @@ class TwoNodeQueueIT {
         log("submitted %d messages (%d recipients) in %d s", MESSAGES, expected.size(), seconds(started));
 
         try (QueueState queue = new QueueState(cassandra, "two_nodes_takeover")) {
-            // James's spool is in memory: only mail already in Dispatch's queue survives a kill
+            // this test is about delivery taking over: kill once all is queued (a kill during intake: IntakeUnderLoadIT)
             awaitCondition(Duration.ofMinutes(2), () -> queue.allRecipientRows().size() == expected.size(),
                 () -> "queued recipients: " + queue.allRecipientRows().size() + " of " + expected.size());
             awaitCondition(DELIVERY_TIMEOUT, () -> tally(sink.messages()).size() >= expected.size() / 3,

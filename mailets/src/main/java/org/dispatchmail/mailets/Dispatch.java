@@ -1,7 +1,5 @@
 package org.dispatchmail.mailets;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -13,6 +11,8 @@ import javax.inject.Inject;
 import javax.mail.MessagingException;
 
 import org.apache.james.core.MailAddress;
+import org.apache.mailet.Attribute;
+import org.apache.mailet.AttributeValue;
 import org.apache.mailet.DsnParameters;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
@@ -27,16 +27,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands outbound mail to Dispatch's queue. The mail leaves James (GHOST) only once Cassandra has
- * acknowledged it; if that fails the mailet throws, and James keeps the mail (its error processor).
+ * acknowledged it, and its intake journal entry goes then; if that fails the mailet throws, James keeps
+ * the mail (its error processor), and the node hands it over again once Cassandra answers.
  */
 public class Dispatch extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(Dispatch.class);
 
     private final DispatchRuntime runtime;
+    private final IntakeService intake;
 
     @Inject
-    public Dispatch(DispatchRuntime runtime) {
+    public Dispatch(DispatchRuntime runtime, IntakeService intake) {
         this.runtime = runtime;
+        this.intake = intake;
     }
 
     @Override
@@ -49,6 +52,21 @@ public class Dispatch extends GenericMailet {
         if (mail.getRecipients().isEmpty()) {
             return;
         }
+        try {
+            handOver(runtime, mail);
+        } catch (CassandraUnavailableException e) {
+            // kept in the error repository, and handed over from there once Cassandra answers again
+            mail.setAttribute(new Attribute(IntakeService.QUEUE_LATER, AttributeValue.of(true)));
+            throw new MessagingException("Dispatch could not queue " + mail.getName() + "; James keeps it: "
+                + e.getMessage(), e);
+        }
+        // queued: the intake journal need not keep it any more
+        intake.settled(mail);
+        mail.setState(Mail.GHOST);
+    }
+
+    /** Queues the mail in Cassandra; returns once the queue has it (throws otherwise). */
+    static UUID handOver(DispatchRuntime runtime, Mail mail) throws MessagingException {
         Optional<DsnParameters> dsn = mail.dsnParameters();
         List<String> recipients = new ArrayList<>();
         List<RecipientDsn> recipientDsn = new ArrayList<>();
@@ -58,18 +76,12 @@ public class Dispatch extends GenericMailet {
                 .orElse(RecipientDsn.NONE));
         }
         String sender = mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse("");
-        NewMessage message = new NewMessage(mail.getName(), sender, recipients, content(mail),
+        NewMessage message = new NewMessage(mail.getName(), sender, recipients, IntakeMail.content(mail),
             dsn.map(Dispatch::messageDsn).orElse(MessageDsn.NONE), recipientDsn);
-        UUID id;
-        try {
-            id = runtime.engine().enqueue(message);
-        } catch (CassandraUnavailableException e) {
-            throw new MessagingException("Dispatch could not queue " + mail.getName() + "; James keeps it: "
-                + e.getMessage(), e);
-        }
+        UUID id = runtime.engine().enqueue(message);
         LOGGER.info("queued mail={} queue={} from=<{}> recipients={} size={}", mail.getName(), id, sender,
             recipients.size(), message.size());
-        mail.setState(Mail.GHOST);
+        return id;
     }
 
     private static MessageDsn messageDsn(DsnParameters dsn) {
@@ -81,16 +93,6 @@ public class Dispatch extends GenericMailet {
         Set<DsnNotify> notify = EnumSet.noneOf(DsnNotify.class);
         parameters.getNotifyParameter().ifPresent(set -> set.forEach(n -> notify.add(DsnNotify.valueOf(n.name()))));
         return new RecipientDsn(notify, parameters.getOrcptParameter().map(a -> "rfc822;" + a.asString()));
-    }
-
-    private static byte[] content(Mail mail) throws MessagingException {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            mail.getMessage().writeTo(bytes);
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new MessagingException("Dispatch could not read the content of " + mail.getName(), e);
-        }
     }
 
     @Override

@@ -51,7 +51,7 @@ public class DispatchRuntime {
             try {
                 DispatchSettings settings = DispatchSettings.from(new ConfigReader(FILE, readProperties()));
                 JamesQueueMetrics metrics = new JamesQueueMetrics(metricRegistry);
-                engine = DispatchEngine.start(settings, Clock.systemUTC(), new JamesReportSender(mailetContext),
+                engine = DispatchEngine.start(settings, Clock.systemUTC(), new JamesReportSender(mailetContext, this::engine),
                     metrics);
                 metrics.registerGauges(engine.queueGauges());
             } catch (ConfigException | CassandraUnavailableException e) {

@@ -10,14 +10,18 @@ import org.apache.james.utils.UserDefinedStartable;
  */
 public class DispatchStartable implements UserDefinedStartable {
     private final DispatchRuntime runtime;
+    private final IntakeService intake;
 
     @Inject
-    public DispatchStartable(DispatchRuntime runtime) {
+    public DispatchStartable(DispatchRuntime runtime, IntakeService intake) {
         this.runtime = runtime;
+        this.intake = intake;
     }
 
     @Override
     public void start() {
         runtime.engine();
+        // takes over the journaled mail of nodes that died, and re-queues mail kept while Cassandra was away
+        intake.start();
     }
 }

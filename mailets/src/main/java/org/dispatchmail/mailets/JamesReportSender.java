@@ -1,8 +1,11 @@
 package org.dispatchmail.mailets;
 
 import java.io.ByteArrayInputStream;
+import java.time.Instant;
 import java.util.Properties;
+import java.util.function.Supplier;
 
+import javax.mail.MessagingException;
 import javax.mail.Session;
 import javax.mail.internet.MimeMessage;
 
@@ -14,17 +17,24 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
+import org.dispatchmail.core.DispatchEngine;
 import org.dispatchmail.core.signing.SigningPolicy;
 import org.dispatchmail.core.worker.ReportSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Sends Dispatch's delivery reports from the null sender through James's mailet container. */
 final class JamesReportSender implements ReportSender {
     private static final AttributeName REPORT = AttributeName.of(SigningPolicy.REPORT_ATTRIBUTE);
 
-    private final MailetContext context;
+    private static final Logger LOGGER = LoggerFactory.getLogger(JamesReportSender.class);
 
-    JamesReportSender(MailetContext context) {
+    private final MailetContext context;
+    private final Supplier<DispatchEngine> engine;
+
+    JamesReportSender(MailetContext context, Supplier<DispatchEngine> engine) {
         this.context = context;
+        this.engine = engine;
     }
 
     @Override
@@ -35,6 +45,22 @@ final class JamesReportSender implements ReportSender {
             // the mark that lets DkimSign sign it: it is Dispatch's own message
             .addAttribute(new Attribute(REPORT, AttributeValue.of(true)))
             .build();
+        // marked as the mailet container will mark it, so that a re-injected copy is routed the same way
+        mail.setAttribute(Mail.SENT_BY_MAILET_ATTRIBUTE);
+        journal(mail);
         context.sendMail(mail);
+    }
+
+    /**
+     * The report enters James's spool like a received mail, so it is journaled like one: if this node dies
+     * before the report is queued, another node sends it. Cassandra away: sent anyway, unjournaled.
+     */
+    private void journal(Mail mail) {
+        try {
+            DispatchEngine dispatch = engine.get();
+            dispatch.intakeJournal().record(IntakeMail.entry(dispatch.nodeId(), mail, Instant.now()));
+        } catch (RuntimeException | MessagingException e) {
+            LOGGER.warn("report mail={} not journaled: {}", mail.getName(), e.getMessage());
+        }
     }
 }

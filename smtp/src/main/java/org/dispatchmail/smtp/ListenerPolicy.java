@@ -37,6 +37,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.dispatchmail.core.ListenerRole;
 import org.dispatchmail.core.policy.SendingLimits;
+import org.dispatchmail.core.policy.SubmissionSettings;
 import org.dispatchmail.core.routing.MxResolution;
 import org.dispatchmail.core.signing.SigningPolicy;
 import org.dispatchmail.core.submission.SubmissionUser;
@@ -55,7 +56,8 @@ import org.slf4j.LoggerFactory;
  * <li>a recipient domain that does not exist (550 5.1.2) or takes no mail (null MX, 556 5.1.10) is refused at
  * RCPT on a submission port, rather than bounced later;</li>
  * <li>per-login limits on a submission port: messages and recipients per hour across nodes (451 4.7.1),
- * recipients per message (452 4.5.3);</li>
+ * recipients per message (452 4.5.3); limits that cannot be read (Cassandra away) refuse with 451 4.3.0
+ * unless submission.limitsWhenCassandraDown=allow;</li>
  * <li>submitted mail without Date: or Message-ID: gets one (RFC 6409 section 8);</li>
  * <li>each mail is tagged with the listener's role, port and TLS state, since James 3.8 records none.</li>
  * </ul>
@@ -139,13 +141,13 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
         if (!sender.isNullSender() && !runtime.engine().senderAlignment().allows(login, granted, sender.asString())) {
             return deny("553", "5.7.1 Sender address <" + sender.asString() + "> is not allowed for login " + login);
         }
-        Optional<String> overLimit = limit(limits -> {
+        Optional<HookResult> overLimit = limit(limits -> {
             SendingLimits.HourlyUsage used = limits.usageOf(login);
             session.setAttachment(USAGE, used, ProtocolSession.State.Transaction);
             return limits.refuseMessage(login, used);
         });
         if (overLimit.isPresent()) {
-            return denySoft("451", "4.7.1 Sending limit: " + overLimit.get());
+            return overLimit.get();
         }
         session.setAttachment(RECIPIENTS, 0, ProtocolSession.State.Transaction);
         return HookResult.DECLINED;
@@ -167,11 +169,11 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             return unreachable.get();
         }
         String login = session.getUsername().asString();
-        Optional<String> overLimit = limit(limits -> limits.refuseRecipient(login,
+        Optional<HookResult> overLimit = limit(limits -> limits.refuseRecipient(login,
             session.getAttachment(USAGE, ProtocolSession.State.Transaction).orElseGet(() -> limits.usageOf(login)),
             sofar));
         if (overLimit.isPresent()) {
-            return denySoft("451", "4.7.1 Sending limit: " + overLimit.get());
+            return overLimit.get();
         }
         session.setAttachment(RECIPIENTS, sofar + 1, ProtocolSession.State.Transaction);
         return HookResult.DECLINED;
@@ -211,14 +213,24 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
         }
     }
 
-    /** The limits live in Cassandra; while it is away they are not enforced (mail waits in James anyway). */
-    private Optional<String> limit(java.util.function.Function<SendingLimits, Optional<String>> check) {
+    /**
+     * The limits live in Cassandra: over a limit, 451 4.7.1; while Cassandra is away, 451 4.3.0 unless
+     * submission.limitsWhenCassandraDown=allow lets the mail through unchecked.
+     */
+    private Optional<HookResult> limit(java.util.function.Function<SendingLimits, Optional<String>> check) {
         try {
-            return check.apply(runtime.engine().sendingLimits());
+            return check.apply(runtime.engine().sendingLimits())
+                .map(refusal -> denySoft("451", "4.7.1 Sending limit: " + refusal));
         } catch (RuntimeException e) {
             LOGGER.warn("sending limits unavailable: {}", e.getMessage());
-            return Optional.empty();
+            return whenLimitsUnavailable(runtime.engine().submissionSettings().limitsWhenCassandraDown());
         }
+    }
+
+    /** What a command gets when the sending limits cannot be read. */
+    static Optional<HookResult> whenLimitsUnavailable(SubmissionSettings.CassandraDownPolicy policy) {
+        return policy == SubmissionSettings.CassandraDownPolicy.ALLOW ? Optional.empty()
+            : Optional.of(denySoft("451", "4.3.0 Sending limits cannot be checked right now; try again later"));
     }
 
     private static HookResult denySoft(String code, String description) {
@@ -268,10 +280,13 @@ public class ListenerPolicy implements JamesMessageHook, MailHook, RcptHook, Com
             if (session.getUsername() != null) {
                 String login = session.getUsername().asString();
                 int recipients = mail.getRecipients().size();
-                limit(limits -> {
+                Optional<HookResult> unrecorded = limit(limits -> {
                     limits.recordAccepted(login, recipients);
                     return Optional.empty();
                 });
+                if (unrecorded.isPresent()) {
+                    return unrecorded.get();
+                }
             }
             completeHeaders(mail, session.getConfiguration().getHelloName());
         }

@@ -101,7 +101,19 @@ public final class QueueSchema {
         List.of(
             // A claim's own token (outcomes and renewals are written under it, not just under the node's name),
             // and the delivery report a recipient's state still owes its sender (sent after the state is written).
-            "ALTER TABLE recipients ADD (claim_token uuid, report_owed text)"));
+            "ALTER TABLE recipients ADD (claim_token uuid, report_owed text)"),
+        List.of(
+            // The intake journal: mail accepted by a listener and not yet out of the mail processing, a
+            // partition per writer (node id), its content in chunks; who is re-injecting a dead writer's mail.
+            "CREATE TABLE IF NOT EXISTS intake (writer text, mail_name text, received_at timestamp, envelope blob,"
+                + " size int, chunk_count int, PRIMARY KEY ((writer), mail_name)) WITH gc_grace_seconds = 3600",
+            "CREATE TABLE IF NOT EXISTS intake_chunks (mail_name text, chunk int, data blob,"
+                + " PRIMARY KEY ((mail_name), chunk)) WITH gc_grace_seconds = 3600",
+            "CREATE TABLE IF NOT EXISTS intake_claims (writer text PRIMARY KEY, claimant text)"
+                + " WITH gc_grace_seconds = 3600",
+            // The writers, each registered by itself: listing them never reads the journal's tombstones.
+            "CREATE TABLE IF NOT EXISTS intake_writers (writer text PRIMARY KEY, seen_at timestamp)"
+                + " WITH gc_grace_seconds = 3600"));
 
     private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);
 

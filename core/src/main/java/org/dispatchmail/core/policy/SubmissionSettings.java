@@ -19,6 +19,15 @@ public final class SubmissionSettings {
     private final int maxMessagesPerHour;
     private final int maxRecipientsPerHour;
     private final int maxRecipientsPerMessage;
+    private final CassandraDownPolicy limitsWhenCassandraDown;
+
+    /** What MAIL FROM and RCPT TO answer when the sending limits cannot be read from Cassandra. */
+    public enum CassandraDownPolicy {
+        /** 451 4.3.0: the client tries again later (the default: a limit nobody can check is not given away) */
+        REFUSE,
+        /** the limits are not enforced until Cassandra answers again */
+        ALLOW
+    }
 
     private SubmissionSettings(ConfigReader config) {
         this.senderAlignment = config.enumValue("submission.senderAlignment", SenderAlignment.Mode.class,
@@ -46,6 +55,8 @@ public final class SubmissionSettings {
         this.maxMessagesPerHour = config.integer("submission.maxMessagesPerHour", 1000, 0, 10_000_000);
         this.maxRecipientsPerHour = config.integer("submission.maxRecipientsPerHour", 5000, 0, 100_000_000);
         this.maxRecipientsPerMessage = config.integer("submission.maxRecipientsPerMessage", 100, 1, 100_000);
+        this.limitsWhenCassandraDown = config.enumValue("submission.limitsWhenCassandraDown", CassandraDownPolicy.class,
+            CassandraDownPolicy.REFUSE);
     }
 
     public static SubmissionSettings from(ConfigReader config) {
@@ -94,5 +105,9 @@ public final class SubmissionSettings {
 
     public int maxRecipientsPerMessage() {
         return maxRecipientsPerMessage;
+    }
+
+    public CassandraDownPolicy limitsWhenCassandraDown() {
+        return limitsWhenCassandraDown;
     }
 }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Predicate;
 
+import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
@@ -62,6 +63,21 @@ public final class QueueState implements AutoCloseable {
     public List<Row> greylistWaiters(String destination) {
         return session.execute("SELECT * FROM " + keyspace + ".greylist_waiters WHERE destination = ?", destination)
             .all();
+    }
+
+    /** The intake journal: "writer mail_name" of every entry still there. */
+    public List<String> intakeEntries() {
+        List<String> entries = new ArrayList<>();
+        for (Row row : session.execute("SELECT writer, mail_name FROM " + keyspace + ".intake")) {
+            entries.add(row.getString("writer") + " " + row.getString("mail_name"));
+        }
+        return entries;
+    }
+
+    /** Whether the queue holds a message handed over under this James mail name. */
+    public boolean queued(String mailName) {
+        return session.execute("SELECT message_id FROM " + keyspace + ".messages WHERE message_id = ?",
+            CassandraQueueStore.messageId(mailName)).one() != null;
     }
 
     /**

@@ -1,0 +1,175 @@
+package org.dispatchmail.core.intake;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+
+import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.ResultSet;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
+
+/**
+ * The intake journal in Cassandra: a row per mail in its writer's partition ({@code intake}) and the
+ * content in chunks of its own partition ({@code intake_chunks}), written in parallel, so a small mail
+ * costs two writes and a large one never makes a large cell. Writers register themselves in a small
+ * table of their own, so finding the dead ones never scans the journal. Claims are lightweight
+ * transactions on rows that expire.
+ */
+public final class CassandraIntakeJournal implements IntakeJournal {
+    static final int CHUNK_SIZE = 256 * 1024;
+
+    private final CqlSession session;
+    private final PreparedStatement insertEntry;
+    private final PreparedStatement insertChunk;
+    private final PreparedStatement deleteEntry;
+    private final PreparedStatement deleteChunks;
+    private final PreparedStatement selectWriters;
+    private final PreparedStatement selectEntries;
+    private final PreparedStatement selectChunks;
+    private final PreparedStatement claim;
+    private final PreparedStatement release;
+    private final PreparedStatement register;
+    private final PreparedStatement unregister;
+
+    /** @param ttl how long an entry lives at most, if nothing clears it (a safety net, not the normal path) */
+    public CassandraIntakeJournal(CqlSession session, String keyspace, Duration ttl) {
+        this.session = session;
+        String ks = keyspace + ".";
+        String using = " USING TTL " + Math.toIntExact(Math.min(ttl.getSeconds(), 630_720_000L));
+        insertEntry = session.prepare("INSERT INTO " + ks + "intake (writer, mail_name, received_at, envelope, size,"
+            + " chunk_count) VALUES (?, ?, ?, ?, ?, ?)" + using);
+        insertChunk = session.prepare("INSERT INTO " + ks + "intake_chunks (mail_name, chunk, data) VALUES (?, ?, ?)"
+            + using);
+        deleteEntry = session.prepare("DELETE FROM " + ks + "intake WHERE writer = ? AND mail_name = ?");
+        deleteChunks = session.prepare("DELETE FROM " + ks + "intake_chunks WHERE mail_name = ?");
+        selectWriters = session.prepare("SELECT writer FROM " + ks + "intake_writers");
+        register = session.prepare("INSERT INTO " + ks + "intake_writers (writer, seen_at) VALUES (?, ?)");
+        unregister = session.prepare("DELETE FROM " + ks + "intake_writers WHERE writer = ?");
+        selectEntries = session.prepare("SELECT * FROM " + ks + "intake WHERE writer = ?");
+        selectChunks = session.prepare("SELECT chunk, data FROM " + ks + "intake_chunks WHERE mail_name = ?");
+        claim = session.prepare("INSERT INTO " + ks + "intake_claims (writer, claimant) VALUES (?, ?)"
+            + " IF NOT EXISTS USING TTL ?");
+        release = session.prepare("DELETE FROM " + ks + "intake_claims WHERE writer = ? IF claimant = ?");
+    }
+
+    @Override
+    public void record(IntakeEntry entry) {
+        byte[] content = entry.content();
+        int chunks = Math.max(1, (content.length + CHUNK_SIZE - 1) / CHUNK_SIZE);
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            int from = chunk * CHUNK_SIZE;
+            int length = Math.min(CHUNK_SIZE, content.length - from);
+            writes.add(session.executeAsync(insertChunk.bind(entry.mailName(), chunk,
+                ByteBuffer.wrap(content, from, length))));
+        }
+        writes.add(session.executeAsync(insertEntry.bind(entry.writer(), entry.mailName(), entry.receivedAt(),
+            ByteBuffer.wrap(entry.envelope()), content.length, chunks)));
+        awaitAll(writes, "journal " + entry.mailName());
+    }
+
+    @Override
+    public void clear(IntakeKey key) {
+        awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), key.mailName())),
+            session.executeAsync(deleteChunks.bind(key.mailName()))), "clear the journal entry of " + key.mailName());
+    }
+
+    @Override
+    public void register(String writer) {
+        run(register.bind(writer, Instant.now()), "register " + writer + " as a journal writer");
+    }
+
+    @Override
+    public Set<String> writers() {
+        Set<String> writers = new HashSet<>();
+        for (Row row : run(selectWriters.bind(), "list the journal's writers")) {
+            writers.add(row.getString("writer"));
+        }
+        return writers;
+    }
+
+    @Override
+    public List<IntakeEntry> entries(String writer) {
+        List<IntakeEntry> entries = new ArrayList<>();
+        for (Row row : run(selectEntries.bind(writer), "read the journal of " + writer)) {
+            String name = row.getString("mail_name");
+            ByteBuffer envelope = row.getByteBuffer("envelope");
+            entries.add(new IntakeEntry(writer, name, row.getInstant("received_at"), bytes(envelope), content(name)));
+        }
+        return entries;
+    }
+
+    private byte[] content(String mailName) {
+        ByteArrayOutputStream content = new ByteArrayOutputStream();
+        for (Row row : run(selectChunks.bind(mailName), "read the journaled content of " + mailName)) {
+            byte[] data = bytes(row.getByteBuffer("data"));
+            content.write(data, 0, data.length);
+        }
+        return content.toByteArray();
+    }
+
+    @Override
+    public boolean claim(String writer, String claimant, Duration ttl) {
+        ResultSet result = run(claim.bind(writer, claimant, (int) Math.max(1, ttl.getSeconds())),
+            "claim the journal of " + writer);
+        // a claim this node made in an earlier pass that stopped half-way is still its own
+        return result.wasApplied() || claimant.equals(result.one().getString("claimant"));
+    }
+
+    @Override
+    public void adopt(IntakeEntry entry, String newWriter) {
+        run(insertEntry.bind(newWriter, entry.mailName(), entry.receivedAt(), ByteBuffer.wrap(entry.envelope()),
+            entry.size(), Math.max(1, (entry.size() + CHUNK_SIZE - 1) / CHUNK_SIZE)), "adopt " + entry.mailName());
+        run(deleteEntry.bind(entry.writer(), entry.mailName()), "adopt " + entry.mailName());
+    }
+
+    @Override
+    public void forget(String writer, String claimant) {
+        run(unregister.bind(writer), "forget the journal writer " + writer);
+        run(release.bind(writer, claimant), "release the journal of " + writer);
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        if (buffer == null) {
+            return new byte[0];
+        }
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+
+    private ResultSet run(Statement<?> statement, String what) {
+        try {
+            return session.execute(statement);
+        } catch (DriverException e) {
+            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void awaitAll(List<CompletionStage<AsyncResultSet>> writes, String what) {
+        try {
+            for (CompletionStage<AsyncResultSet> write : writes) {
+                write.toCompletableFuture().get();
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() == null ? e : e.getCause();
+            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + cause.getMessage(), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CassandraUnavailableException("interrupted while waiting to " + what, e);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package org.dispatchmail.smtp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.apache.james.protocols.smtp.hook.HookReturnCode;
+import org.dispatchmail.core.policy.SubmissionSettings.CassandraDownPolicy;
+import org.junit.jupiter.api.Test;
+
+class ListenerPolicyLimitsTest {
+    @Test
+    void limitsThatCannotBeReadRefuseWith451ByDefault() {
+        assertThat(ListenerPolicy.whenLimitsUnavailable(CassandraDownPolicy.REFUSE)).hasValueSatisfying(result -> {
+            assertThat(result.getResult()).isEqualTo(HookReturnCode.denySoft());
+            assertThat(result.getSmtpRetCode()).isEqualTo("451");
+            assertThat(result.getSmtpDescription()).startsWith("4.3.0 ");
+        });
+    }
+
+    @Test
+    void anAdminMayLetMailThroughUnchecked() {
+        assertThat(ListenerPolicy.whenLimitsUnavailable(CassandraDownPolicy.ALLOW)).isEmpty();
+    }
+}
