@@ -87,7 +87,7 @@ class IntakeUnderLoadIT {
             properties.put("submission.maxRecipientsPerHour", "0");
             DispatchNode node = DispatchNode.start(properties);
             node.admin("add-domain", "example.com");
-            node.admin("add-user", USER, PASSWORD);
+            node.adminWithInput(PASSWORD + "\n", "add-user", USER);
             nodes.add(node);
         }
         DispatchNode victim = nodes.get(0);

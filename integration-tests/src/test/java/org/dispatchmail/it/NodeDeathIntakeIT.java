@@ -89,7 +89,7 @@ class NodeDeathIntakeIT {
         properties.put("intake.takeoverInterval", "1s");
         DispatchNode node = DispatchNode.start(properties);
         node.admin("add-domain", "example.com");
-        node.admin("add-user", USER, PASSWORD);
+        node.adminWithInput(PASSWORD + "\n", "add-user", USER);
         return node;
     }
 

@@ -148,7 +148,7 @@ class TarpitDeliveryIT {
         }
         for (DispatchNode node : nodes) {
             node.admin("add-domain", "example.com");
-            node.admin("add-user", USER, PASSWORD);
+            node.adminWithInput(PASSWORD + "\n", "add-user", USER);
         }
     }
 
