@@ -1,7 +1,5 @@
 package org.dispatchmail.mailets;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -52,7 +50,7 @@ public class ArcSeal extends GenericMailet {
             return;
         }
         MimeMessage message = mail.getMessage();
-        ArcSealing.Outcome outcome = sealing.get().seal(bytes(message));
+        ArcSealing.Outcome outcome = sealing.get().seal(MessageBytes.of(mail));
         if (!outcome.isSealed()) {
             LOGGER.info("mail {} leaves without an ARC seal: {}", mail.getName(), outcome.summary());
             return;
@@ -83,15 +81,6 @@ public class ArcSeal extends GenericMailet {
         }
     }
 
-    private static byte[] bytes(MimeMessage message) throws MessagingException {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            message.writeTo(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new MessagingException("cannot read the message to seal it", e);
-        }
-    }
 
     @Override
     public String getMailetInfo() {

@@ -76,7 +76,7 @@ public class Dispatch extends GenericMailet {
                 .orElse(RecipientDsn.NONE));
         }
         String sender = mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse("");
-        NewMessage message = new NewMessage(mail.getName(), sender, recipients, IntakeMail.content(mail),
+        NewMessage message = new NewMessage(mail.getName(), sender, recipients, MessageBytes.of(mail),
             dsn.map(Dispatch::messageDsn).orElse(MessageDsn.NONE), recipientDsn);
         UUID id = runtime.engine().enqueue(message);
         LOGGER.info("queued mail={} queue={} from=<{}> recipients={} size={}", mail.getName(), id, sender,

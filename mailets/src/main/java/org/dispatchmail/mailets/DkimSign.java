@@ -1,7 +1,5 @@
 package org.dispatchmail.mailets;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 
@@ -66,7 +64,7 @@ public class DkimSign extends GenericMailet {
             LOGGER.info("no active DKIM key for {}: mail {} goes out unsigned", domain.get(), mail.getName());
             return;
         }
-        for (String field : runtime.engine().dkimSigner().sign(bytes(message), signingKeys)) {
+        for (String field : runtime.engine().dkimSigner().sign(MessageBytes.of(mail), signingKeys)) {
             // DKIM-Signature fields may stand anywhere in the header; javax.mail can only append.
             message.addHeaderLine(field.endsWith("\r\n") ? field.substring(0, field.length() - 2) : field);
         }
@@ -86,15 +84,6 @@ public class DkimSign extends GenericMailet {
         }
     }
 
-    private static byte[] bytes(MimeMessage message) throws MessagingException {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            message.writeTo(out);
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new MessagingException("cannot read the message to sign it", e);
-        }
-    }
 
     @Override
     public String getMailetInfo() {

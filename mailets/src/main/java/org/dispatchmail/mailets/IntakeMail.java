@@ -39,7 +39,7 @@ public final class IntakeMail {
     static IntakeEntry entry(String writer, Mail mail, Instant now) throws MessagingException {
         mail.setAttribute(new Attribute(WRITER, AttributeValue.of(writer)));
         mail.setAttribute(new Attribute(NAME, AttributeValue.of(mail.getName())));
-        return new IntakeEntry(writer, mail.getName(), now, envelope(mail), content(mail));
+        return new IntakeEntry(writer, mail.getName(), now, envelope(mail), MessageBytes.of(mail));
     }
 
     /** The journal entry a mail belongs to, if it was journaled. */
@@ -77,15 +77,6 @@ public final class IntakeMail {
         return bytes.toByteArray();
     }
 
-    static byte[] content(Mail mail) throws MessagingException {
-        try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            mail.getMessage().writeTo(bytes);
-            return bytes.toByteArray();
-        } catch (IOException e) {
-            throw new MessagingException("cannot read the content of " + mail.getName(), e);
-        }
-    }
 
     private static Optional<String> text(Mail mail, AttributeName name) {
         return mail.getAttribute(name).flatMap(attribute -> attribute.getValue().valueAs(String.class));
