@@ -90,7 +90,7 @@ until grep -qs "Dispatch is running." "$work/launcher.out"; do
   fi
   sleep 1
 done
-admin() { "$java_bin" -jar "$launcher" "$@" --conf "$conf" --webadmin "http://127.0.0.1:$webadmin_port"; }
+admin() { "$java_bin" -jar "$launcher" "$@" --conf "$conf" --state "$work/state" --webadmin "http://127.0.0.1:$webadmin_port"; }
 printf '%s\n' "$password" | admin submission add "$login" >/dev/null
 
 log "timing valid submissions alone, then beside $attackers failing AUTH sessions ..."
