@@ -9,11 +9,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 
 import org.dispatchmail.dist.cassandra.Watchdog;
 
 /** The James memory server, run as a child process the way its official image runs it. */
 final class JamesProcess {
+    /** The first line of a logged stack trace ("javax.mail.MessagingException: ..."), which says what failed. */
+    private static final Pattern EXCEPTION_HEADING = Pattern.compile("[a-z][\\w$]*(\\.[\\w$]+)+(Exception|Error)\\b");
+
     private final Process process;
     private final Path logDir;
     private final Watchdog watchdog;
@@ -122,7 +126,8 @@ final class JamesProcess {
         }
         List<String> wanted = new ArrayList<>();
         for (String line : lines) {
-            if (line.contains("[ERROR]") || line.startsWith("Caused by:") || line.startsWith("Exception in thread")) {
+            if (line.contains("[ERROR]") || line.startsWith("Caused by:") || line.startsWith("Exception in thread")
+                || EXCEPTION_HEADING.matcher(line).lookingAt()) {
                 wanted.add(line);
             }
         }

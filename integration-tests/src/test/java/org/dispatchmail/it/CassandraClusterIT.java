@@ -26,6 +26,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
+import com.datastax.oss.driver.api.core.CqlSession;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
@@ -77,6 +78,7 @@ class CassandraClusterIT {
         } finally {
             starter.shutdownNow();
         }
+        awaitRingFormed();
         dns = DnsmasqServer.start(List.of("--mx-host=ring.test,mx.ring.test,10", "--host-record=mx.ring.test," + MX_ADDRESS));
         sink = SmtpSink.start(MX_ADDRESS, FreePorts.pick(), "mx.ring.test");
         node = DispatchNode.start(Map.of(
@@ -104,6 +106,28 @@ class CassandraClusterIT {
         for (EmbeddedCassandra cassandra : ring) {
             cassandra.kill();
             cassandra.close();
+        }
+    }
+
+    /**
+     * A node answers CQL before gossip has told it about the others; Dispatch's schema set-up at QUORUM needs all
+     * three, so wait until every node lists the other two as peers in state NORMAL (bounded, two minutes).
+     */
+    private static void awaitRingFormed() {
+        await("every node sees two NORMAL peers").atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+            .ignoreExceptions()
+            .until(() -> ring.stream().allMatch(CassandraClusterIT::seesTwoNormalPeers));
+    }
+
+    private static boolean seesTwoNormalPeers(EmbeddedCassandra cassandra) {
+        try (CqlSession session = CqlSession.builder()
+            .addContactPoint(new InetSocketAddress(cassandra.address(), cassandra.nativePort()))
+            .withLocalDatacenter(cassandra.localDatacenter())
+            .build()) {
+            long normal = session.execute("SELECT peer, host_id, tokens FROM system.peers_v2").all().stream()
+                .filter(row -> row.getUuid("host_id") != null && !row.getSet("tokens", String.class).isEmpty())
+                .count();
+            return normal == 2;
         }
     }
 
