@@ -76,11 +76,11 @@ public class Dispatch extends GenericMailet {
                 .orElse(RecipientDsn.NONE));
         }
         String sender = mail.getMaybeSender().asOptional().map(MailAddress::asString).orElse("");
-        NewMessage message = new NewMessage(mail.getName(), sender, recipients, MessageBytes.of(mail),
+        NewMessage message = new NewMessage(mail.getName(), sender, recipients, MailContent.of(mail),
             dsn.map(Dispatch::messageDsn).orElse(MessageDsn.NONE), recipientDsn);
         UUID id = runtime.engine().enqueue(message);
         LOGGER.info("queued mail={} queue={} from=<{}> recipients={} size={}", mail.getName(), id, sender,
-            recipients.size(), message.size());
+            recipients.size(), message.content().size());
         return id;
     }
 

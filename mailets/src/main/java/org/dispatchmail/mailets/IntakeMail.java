@@ -3,17 +3,17 @@ package org.dispatchmail.mailets;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
 import java.time.Instant;
 import java.util.Optional;
-import java.util.Properties;
 
 import javax.mail.MessagingException;
-import javax.mail.Session;
-import javax.mail.internet.MimeMessage;
 
 import org.apache.james.server.core.MailImpl;
+import org.apache.james.server.core.MimeMessageInputStreamSource;
+import org.apache.james.server.core.MimeMessageWrapper;
 import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
@@ -39,7 +39,7 @@ public final class IntakeMail {
     static IntakeEntry entry(String writer, Mail mail, Instant now) throws MessagingException {
         mail.setAttribute(new Attribute(WRITER, AttributeValue.of(writer)));
         mail.setAttribute(new Attribute(NAME, AttributeValue.of(mail.getName())));
-        return new IntakeEntry(writer, mail.getName(), now, envelope(mail), MessageBytes.of(mail));
+        return new IntakeEntry(writer, mail.getName(), now, envelope(mail), MailContent.of(mail));
     }
 
     /** The journal entry a mail belongs to, if it was journaled. */
@@ -58,8 +58,13 @@ public final class IntakeMail {
         } catch (IOException | ClassNotFoundException | ClassCastException e) {
             throw new MessagingException("unreadable journal entry " + entry.mailName() + ": " + e.getMessage(), e);
         }
-        mail.setMessage(new MimeMessage(Session.getInstance(new Properties()),
-            new ByteArrayInputStream(entry.content())));
+        // spooled to a file by James when large, like mail the listener receives
+        try (InputStream content = entry.content().open()) {
+            mail.setMessage(new MimeMessageWrapper(MimeMessageInputStreamSource.create(entry.mailName(), content)));
+        } catch (IOException e) {
+            throw new MessagingException("cannot read the journaled content of " + entry.mailName() + ": "
+                + e.getMessage(), e);
+        }
         mail.setState(Mail.DEFAULT);
         mail.setAttribute(new Attribute(WRITER, AttributeValue.of(entry.writer())));
         mail.setAttribute(new Attribute(NAME, AttributeValue.of(entry.mailName())));

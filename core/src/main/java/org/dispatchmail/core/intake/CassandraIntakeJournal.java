@@ -1,17 +1,24 @@
 package org.dispatchmail.core.intake;
 
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Enumeration;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.cassandra.ChunkWriter;
+import org.dispatchmail.core.delivery.MessageContent;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
@@ -30,8 +37,12 @@ import com.datastax.oss.driver.api.core.cql.Statement;
  */
 public final class CassandraIntakeJournal implements IntakeJournal {
     static final int CHUNK_SIZE = 256 * 1024;
+    /** Chunk writes of one mail in flight at once, and chunks fetched per page when read back. */
+    private static final int CHUNKS_IN_FLIGHT = 4;
+    private static final int CHUNKS_PER_PAGE = 4;
 
     private final CqlSession session;
+    private final ChunkWriter chunkWriter;
     private final PreparedStatement insertEntry;
     private final PreparedStatement insertChunk;
     private final PreparedStatement deleteEntry;
@@ -47,6 +58,7 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     /** @param ttl how long an entry lives at most, if nothing clears it (a safety net, not the normal path) */
     public CassandraIntakeJournal(CqlSession session, String keyspace, Duration ttl) {
         this.session = session;
+        this.chunkWriter = new ChunkWriter(session, CHUNK_SIZE, CHUNKS_IN_FLIGHT);
         String ks = keyspace + ".";
         String using = " USING TTL " + Math.toIntExact(Math.min(ttl.getSeconds(), 630_720_000L));
         insertEntry = session.prepare("INSERT INTO " + ks + "intake (writer, mail_name, received_at, envelope, size,"
@@ -67,23 +79,22 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
     @Override
     public void record(IntakeEntry entry) {
-        byte[] content = entry.content();
-        int chunks = Math.max(1, (content.length + CHUNK_SIZE - 1) / CHUNK_SIZE);
-        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
-        for (int chunk = 0; chunk < chunks; chunk++) {
-            int from = chunk * CHUNK_SIZE;
-            int length = Math.min(CHUNK_SIZE, content.length - from);
-            writes.add(session.executeAsync(insertChunk.bind(entry.mailName(), chunk,
-                ByteBuffer.wrap(content, from, length))));
+        String what = "journal " + entry.mailName();
+        ChunkWriter.Written content;
+        try (InputStream in = entry.content().open()) {
+            content = chunkWriter.write(in, (chunk, data) -> insertChunk.bind(entry.mailName(), chunk, data), what);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the content to " + what + ": " + e.getMessage(), e);
         }
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(content.pending());
         writes.add(session.executeAsync(insertEntry.bind(entry.writer(), entry.mailName(), entry.receivedAt(),
-            ByteBuffer.wrap(entry.envelope()), content.length, chunks)));
-        awaitAll(writes, "journal " + entry.mailName());
+            ByteBuffer.wrap(entry.envelope()), Math.toIntExact(content.size()), content.chunks())));
+        ChunkWriter.awaitAll(writes, what);
     }
 
     @Override
     public void clear(IntakeKey key) {
-        awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), key.mailName())),
+        ChunkWriter.awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), key.mailName())),
             session.executeAsync(deleteChunks.bind(key.mailName()))), "clear the journal entry of " + key.mailName());
     }
 
@@ -107,18 +118,43 @@ public final class CassandraIntakeJournal implements IntakeJournal {
         for (Row row : run(selectEntries.bind(writer), "read the journal of " + writer)) {
             String name = row.getString("mail_name");
             ByteBuffer envelope = row.getByteBuffer("envelope");
-            entries.add(new IntakeEntry(writer, name, row.getInstant("received_at"), bytes(envelope), content(name)));
+            entries.add(new IntakeEntry(writer, name, row.getInstant("received_at"), bytes(envelope),
+                new JournaledContent(name, row.getInt("size"))));
         }
         return entries;
     }
 
-    private byte[] content(String mailName) {
-        ByteArrayOutputStream content = new ByteArrayOutputStream();
-        for (Row row : run(selectChunks.bind(mailName), "read the journaled content of " + mailName)) {
-            byte[] data = bytes(row.getByteBuffer("data"));
-            content.write(data, 0, data.length);
+    /** An entry's content read from its chunks as it is consumed, a few chunks per page. */
+    private final class JournaledContent implements MessageContent {
+        private final String mailName;
+        private final long size;
+
+        JournaledContent(String mailName, long size) {
+            this.mailName = mailName;
+            this.size = size;
         }
-        return content.toByteArray();
+
+        @Override
+        public long size() {
+            return size;
+        }
+
+        @Override
+        public InputStream open() {
+            Iterator<Row> rows = run(selectChunks.bind(mailName).setPageSize(CHUNKS_PER_PAGE),
+                "read the journaled content of " + mailName).iterator();
+            return new SequenceInputStream(new Enumeration<InputStream>() {
+                @Override
+                public boolean hasMoreElements() {
+                    return rows.hasNext();
+                }
+
+                @Override
+                public InputStream nextElement() {
+                    return new ByteArrayInputStream(bytes(rows.next().getByteBuffer("data")));
+                }
+            });
+        }
     }
 
     @Override
@@ -132,7 +168,8 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     @Override
     public void adopt(IntakeEntry entry, String newWriter) {
         run(insertEntry.bind(newWriter, entry.mailName(), entry.receivedAt(), ByteBuffer.wrap(entry.envelope()),
-            entry.size(), Math.max(1, (entry.size() + CHUNK_SIZE - 1) / CHUNK_SIZE)), "adopt " + entry.mailName());
+            Math.toIntExact(entry.size()), (int) Math.max(1, (entry.size() + CHUNK_SIZE - 1) / CHUNK_SIZE)),
+            "adopt " + entry.mailName());
         run(deleteEntry.bind(entry.writer(), entry.mailName()), "adopt " + entry.mailName());
     }
 
@@ -156,20 +193,6 @@ public final class CassandraIntakeJournal implements IntakeJournal {
             return session.execute(statement);
         } catch (DriverException e) {
             throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void awaitAll(List<CompletionStage<AsyncResultSet>> writes, String what) {
-        try {
-            for (CompletionStage<AsyncResultSet> write : writes) {
-                write.toCompletableFuture().get();
-            }
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause() == null ? e : e.getCause();
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + cause.getMessage(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CassandraUnavailableException("interrupted while waiting to " + what, e);
         }
     }
 }

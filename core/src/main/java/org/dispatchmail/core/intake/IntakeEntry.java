@@ -3,24 +3,27 @@ package org.dispatchmail.core.intake;
 import java.time.Instant;
 import java.util.Objects;
 
+import org.dispatchmail.core.delivery.MessageContent;
+
 /**
  * A mail an SMTP listener accepted and has not finished processing: who wrote it (the node's id), its
  * name, when it came, its envelope and attributes (opaque bytes the mail container reads back) and its
- * RFC 5322 content.
+ * RFC 5322 content, read as a stream (when journaled, from the listener's spool; when read back, from
+ * the journal's chunks), so a large mail is never held in memory whole.
  */
 public final class IntakeEntry {
     private final String writer;
     private final String mailName;
     private final Instant receivedAt;
     private final byte[] envelope;
-    private final byte[] content;
+    private final MessageContent content;
 
-    public IntakeEntry(String writer, String mailName, Instant receivedAt, byte[] envelope, byte[] content) {
+    public IntakeEntry(String writer, String mailName, Instant receivedAt, byte[] envelope, MessageContent content) {
         this.writer = Objects.requireNonNull(writer);
         this.mailName = Objects.requireNonNull(mailName);
         this.receivedAt = Objects.requireNonNull(receivedAt);
         this.envelope = envelope.clone();
-        this.content = content.clone();
+        this.content = Objects.requireNonNull(content);
     }
 
     public String writer() {
@@ -43,12 +46,13 @@ public final class IntakeEntry {
         return envelope.clone();
     }
 
-    public byte[] content() {
-        return content.clone();
+    public MessageContent content() {
+        return content;
     }
 
-    public int size() {
-        return content.length;
+    /** The content's size in bytes (exact for an entry read back from the journal). */
+    public long size() {
+        return content.size();
     }
 
     /** The same mail, now in the care of another node. */

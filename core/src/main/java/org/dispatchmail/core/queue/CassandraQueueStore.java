@@ -1,8 +1,10 @@
 package org.dispatchmail.core.queue;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -16,9 +18,9 @@ import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.cassandra.ChunkWriter;
 import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
@@ -45,10 +47,13 @@ import com.datastax.oss.driver.api.core.cql.Statement;
  */
 public final class CassandraQueueStore implements QueueStore {
     static final int CHUNK_SIZE = 256 * 1024;
+    /** Chunk writes of one message in flight at once: its memory while it is stored. */
+    static final int CHUNKS_IN_FLIGHT = 4;
     /** Attempt rows per batch: each is its own partition, so a batch stays small. */
     private static final int HISTORY_BATCH = 8;
 
     private final CqlSession session;
+    private final ChunkWriter chunkWriter;
     private final int shards;
     private final Duration bucketSize;
     private final int ttlSeconds;
@@ -92,6 +97,7 @@ public final class CassandraQueueStore implements QueueStore {
             throw new IllegalArgumentException("shards must be at least 1");
         }
         this.session = session;
+        this.chunkWriter = new ChunkWriter(session, CHUNK_SIZE, CHUNKS_IN_FLIGHT);
         this.shards = shards;
         this.bucketSize = bucketSize;
         this.ttlSeconds = Math.toIntExact(Math.min(retention.getSeconds(), 630_720_000L));
@@ -173,10 +179,11 @@ public final class CassandraQueueStore implements QueueStore {
             return enqueueAgain(id, message, now, first);
         }
         int shard = shardOf(id);
-        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(writeChunks(id, message.content()));
+        ChunkWriter.Written content = writeChunks(id, message);
+        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(content.pending());
         // Small rows of several tables in one request (the chunks, up to 256 KiB each, go on their own).
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED)
-            .addStatement(bindMessage(insertNewMessage, id, message, now))
+            .addStatement(bindMessage(insertNewMessage, id, message, content, now))
             .addStatement(insertActive.bind(shard, epochDay(now), id, now));
         addIndexEntries(rows, id, message.recipients(), now);
         writes.add(session.executeAsync(rows.build()));
@@ -196,9 +203,10 @@ public final class CassandraQueueStore implements QueueStore {
         int shard = shardOf(id);
         Instant createdAt = first.getInstant("created_at");
         if (run(selectAnyRecipient.bind(id), "look up the recipients of " + message.name()).one() == null) {
-            awaitAll(writeChunks(id, message.content()), "store the content of " + message.name());
+            ChunkWriter.Written content = writeChunks(id, message);
+            awaitAll(content.pending(), "store the content of " + message.name());
             // A plain write: the first arrival time is kept by binding it, so the lifetime is not extended.
-            run(bindMessage(insertNewMessage, id, message, createdAt), "store " + message.name());
+            run(bindMessage(insertNewMessage, id, message, content, createdAt), "store " + message.name());
         }
         run(insertActive.bind(shard, epochDay(createdAt), id, createdAt), "list " + message.name() + " as active");
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
@@ -211,23 +219,19 @@ public final class CassandraQueueStore implements QueueStore {
         return id;
     }
 
-    private static int chunkCount(byte[] content) {
-        return Math.max(1, (content.length + CHUNK_SIZE - 1) / CHUNK_SIZE);
-    }
-
-    private List<CompletionStage<AsyncResultSet>> writeChunks(UUID id, byte[] content) {
-        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>();
-        for (int chunk = 0; chunk < chunkCount(content); chunk++) {
-            int from = chunk * CHUNK_SIZE;
-            int length = Math.min(CHUNK_SIZE, content.length - from);
-            writes.add(session.executeAsync(insertChunk.bind(id, chunk, ByteBuffer.wrap(content, from, length))));
+    /** Streams the content into chunks; the last writes come back unawaited. */
+    private ChunkWriter.Written writeChunks(UUID id, NewMessage message) {
+        String what = "store the content of " + message.name();
+        try (InputStream in = message.content().open()) {
+            return chunkWriter.write(in, (chunk, data) -> insertChunk.bind(id, chunk, data), what);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the content to " + what + ": " + e.getMessage(), e);
         }
-        return writes;
     }
 
-    private BoundStatement bindMessage(PreparedStatement insert, UUID id, NewMessage message, Instant now) {
-        byte[] content = message.content();
-        return insert.bind(id, message.name(), message.sender(), (long) content.length, chunkCount(content),
+    private BoundStatement bindMessage(PreparedStatement insert, UUID id, NewMessage message,
+                                       ChunkWriter.Written content, Instant now) {
+        return insert.bind(id, message.name(), message.sender(), content.size(), content.chunks(),
             message.recipients().size(), now, shardOf(id), message.messageDsn().ret().map(Enum::name).orElse(null),
             message.messageDsn().envelopeId().orElse(null));
     }
@@ -641,17 +645,7 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private static void awaitAll(List<CompletionStage<AsyncResultSet>> writes, String what) {
-        try {
-            for (CompletionStage<AsyncResultSet> write : writes) {
-                write.toCompletableFuture().get();
-            }
-        } catch (ExecutionException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getCause().getMessage(),
-                e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CassandraUnavailableException("Interrupted while trying to " + what, e);
-        }
+        ChunkWriter.awaitAll(writes, what);
     }
 
     private byte[] readChunk(UUID messageId, int chunk) {

@@ -4,15 +4,19 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
+import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
 
-/** A message handed to the queue: its envelope and its RFC 5322 bytes (CRLF line endings). */
+/**
+ * A message handed to the queue: its envelope and its RFC 5322 content (CRLF line endings), read as a
+ * stream when it is stored, so a large message is never held in memory whole.
+ */
 public final class NewMessage {
     private final String name;
     private final String sender;
     private final List<String> recipients;
-    private final byte[] content;
+    private final MessageContent content;
     private final MessageDsn messageDsn;
     private final List<RecipientDsn> recipientDsn;
 
@@ -22,13 +26,19 @@ public final class NewMessage {
      * @param sender the reverse-path, "" for the null sender
      */
     public NewMessage(String name, String sender, List<String> recipients, byte[] content) {
-        this(name, sender, recipients, content, MessageDsn.NONE,
+        this(name, sender, recipients, MessageContent.ofBytes(content), MessageDsn.NONE,
             Collections.nCopies(recipients.size(), RecipientDsn.NONE));
     }
 
     /** With the client's DSN parameters (RFC 3461): one RecipientDsn per recipient, in order. */
     public NewMessage(String name, String sender, List<String> recipients, byte[] content, MessageDsn messageDsn,
                       List<RecipientDsn> recipientDsn) {
+        this(name, sender, recipients, MessageContent.ofBytes(content), messageDsn, recipientDsn);
+    }
+
+    /** With content read from its source when stored (possibly more than once, if a write is repeated). */
+    public NewMessage(String name, String sender, List<String> recipients, MessageContent content,
+                      MessageDsn messageDsn, List<RecipientDsn> recipientDsn) {
         this.messageDsn = Objects.requireNonNull(messageDsn);
         this.recipientDsn = List.copyOf(recipientDsn);
         if (this.recipientDsn.size() != recipients.size()) {
@@ -37,7 +47,7 @@ public final class NewMessage {
         this.name = Objects.requireNonNull(name);
         this.sender = Objects.requireNonNull(sender);
         this.recipients = List.copyOf(recipients);
-        this.content = content.clone();
+        this.content = Objects.requireNonNull(content);
         if (this.recipients.isEmpty()) {
             throw new IllegalArgumentException("a message needs at least one recipient");
         }
@@ -55,8 +65,8 @@ public final class NewMessage {
         return recipients;
     }
 
-    public byte[] content() {
-        return content.clone();
+    public MessageContent content() {
+        return content;
     }
 
     public MessageDsn messageDsn() {
@@ -65,9 +75,5 @@ public final class NewMessage {
 
     public RecipientDsn recipientDsn(int index) {
         return recipientDsn.get(index);
-    }
-
-    public int size() {
-        return content.length;
     }
 }

@@ -3,6 +3,8 @@ package org.dispatchmail.core.intake;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.delivery.MessageContent;
 import org.junit.jupiter.api.Test;
 
 class IntakeRecoveryTest {
@@ -28,8 +31,8 @@ class IntakeRecoveryTest {
     }
 
     private static IntakeEntry entry(String writer, String name, Instant receivedAt) {
-        return new IntakeEntry(writer, name, receivedAt, new byte[] {1, 2}, ("Subject: " + name + "\r\n\r\nbody\r\n")
-            .getBytes(StandardCharsets.US_ASCII));
+        return new IntakeEntry(writer, name, receivedAt, new byte[] {1, 2},
+            MessageContent.ofBytes(("Subject: " + name + "\r\n\r\nbody\r\n").getBytes(StandardCharsets.US_ASCII)));
     }
 
     @Test
@@ -41,7 +44,7 @@ class IntakeRecoveryTest {
     }
 
     @Test
-    void theMailOfADeadNodeIsReinjectedUnderItsOwnNameAndMovedToThisNode() {
+    void theMailOfADeadNodeIsReinjectedUnderItsOwnNameAndMovedToThisNode() throws IOException {
         journal.record(entry("dead", "Mail1"));
         journal.record(entry("dead", "Mail2"));
         journal.record(entry("alive", "Mail3"));
@@ -51,7 +54,9 @@ class IntakeRecoveryTest {
 
         assertThat(reinjected).extracting(IntakeEntry::mailName).containsExactly("Mail1", "Mail2");
         assertThat(reinjected).extracting(IntakeEntry::writer).containsOnly("self");
-        assertThat(reinjected.get(0).content()).isEqualTo(entry("dead", "Mail1").content());
+        try (InputStream in = reinjected.get(0).content().open()) {
+            assertThat(in.readAllBytes()).isEqualTo("Subject: Mail1\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
         // kept under this node until its processing ends, so a second death loses nothing either
         assertThat(journal.names("self")).containsExactly("Mail1", "Mail2", "Mail4");
         assertThat(journal.names("dead")).isEmpty();

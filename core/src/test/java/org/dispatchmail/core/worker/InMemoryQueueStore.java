@@ -1,7 +1,9 @@
 package org.dispatchmail.core.worker;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -79,9 +81,10 @@ public final class InMemoryQueueStore implements QueueStore {
         Instant createdAt = first == null ? now : first.createdAt;
         // The first content stands whole once its recipients were written (a hand-over here is all or nothing).
         if (first == null || rows(id).isEmpty()) {
-            contents.put(id, message.content());
+            byte[] content = bytesOf(message);
+            contents.put(id, content);
             messages.put(id, new MessageRow(message.name(), message.sender(), createdAt, message.messageDsn(),
-                message.recipients().size(), message.size(), shard));
+                message.recipients().size(), content.length, shard));
         }
         active.computeIfAbsent(activeKey(shard, epochDay(createdAt)), k -> new LinkedHashSet<>()).add(id);
         TreeMap<String, RecipientRecord> rows = recipients.computeIfAbsent(id, k -> new TreeMap<>());
@@ -92,6 +95,14 @@ public final class InMemoryQueueStore implements QueueStore {
             rows.putIfAbsent(recipient, RecipientRecord.pending(id, recipient, message.recipientDsn(i), now));
         }
         return id;
+    }
+
+    private static byte[] bytesOf(NewMessage message) {
+        try (InputStream in = message.content().open()) {
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Override
