@@ -301,7 +301,7 @@ printf '%s\n' "$password" | admin submission add "$sender" --senders @bench.test
 # and waiting) to the moment the sink has the last recipient (newest dump file's modification time).
 warm=$(( messages / 10 < 200 ? messages / 10 : 200 ))
 [ "$warm" -ge 1 ] || warm=1
-declare -A rate elapsed transactions submitted_rate
+declare -A rate elapsed transactions submitted_rate intake_p50 intake_p99
 throughput() { # name port client-options...
   local name="$1" port="$2"; shift 2
   local out t0 end
@@ -322,6 +322,8 @@ throughput() { # name port client-options...
       rate[$name]="$(awk -v n="$count" -v a="$t0" -v b="$end" 'BEGIN { printf "%.0f", n / (b - a) }')"
       submitted_rate[$name]="$(awk -v n="$count" -v a="$t0" -v b="$t_sub" 'BEGIN { printf "%.0f", n / (b - a) }')"
       transactions[$name]="$(sed -n 's/.*transactions=\([0-9]*\).*/\1/p' <<<"$sink_out")"
+      intake_p50[$name]="$(sed -n 's/.*intake_p50_ms=\([0-9.]*\).*/\1/p' <<<"$out")"
+      intake_p99[$name]="$(sed -n 's/.*intake_p99_ms=\([0-9.]*\).*/\1/p' <<<"$out")"
       log "$name: $count messages in ${elapsed[$name]} s: ${rate[$name]} messages/s (sink: $sink_out)"
     fi
   done
@@ -400,14 +402,17 @@ echo
 echo "Relay benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores ($cpu), $("$java_bin" -version 2>&1 | head -1)"
 echo
 echo "A) Throughput: $messages messages of ~2 KiB, $rcpts_per_message recipients each over 10 domains, $sessions" \
-     "submission sessions, relayed to smtp-sink as a smart host (plain SMTP); first MAIL FROM to last recipient at the sink"
-printf '%-40s %12s %10s %14s %12s %12s\n' system "messages/s" "elapsed s" "submitted/s" "sink trans." "vs Postfix"
+     "submission sessions, relayed to smtp-sink as a smart host (plain SMTP); first MAIL FROM to last recipient at the sink;"
+echo "   intake: from the final dot of DATA to the 250, per message (Dispatch: after the mail is journaled in Cassandra)"
+printf '%-40s %12s %10s %14s %12s %12s %18s\n' system "messages/s" "elapsed s" "submitted/s" "sink trans." "vs Postfix" \
+  "intake p50/p99 ms"
 for row in "dispatch|James 3.8.1 + Dispatch (STARTTLS+AUTH)" "postfix|Postfix $postfix_version (mynetworks)" \
            "james|stock James 3.8.1 RemoteDelivery"; do
   key="${row%%|*}"; label="${row#*|}"
   ratio="$(awk -v a="${rate[$key]:-0}" -v b="${rate[postfix]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }')"
-  printf '%-40s %12s %10s %14s %12s %12s\n' "$label" "${rate[$key]:-n/a}" "${elapsed[$key]:-n/a}" \
-    "${submitted_rate[$key]:-n/a}" "${transactions[$key]:-n/a}" "$ratio"
+  printf '%-40s %12s %10s %14s %12s %12s %18s\n' "$label" "${rate[$key]:-n/a}" "${elapsed[$key]:-n/a}" \
+    "${submitted_rate[$key]:-n/a}" "${transactions[$key]:-n/a}" "$ratio" \
+    "${intake_p50[$key]:-n/a}/${intake_p99[$key]:-n/a}"
 done
 echo "Dispatch/Postfix: $(awk -v a="${rate[dispatch]:-0}" -v b="${rate[postfix]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "n/a" }') (target >= 1)"
 if [ "$greylisting" = 1 ]; then

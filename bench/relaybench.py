@@ -117,9 +117,35 @@ class Session:
         self.smtp = smtp
 
     def send(self, recipients, data):
-        refused = self.smtp.sendmail(self.args.sender, recipients, data)
+        """One transaction; returns the intake latency: seconds from the end of the data (the final dot
+        handed to the socket) to the server's reply."""
+        smtp = self.smtp
+        code, resp = smtp.mail(self.args.sender)
+        if code != 250:
+            raise smtplib.SMTPSenderRefused(code, resp, self.args.sender)
+        refused = {}
+        for recipient in recipients:
+            code, resp = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                refused[recipient] = (code, resp)
+        if len(refused) == len(recipients):
+            smtp.rset()
+            raise smtplib.SMTPRecipientsRefused(refused)
+        code, resp = smtp.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, resp)
+        stuffed = re.sub(rb"(?m)^\.", b"..", data)
+        if not stuffed.endswith(b"\r\n"):
+            stuffed += b"\r\n"
+        smtp.send(stuffed + b".\r\n")
+        start = time.perf_counter()
+        code, resp = smtp.getreply()
+        latency = time.perf_counter() - start
+        if code != 250:
+            raise smtplib.SMTPDataError(code, resp)
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
+        return latency
 
     def close(self):
         try:
@@ -137,6 +163,7 @@ def cmd_submit(args):
     counter = itertools.count()
     lock = threading.Lock()
     errors = []
+    latencies = []
     started = {}
 
     def mark_start():
@@ -166,7 +193,9 @@ def cmd_submit(args):
             message_id = "<%s.%d@bench.test>" % (args.tag, n)
             data = message_bytes(args.sender, jobs[n], message_id, args.size)
             try:
-                session.send(jobs[n], data)
+                latency = session.send(jobs[n], data)
+                with lock:
+                    latencies.append(latency)
             except smtplib.SMTPServerDisconnected as e:
                 with lock:
                     errors.append("message %d: %r" % (n, e))
@@ -193,8 +222,10 @@ def cmd_submit(args):
     t1 = time.time()
     for e in errors[:5]:
         print("submit error: " + e, file=sys.stderr)
-    print("t0=%.3f submitted=%.3f messages=%d recipients=%d errors=%d"
-          % (started.get("t0", 0.0), t1, len(jobs), sum(len(j) for j in jobs), len(errors)))
+    millis = [1000.0 * value for value in latencies] or [0.0]
+    print("t0=%.3f submitted=%.3f messages=%d recipients=%d errors=%d intake_p50_ms=%.1f intake_p99_ms=%.1f"
+          % (started.get("t0", 0.0), t1, len(jobs), sum(len(j) for j in jobs), len(errors),
+             percentile(millis, 50), percentile(millis, 99)))
     return 1 if errors else 0
 
 
