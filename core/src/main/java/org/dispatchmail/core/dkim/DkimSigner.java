@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -164,18 +162,5 @@ public final class DkimSigner {
             out.append(RelaxedCanonicalization.header(field.text())).append("\r\n");
         }
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    /** SHA-256 of the relaxed body. */
-    static byte[] bodyHash(byte[] message, int bodyStart) {
-        byte[] canonical = new byte[RelaxedCanonicalization.maxBodyLength(message, bodyStart)];
-        int length = RelaxedCanonicalization.body(message, bodyStart, canonical);
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update(canonical, 0, length);
-            return sha256.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
     }
 }
