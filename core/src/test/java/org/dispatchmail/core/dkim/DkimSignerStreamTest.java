@@ -63,6 +63,24 @@ class DkimSignerStreamTest {
     }
 
     @Test
+    void reproducesTheRfc8463SignaturesFromAStream() throws IOException {
+        DkimSigner rfcSigner = new DkimSigner(
+                Clock.fixed(Instant.ofEpochSecond(Rfc8463Example.TIMESTAMP), ZoneOffset.UTC));
+        SignatureOptions rfcLayout = SignatureOptions.STANDARD
+                .withHeaderNames(List.of(Rfc8463Example.HEADER_LIST.split(" : ")), " : ")
+                .withTagAfterDomain("i", "@football.example.com")
+                .withTagAfterDomain("q", "dns/txt");
+
+        List<String> fields = rfcSigner.sign(new PiecewiseStream(Rfc8463Example.message(), new Random(8463), 3),
+                List.of(Rfc8463Example.ed25519Key(), Rfc8463Example.rsaKey()), rfcLayout);
+
+        assertThat(fields).extracting(field -> Rfc8463VectorTest.tag(field, "bh"))
+                .containsExactly(Rfc8463Example.BODY_HASH, Rfc8463Example.BODY_HASH);
+        assertThat(Rfc8463VectorTest.tag(fields.get(0), "b")).isEqualTo(Rfc8463Example.ED25519_SIGNATURE);
+        assertThat(Rfc8463VectorTest.tag(fields.get(1), "b")).isEqualTo(Rfc8463Example.RSA_SIGNATURE);
+    }
+
+    @Test
     void splitsAndHashesAsTheWholeMessageCanonicalizationDoes() throws IOException {
         // messages of random lines with bare LFs, bare CRs and whitespace, against what the signer computed on the
         // whole message before it streamed, and checked by the verifier, which still reads the message whole
