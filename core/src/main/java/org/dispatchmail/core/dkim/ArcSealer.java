@@ -119,7 +119,7 @@ public final class ArcSealer {
         writer.word("s=" + key.selector() + ";");
         writer.word("t=" + timestamp + ";");
         DkimSigner.writeHeaderList(writer, names, ":");
-        writer.word("bh=" + Base64.getEncoder().encodeToString(DkimSigner.bodyHash(wire, parts.bodyStart())) + ";");
+        writer.word("bh=" + Base64.getEncoder().encodeToString(RelaxedBodyHash.of(wire, parts.bodyStart())) + ";");
         return DkimSigner.signedField(writer, signedHeaders, key);
     }
 

@@ -1,8 +1,10 @@
 package org.dispatchmail.core.dkim;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -11,6 +13,11 @@ import java.util.Objects;
 
 /**
  * Signs messages with DKIM (RFC 6376), relaxed/relaxed, with one or more keys. Thread-safe: it holds only its clock.
+ *
+ * <p>A message is signed as it is read, from a stream or an array alike: its header block is kept (at most 1 MiB,
+ * brought to CRLF line endings) to choose and canonicalize the signed fields, while its body goes through a
+ * {@link RelaxedBodyHash} 64 KiB at a time and is never held whole, so a message of any size is signed in small,
+ * fixed memory.
  */
 public final class DkimSigner {
 
@@ -33,7 +40,10 @@ public final class DkimSigner {
      * prepend, one per key, in key order, each folded at 78 columns and ending with CRLF. The body hash is computed
      * once for all keys.
      *
-     * @throws IllegalArgumentException when the message has no From: header field
+     * <p>The same as {@link #sign(InputStream, List)} over the array.
+     *
+     * @throws IllegalArgumentException when the message has no From: header field, or its header block is longer
+     *         than 1 MiB
      */
     public List<String> sign(byte[] message, List<SigningKey> keys) {
         return sign(message, keys, SignatureOptions.STANDARD);
@@ -41,9 +51,33 @@ public final class DkimSigner {
 
     List<String> sign(byte[] message, List<SigningKey> keys, SignatureOptions options) {
         Objects.requireNonNull(message, "message");
+        try {
+            return sign(new ByteArrayInputStream(message), keys, options);
+        } catch (IOException e) {
+            throw new UncheckedIOException("an array cannot fail to be read", e);
+        }
+    }
+
+    /**
+     * Signs the message read from {@code message} to its end, as {@link #sign(byte[], List)} does, without holding
+     * its body in memory: the header block (up to and including the empty line that ends it, or the whole message
+     * when it has none) is read and kept, at most 1 MiB of it; the body is hashed as it is read, 64 KiB at a time,
+     * whatever its size or the length of its lines. The stream is not closed. When the header block is refused, the
+     * body is left unread.
+     *
+     * @throws IOException when reading the stream fails
+     * @throws IllegalArgumentException when the message has no From: header field, or its header block is longer
+     *         than 1 MiB
+     */
+    public List<String> sign(InputStream message, List<SigningKey> keys) throws IOException {
+        return sign(message, keys, SignatureOptions.STANDARD);
+    }
+
+    List<String> sign(InputStream message, List<SigningKey> keys, SignatureOptions options) throws IOException {
+        Objects.requireNonNull(message, "message");
         Objects.requireNonNull(keys, "keys");
-        byte[] wire = LineEndings.toCrlf(message);
-        MessageParts parts = MessageParts.split(wire);
+        MessageStream stream = MessageStream.readHeader(message);
+        MessageParts parts = MessageParts.split(stream.header());
         if (parts.count("From") == 0) {
             throw new IllegalArgumentException("the message has no From: header field, which DKIM must sign");
         }
@@ -51,7 +85,9 @@ public final class DkimSigner {
                 ? options.headerNames()
                 : HeaderSelection.overSigned(parts, SIGNED_HEADERS);
         byte[] signedHeaders = canonicalHeaders(HeaderSelection.select(parts.headers(), names));
-        String bodyHash = Base64.getEncoder().encodeToString(bodyHash(wire, parts.bodyStart()));
+        RelaxedBodyHash body = new RelaxedBodyHash();
+        stream.readBody(body);
+        String bodyHash = Base64.getEncoder().encodeToString(body.digest());
         long timestamp = clock.instant().getEpochSecond();
 
         List<String> fields = new ArrayList<>(keys.size());
@@ -126,18 +162,5 @@ public final class DkimSigner {
             out.append(RelaxedCanonicalization.header(field.text())).append("\r\n");
         }
         return out.toString().getBytes(StandardCharsets.ISO_8859_1);
-    }
-
-    /** SHA-256 of the relaxed body. */
-    static byte[] bodyHash(byte[] message, int bodyStart) {
-        byte[] canonical = new byte[RelaxedCanonicalization.maxBodyLength(message, bodyStart)];
-        int length = RelaxedCanonicalization.body(message, bodyStart, canonical);
-        try {
-            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
-            sha256.update(canonical, 0, length);
-            return sha256.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
     }
 }

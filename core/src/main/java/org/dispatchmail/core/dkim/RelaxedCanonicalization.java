@@ -58,12 +58,12 @@ final class RelaxedCanonicalization {
     }
 
     /** Room enough for the canonical body: it never grows, except for the CRLF a last line may get. */
-    static int maxBodyLength(byte[] message, int bodyStart) {
+    private static int maxBodyLength(byte[] message, int bodyStart) {
         return message.length - bodyStart + 2;
     }
 
     /** Writes the canonical body into {@code out} (of {@link #maxBodyLength} bytes) and returns its length. */
-    static int body(byte[] message, int bodyStart, byte[] out) {
+    private static int body(byte[] message, int bodyStart, byte[] out) {
         int o = 0;
         int pendingEmptyLines = 0;
         boolean lineHasContent = false;
