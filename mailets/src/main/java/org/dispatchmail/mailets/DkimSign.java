@@ -1,5 +1,7 @@
 package org.dispatchmail.mailets;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
 
@@ -64,9 +66,21 @@ public class DkimSign extends GenericMailet {
             LOGGER.info("no active DKIM key for {}: mail {} goes out unsigned", domain.get(), mail.getName());
             return;
         }
-        for (String field : runtime.engine().dkimSigner().sign(MessageBytes.of(mail), signingKeys)) {
+        for (String field : signatures(mail, signingKeys)) {
             // DKIM-Signature fields may stand anywhere in the header; javax.mail can only append.
             message.addHeaderLine(field.endsWith("\r\n") ? field.substring(0, field.length() - 2) : field);
+        }
+    }
+
+    /** The body is hashed as it is read from James's spool: a large message is never copied whole. */
+    private List<String> signatures(Mail mail, List<SigningKey> signingKeys) throws MessagingException {
+        try (InputStream message = MailContent.of(mail).open()) {
+            return runtime.engine().dkimSigner().sign(message, signingKeys);
+        } catch (IOException e) {
+            throw new MessagingException("cannot read " + mail.getName() + " to sign it: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            // a header block over 1 MiB, say: kept for the admin rather than sent unsigned
+            throw new MessagingException("cannot sign " + mail.getName() + ": " + e.getMessage(), e);
         }
     }
 

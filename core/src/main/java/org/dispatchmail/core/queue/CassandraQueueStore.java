@@ -173,10 +173,11 @@ public final class CassandraQueueStore implements QueueStore {
      */
     @Override
     public UUID enqueue(NewMessage message, Instant now) {
+        long started = System.nanoTime();
         UUID id = messageId(message.name());
         Row first = run(selectMessage.bind(id), "look up " + message.name()).one();
         if (first != null) {
-            return enqueueAgain(id, message, now, first);
+            return enqueueAgain(id, message, now, first, started);
         }
         int shard = shardOf(id);
         ChunkWriter.Written content = writeChunks(id, message);
@@ -185,7 +186,7 @@ public final class CassandraQueueStore implements QueueStore {
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED)
             .addStatement(bindMessage(insertNewMessage, id, message, content, now))
             .addStatement(insertActive.bind(shard, epochDay(now), id, now));
-        addIndexEntries(rows, id, message.recipients(), now);
+        addIndexEntries(rows, id, message.recipients(), afterContent(now, started));
         writes.add(session.executeAsync(rows.build()));
         awaitAll(writes, "store " + message.name());
         run(recipientRows(insertNewRecipient, id, message, now), "store the recipients of " + message.name());
@@ -199,7 +200,7 @@ public final class CassandraQueueStore implements QueueStore {
      * the chunks. A hand-over that died before its recipients left no delivery behind: the repeat writes its
      * own content whole and a message row that matches it, keeping the first arrival time.
      */
-    private UUID enqueueAgain(UUID id, NewMessage message, Instant now, Row first) {
+    private UUID enqueueAgain(UUID id, NewMessage message, Instant now, Row first, long started) {
         int shard = shardOf(id);
         Instant createdAt = first.getInstant("created_at");
         if (run(selectAnyRecipient.bind(id), "look up the recipients of " + message.name()).one() == null) {
@@ -212,11 +213,19 @@ public final class CassandraQueueStore implements QueueStore {
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
         BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
-        addIndexEntries(index, id, message.recipients(), now);
+        addIndexEntries(index, id, message.recipients(), afterContent(now, started));
         run(index.build(), "index " + message.name());
         // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
         run(recipientRows(insertRecipient, id, message, now), "store the recipients of " + message.name());
         return id;
+    }
+
+    /**
+     * The time the index entries carry: {@code now} moved on by the time the content took to write (a large
+     * message takes seconds), so an entry never lands in a bucket that a worker already found empty and left.
+     */
+    private static Instant afterContent(Instant now, long startedNanos) {
+        return now.plusNanos(System.nanoTime() - startedNanos);
     }
 
     /** Streams the content into chunks; the last writes come back unawaited. */

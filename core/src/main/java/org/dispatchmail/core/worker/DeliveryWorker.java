@@ -47,6 +47,11 @@ public final class DeliveryWorker implements AutoCloseable {
     private static final Duration ORPHAN_GRACE = Duration.ofMinutes(10);
     /** First start of a cluster: look this far back for work queued before any worker ran. */
     private static final Duration FIRST_LOOKBACK = Duration.ofHours(1);
+    /**
+     * How late an index entry may land after its time: an entry is written in one request (at most
+     * {@code cassandra.requestTimeout}, 10 s by default) right after the time it carries is taken.
+     */
+    static final Duration INDEX_WRITE_GRACE = Duration.ofSeconds(30);
     private static final Duration FAILURE_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private final QueueStore store;
@@ -169,11 +174,12 @@ public final class DeliveryWorker implements AutoCloseable {
     public synchronized int pollOnce() {
         Instant now = clock.instant();
         long current = store.bucketOf(now);
+        long settled = store.bucketOf(now.minus(INDEX_WRITE_GRACE));
         int claimed = 0;
         backlogSeen = false;
         handedInLastPoll = 0;
         for (int shard : ownership.owned()) {
-            claimed += pollShard(shard, current, now);
+            claimed += pollShard(shard, current, settled, now);
             if (Thread.currentThread().isInterrupted()) {
                 break;
             }
@@ -181,7 +187,7 @@ public final class DeliveryWorker implements AutoCloseable {
         return claimed;
     }
 
-    private int pollShard(int shard, long currentBucket, Instant now) {
+    private int pollShard(int shard, long currentBucket, long settledBucket, Instant now) {
         long start = cursors.computeIfAbsent(shard, s -> store.cursor(s)
             .orElseGet(() -> store.bucketOf(now.minus(FIRST_LOOKBACK))));
         boolean canAdvance = true;
@@ -211,8 +217,10 @@ public final class DeliveryWorker implements AutoCloseable {
                 claimed += submit(message.getKey(), message.getValue());
                 handedInLastPoll++;
             }
-            // Past buckets that are fully handled are never read again: their tombstones stay behind.
-            if (canAdvance && allHandled && bucket < currentBucket) {
+            // Past buckets that are fully handled are never read again: their tombstones stay behind. A bucket
+            // is passed only once it ended INDEX_WRITE_GRACE ago, so an entry whose write was still under way
+            // when the bucket looked empty is not left behind.
+            if (canAdvance && allHandled && bucket < settledBucket) {
                 cursors.put(shard, bucket + 1);
                 store.advanceCursor(shard, bucket + 1);
             } else {

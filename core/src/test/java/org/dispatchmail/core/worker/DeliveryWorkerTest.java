@@ -617,6 +617,25 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void anEntryThatLandsLateInABucketAlreadyFoundEmptyIsStillDelivered() {
+        DeliveryWorker worker = started("node-a");
+        assertThat(worker.pollOnce()).isZero();
+        // 10:01:05: the 10:00 bucket looks empty, but an entry of 10:00:50 may still be on its way
+        clock.advance(Duration.ofSeconds(35));
+        assertThat(worker.pollOnce()).isZero();
+
+        UUID id = store.enqueue(new NewMessage("late-mail", "alice@example.com", List.of("bob@one.test"),
+            "Subject: x\r\n\r\nbody\r\n".getBytes()), T0.plusSeconds(20));
+        assertThat(worker.pollOnce()).isEqualTo(1);
+        assertThat(state(id, "bob@one.test")).isEqualTo(RecipientState.DELIVERED);
+
+        // once the bucket ended INDEX_WRITE_GRACE ago, the cursors move past it
+        clock.advance(DeliveryWorker.INDEX_WRITE_GRACE);
+        worker.pollOnce();
+        assertThat(store.cursor(store.shardOf(id))).contains(store.bucketOf(clock.instant()));
+    }
+
+    @Test
     void anIndexEntryWithoutARecipientIsDroppedAfterAGracePeriod() {
         DeliveryWorker worker = started("node-a");
         UUID id = enqueue("bob@one.test");

@@ -25,6 +25,9 @@ import org.dispatchmail.dist.cassandra.FreePorts;
  * loopback port, the given Cassandra, DNS server and remote SMTP port.
  */
 public final class DispatchNode implements AutoCloseable {
+    /** A smaller heap than the launcher's default (-Xms256m -Xmx1g), so several nodes fit on a small machine. */
+    public static final String TEST_JAVA_OPTS = "-Xms128m -Xmx512m";
+
     private static final Pattern BIND = Pattern.compile("<bind>0\\.0\\.0\\.0:(\\d+)</bind>");
     private static final Duration START_TIMEOUT = Duration.ofMinutes(4);
 
@@ -91,13 +94,20 @@ public final class DispatchNode implements AutoCloseable {
     /** A node whose smtpserver.xml is first edited by {@code smtpServerXml}. */
     public static DispatchNode start(Map<String, String> properties, UnaryOperator<String> smtpServerXml)
         throws IOException, InterruptedException {
+        return start(properties, smtpServerXml, TEST_JAVA_OPTS);
+    }
+
+    /** A node whose James runs with these JVM options (JAVA_OPTS), e.g. the launcher's default heap. */
+    public static DispatchNode start(Map<String, String> properties, UnaryOperator<String> smtpServerXml,
+                                     String javaOpts) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("dispatch-node-");
         Map<Integer, Integer> ports = new LinkedHashMap<>();
         int webadminPort = FreePorts.pick();
         Path conf = prepareConf(dir, properties, smtpServerXml, ports, webadminPort);
         Path output = dir.resolve("launcher.out");
-        Process process = launcher("run", "--conf", conf.toString(), "--state", dir.resolve("state").toString())
-            .redirectErrorStream(true).redirectOutput(output.toFile()).start();
+        ProcessBuilder run = launcher("run", "--conf", conf.toString(), "--state", dir.resolve("state").toString());
+        run.environment().put("JAVA_OPTS", javaOpts);
+        Process process = run.redirectErrorStream(true).redirectOutput(output.toFile()).start();
         DispatchNode node = new DispatchNode(process, dir, output, ports, webadminPort);
         node.awaitRunning();
         return node;
@@ -113,7 +123,7 @@ public final class DispatchNode implements AutoCloseable {
         command.add("--home");
         command.add(home().toString());
         ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().put("JAVA_OPTS", "-Xms128m -Xmx512m");
+        builder.environment().put("JAVA_OPTS", TEST_JAVA_OPTS);
         return builder;
     }
 

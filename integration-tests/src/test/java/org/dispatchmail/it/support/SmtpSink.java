@@ -69,6 +69,11 @@ public final class SmtpSink implements AutoCloseable {
         return address;
     }
 
+    /** The folder where smtp-sink writes one file per transaction, as it receives it. */
+    public Path dumpDir() {
+        return dumpDir;
+    }
+
     public int port() {
         return port;
     }

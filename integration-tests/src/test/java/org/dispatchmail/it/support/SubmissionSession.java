@@ -1,6 +1,7 @@
 package org.dispatchmail.it.support;
 
 import java.io.IOException;
+import java.io.Writer;
 import java.security.GeneralSecurityException;
 import java.util.List;
 
@@ -44,6 +45,16 @@ public final class SubmissionSession implements AutoCloseable {
 
     /** One transaction; returns the reply to the message data, or fails with the reply that refused the envelope. */
     public String send(String from, List<String> recipients, String message) throws IOException {
+        return send(from, recipients, data -> data.write(message));
+    }
+
+    /** Writes the message data as it is produced (CRLF line endings; dot-stuffing is done here), so it may be large. */
+    public interface MessageData {
+        void writeTo(Writer data) throws IOException;
+    }
+
+    /** One transaction whose message is written by {@code message} while it is sent. */
+    public String send(String from, List<String> recipients, MessageData message) throws IOException {
         if (!client.setSender(from)) {
             throw new IOException("MAIL FROM refused: " + client.getReplyString());
         }
@@ -52,7 +63,13 @@ public final class SubmissionSession implements AutoCloseable {
                 throw new IOException("RCPT TO:<" + recipient + "> refused: " + client.getReplyString());
             }
         }
-        if (!client.sendShortMessageData(message)) {
+        Writer data = client.sendMessageData();
+        if (data == null) {
+            throw new IOException("DATA refused: " + client.getReplyString());
+        }
+        message.writeTo(data);
+        data.close();
+        if (!client.completePendingCommand()) {
             throw new IOException("message refused: " + client.getReplyString());
         }
         return client.getReplyString().trim();

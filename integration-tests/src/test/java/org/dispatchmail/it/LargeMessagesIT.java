@@ -1,0 +1,242 @@
+package org.dispatchmail.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
+import org.dispatchmail.dist.cassandra.FreePorts;
+import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DispatchNode;
+import org.dispatchmail.it.support.DnsDkimVerifier;
+import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.SubmissionSession;
+import org.dispatchmail.it.support.ZoneLines;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Twenty 50 MiB messages (the shipped size limit) submitted at once to a node whose James has the
+ * launcher's default heap, -Xmx1g: together they are as large as the heap, so a single whole copy of each
+ * in flight would exhaust it. Each is journaled, DKIM-signed, queued and delivered as a stream; every one
+ * is answered 250, arrives whole (its body's SHA-256) and carries signatures an independent verifier accepts.
+ */
+@ExtendWith(CassandraExtension.class)
+class LargeMessagesIT {
+    private static final String MX_ADDRESS = "127.0.0.62";
+    private static final List<String> MX_RECORDS = List.of("--mx-host=large.test,mx.large.test,10",
+        "--host-record=mx.large.test," + MX_ADDRESS);
+    private static final String USER = "alice@example.com";
+    private static final String PASSWORD = "large messages pass";
+    private static final int MESSAGES = 20;
+    /** The message's size: 50 MiB less a little room for the header fields Dispatch and James add. */
+    private static final long MESSAGE_BYTES = 50L * 1024 * 1024 - 16 * 1024;
+    private static final String LAUNCHER_DEFAULT_HEAP = "-Xms256m -Xmx1g";
+
+    private DnsmasqServer dns;
+    private SmtpSink sink;
+    private DispatchNode node;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable part : new AutoCloseable[] {node, sink, dns}) {
+            if (part != null) {
+                part.close();
+            }
+        }
+    }
+
+    @Test
+    void twentyConcurrent50MiBSubmissionsAreAcceptedSignedAndDeliveredWithTheDefaultHeap(EmbeddedCassandra cassandra)
+        throws Exception {
+        dns = DnsmasqServer.start(MX_RECORDS);
+        sink = SmtpSink.start(MX_ADDRESS, FreePorts.pick(), "mx.large.test");
+        node = DispatchNode.start(Map.of(
+            "cassandra.contactPoints", cassandra.contactPoint(),
+            "cassandra.keyspace", "large_it",
+            "dns.servers", dns.address(),
+            "delivery.remotePort", String.valueOf(sink.port()),
+            "queue.pollInterval", "200ms",
+            "submission.maxMessagesPerHour", "0",
+            "submission.maxRecipientsPerHour", "0"), UnaryOperator.identity(), LAUNCHER_DEFAULT_HEAP);
+        node.admin("add-domain", "example.com");
+        node.adminWithInput(PASSWORD + "\n", "add-user", USER);
+        publishDkimKeys();
+
+        List<String> replies = submitAll();
+
+        assertThat(replies).hasSize(MESSAGES).allMatch(reply -> reply.startsWith("250"));
+        await("every large message at the receiver").atMost(Duration.ofMinutes(8)).pollInterval(Duration.ofSeconds(2))
+            .until(() -> dumps().size() == MESSAGES && dumps().stream().allMatch(LargeMessagesIT::complete));
+        List<String> seen = new ArrayList<>();
+        for (Path dump : dumps()) {
+            Received received = Received.read(dump);
+            assertThat(received.bodySha256).as("body of " + received.index)
+                .isEqualTo(expectedBodySha256(received.index));
+            seen.add(received.index);
+        }
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(indexes());
+        List<String> results = DnsDkimVerifier.verify(DnsDkimVerifier.fromSinkDump(Files.readString(dumps().get(0),
+            StandardCharsets.UTF_8)), "127.0.0.1", dns.port());
+        assertThat(results).hasSize(2).allMatch(line -> line.startsWith("pass example.com "));
+        assertThat(node.jamesLog()).content().doesNotContain("OutOfMemoryError");
+    }
+
+    private void publishDkimKeys() throws Exception {
+        node.admin("dkim", "generate", "example.com");
+        List<String> records = new ArrayList<>(MX_RECORDS);
+        records.addAll(ZoneLines.dnsmasqTxtRecords(node.admin("dkim", "dns", "example.com")));
+        int port = dns.port();
+        dns.close();
+        dns = DnsmasqServer.start(port, records);
+        assertThat(node.admin("dkim", "check")).contains("Activated");
+    }
+
+    /** Logs every session in first (AUTH per client address is capped), then sends all the messages at once. */
+    private List<String> submitAll() throws Exception {
+        List<SubmissionSession> sessions = new ArrayList<>();
+        ExecutorService submitters = Executors.newFixedThreadPool(MESSAGES);
+        try {
+            for (int i = 0; i < MESSAGES; i++) {
+                sessions.add(SubmissionSession.open(node.port(587), USER, PASSWORD));
+            }
+            List<Future<String>> sent = new ArrayList<>();
+            List<String> indexes = indexes();
+            for (int i = 0; i < MESSAGES; i++) {
+                SubmissionSession session = sessions.get(i);
+                String index = indexes.get(i);
+                sent.add(submitters.submit(() -> session.send(USER, List.of("rcpt@large.test"),
+                    data -> writeMessage(index, data))));
+            }
+            List<String> replies = new ArrayList<>();
+            for (Future<String> reply : sent) {
+                replies.add(reply.get(10, TimeUnit.MINUTES));
+            }
+            return replies;
+        } finally {
+            submitters.shutdownNow();
+            for (SubmissionSession session : sessions) {
+                session.close();
+            }
+        }
+    }
+
+    private static List<String> indexes() {
+        List<String> indexes = new ArrayList<>();
+        for (int i = 0; i < MESSAGES; i++) {
+            indexes.add(String.format("m%02d", i));
+        }
+        return indexes;
+    }
+
+    private static String header(String index) {
+        return "From: Alice <alice@example.com>\r\nTo: rcpt@large.test\r\nSubject: large " + index
+            + "\r\nMessage-ID: <large-" + index + "@example.com>\r\nDate: Mon, 07 Dec 2026 10:00:00 +0000\r\n\r\n";
+    }
+
+    /** Line {@code n} of a message's body, without its line ending: 78 characters, different in every message. */
+    private static String bodyLine(String index, long n) {
+        return String.format("%s %09d the quick brown fox jumps over the lazy dog, again and again.", index, n);
+    }
+
+    private static long bodyLines(String index) {
+        long lineBytes = bodyLine(index, 0).length() + 2;
+        return (MESSAGE_BYTES - header(index).length()) / lineBytes;
+    }
+
+    private static void writeMessage(String index, Writer data) throws IOException {
+        data.write(header(index));
+        for (long n = 0; n < bodyLines(index); n++) {
+            data.write(bodyLine(index, n));
+            data.write("\r\n");
+        }
+    }
+
+    /** smtp-sink writes LF line endings: the body as it dumps it. */
+    private static String expectedBodySha256(String index) throws Exception {
+        MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+        for (long n = 0; n < bodyLines(index); n++) {
+            sha256.update((bodyLine(index, n) + "\n").getBytes(StandardCharsets.US_ASCII));
+        }
+        return hex(sha256.digest());
+    }
+
+    private List<Path> dumps() throws IOException {
+        try (Stream<Path> files = Files.list(sink.dumpDir())) {
+            return files.sorted().collect(Collectors.toList());
+        }
+    }
+
+    /** smtp-sink writes a dump while it receives; a complete one ends with the last body line. */
+    private static boolean complete(Path dump) {
+        try (RandomAccessFile file = new RandomAccessFile(dump.toFile(), "r")) {
+            if (file.length() < MESSAGE_BYTES - 64 * 1024) {
+                return false;
+            }
+            byte[] tail = new byte[200];
+            file.seek(file.length() - tail.length);
+            file.readFully(tail);
+            return new String(tail, StandardCharsets.US_ASCII).endsWith("again and again.\n");
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** A dump read as a stream: its Subject's index and its body's SHA-256. */
+    private static final class Received {
+        final String index;
+        final String bodySha256;
+
+        private Received(String index, String bodySha256) {
+            this.index = index;
+            this.bodySha256 = bodySha256;
+        }
+
+        static Received read(Path dump) throws Exception {
+            String index = null;
+            MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+            boolean inBody = false;
+            try (BufferedReader lines = Files.newBufferedReader(dump, StandardCharsets.US_ASCII)) {
+                for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                    if (inBody) {
+                        sha256.update((line + "\n").getBytes(StandardCharsets.US_ASCII));
+                    } else if (line.isEmpty()) {
+                        inBody = true;
+                    } else if (line.startsWith("Subject: large ")) {
+                        index = line.substring("Subject: large ".length());
+                    }
+                }
+            }
+            return new Received(index, hex(sha256.digest()));
+        }
+    }
+
+    private static String hex(byte[] bytes) {
+        StringBuilder text = new StringBuilder();
+        for (byte b : bytes) {
+            text.append(String.format("%02x", b));
+        }
+        return text.toString();
+    }
+}
