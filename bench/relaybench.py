@@ -165,6 +165,7 @@ def cmd_submit(args):
     errors = []
     latencies = []
     started = {}
+    login_lock = threading.Lock()
 
     def mark_start():
         started["t0"] = time.time()
@@ -174,7 +175,9 @@ def cmd_submit(args):
     def work():
         session = Session(args)
         try:
-            session.open()
+            # one login at a time: Dispatch caps concurrent AUTH per client address
+            with login_lock:
+                session.open()
         except Exception as e:
             with lock:
                 errors.append("session: %r" % (e,))
