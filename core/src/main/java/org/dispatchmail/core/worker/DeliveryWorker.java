@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -65,6 +67,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private final Map<Integer, Long> cursors = new ConcurrentHashMap<>();
     /** Each slot is one message being claimed and delivered by a delivery thread. */
     private final Semaphore slots;
+    private final DestinationSlots destinationSlots;
     /** Entries handed to a delivery thread and not yet handled: the next polls leave them alone. */
     private final Set<DueEntry> inProgress = ConcurrentHashMap.newKeySet();
     private final ExecutorService deliveries;
@@ -108,6 +111,7 @@ public final class DeliveryWorker implements AutoCloseable {
         this.maxLifetime = maxLifetime;
         this.clock = clock;
         this.slots = new Semaphore(settings.deliveryThreads());
+        this.destinationSlots = new DestinationSlots(settings.threadsPerDestination());
         this.deliveries = deliveries;
         this.renewals = renewals;
         this.renewalThread = renewalThread;
@@ -169,7 +173,8 @@ public final class DeliveryWorker implements AutoCloseable {
 
     /**
      * One pass over every shard this node leases; returns how many recipients were claimed (known only when
-     * the delivery threads run at once, as in tests). Waits for a free delivery thread when all are busy.
+     * the delivery threads run at once, as in tests). Waits for a free delivery thread when all are busy, and
+     * up to {@code queue.pollInterval} for a destination's slot (see {@link DestinationSlots}).
      */
     public synchronized int pollOnce() {
         Instant now = clock.instant();
@@ -178,8 +183,10 @@ public final class DeliveryWorker implements AutoCloseable {
         int claimed = 0;
         backlogSeen = false;
         handedInLastPoll = 0;
+        // destinations found holding their share of the threads: this poll skips their messages
+        Set<String> busyDestinations = new HashSet<>();
         for (int shard : ownership.owned()) {
-            claimed += pollShard(shard, current, settled, now);
+            claimed += pollShard(shard, current, settled, now, busyDestinations);
             if (Thread.currentThread().isInterrupted()) {
                 break;
             }
@@ -187,7 +194,8 @@ public final class DeliveryWorker implements AutoCloseable {
         return claimed;
     }
 
-    private int pollShard(int shard, long currentBucket, long settledBucket, Instant now) {
+    private int pollShard(int shard, long currentBucket, long settledBucket, Instant now,
+                          Set<String> busyDestinations) {
         long start = cursors.computeIfAbsent(shard, s -> store.cursor(s)
             .orElseGet(() -> store.bucketOf(now.minus(FIRST_LOOKBACK))));
         boolean canAdvance = true;
@@ -207,14 +215,27 @@ public final class DeliveryWorker implements AutoCloseable {
             // are removed there, so the cursor waits for the next poll to see the bucket empty.
             boolean allHandled = entries.isEmpty();
             for (Map.Entry<UUID, List<DueEntry>> message : byMessage.entrySet()) {
+                Set<String> destinations = destinationsOf(message.getValue());
+                boolean taken = false;
                 try {
+                    taken = Collections.disjoint(destinations, busyDestinations)
+                        && destinationSlots.take(destinations, settings.pollInterval());
+                    if (!taken) {
+                        // its destination still holds its share of the threads: due again at the next poll,
+                        // and this poll waits no more for it
+                        busyDestinations.addAll(destinationSlots.full(destinations));
+                        continue;
+                    }
                     slots.acquire();
                 } catch (InterruptedException e) {
                     // Stopping: what was not handed over stays due for the next poll, here or elsewhere.
+                    if (taken) {
+                        destinationSlots.release(destinations);
+                    }
                     Thread.currentThread().interrupt();
                     return claimed;
                 }
-                claimed += submit(message.getKey(), message.getValue());
+                claimed += submit(message.getKey(), message.getValue(), destinations);
                 handedInLastPoll++;
             }
             // Past buckets that are fully handled are never read again: their tombstones stay behind. A bucket
@@ -235,7 +256,7 @@ public final class DeliveryWorker implements AutoCloseable {
      * compare-and-set writes run in parallel, not one by one in the polling thread) and delivers them.
      * Returns how many were claimed when the thread ran at once (as in tests), else 0.
      */
-    private int submit(UUID messageId, List<DueEntry> entries) {
+    private int submit(UUID messageId, List<DueEntry> entries, Set<String> destinations) {
         inProgress.addAll(entries);
         AtomicInteger claimed = new AtomicInteger();
         try {
@@ -253,11 +274,13 @@ public final class DeliveryWorker implements AutoCloseable {
                         messageId, e.getMessage(), e);
                 } finally {
                     entries.forEach(inProgress::remove);
+                    destinationSlots.release(destinations);
                     slots.release();
                 }
             });
         } catch (RejectedExecutionException e) {
             entries.forEach(inProgress::remove);
+            destinationSlots.release(destinations);
             slots.release();
         }
         return claimed.get();
@@ -395,6 +418,14 @@ public final class DeliveryWorker implements AutoCloseable {
                 recorder.record(message, domain, delivery.routeOf(domain), held, heldOutcomes);
             }
         });
+    }
+
+    private Set<String> destinationsOf(List<DueEntry> entries) {
+        Set<String> destinations = new HashSet<>();
+        for (DueEntry entry : entries) {
+            destinations.add(delivery.destinationOf(domainOf(entry.recipient())));
+        }
+        return destinations;
     }
 
     static String readable(Duration d) {

@@ -19,6 +19,7 @@ public final class WorkerSettings {
     private final Duration retention;
     private final Duration gaugeInterval;
     private final int deliveryThreads;
+    private final int threadsPerDestination;
     private final int batchSize;
 
     private WorkerSettings(ConfigReader config) {
@@ -46,6 +47,8 @@ public final class WorkerSettings {
             throw config.error("metrics.queueScanInterval", "must be at least 1s");
         }
         this.deliveryThreads = config.integer("delivery.threads", 16, 1, 1024);
+        this.threadsPerDestination = config.integer("delivery.maxThreadsPerDestination",
+            Math.max(1, deliveryThreads / 2), 1, deliveryThreads);
         this.batchSize = config.integer("queue.batchSize", 500, 1, 100_000);
     }
 
@@ -103,6 +106,11 @@ public final class WorkerSettings {
 
     public int deliveryThreads() {
         return deliveryThreads;
+    }
+
+    /** Delivery threads one destination (recipient domain or smart host) may hold at once. */
+    public int threadsPerDestination() {
+        return threadsPerDestination;
     }
 
     public int batchSize() {

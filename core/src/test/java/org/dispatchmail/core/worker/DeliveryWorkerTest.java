@@ -636,6 +636,40 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void aDestinationHoldsAtMostItsShareOfTheDeliveryThreadsAndTheRestStaysDue() {
+        DomainDelivery delivery = new DomainDelivery() {
+            @Override
+            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
+                return DeliveryWorkerTest.this.deliver("node-a", domain, envelope, content);
+            }
+        };
+        HeldExecutor threads = new HeldExecutor();
+        DeliveryWorker worker = worker("node-a", delivery, threads, "delivery.threads", "4",
+            "delivery.maxThreadsPerDestination", "2");
+        worker.refreshLeases();
+        List<UUID> slow = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            slow.add(enqueue("r" + i + "@tarpit.test"));
+        }
+        UUID other = enqueue("bob@other.test");
+
+        worker.pollOnce();
+        // two threads busy with the tarpit, one with the other domain; three tarpit messages wait, taking none
+        assertThat(threads.held).hasSize(3);
+        threads.runAll();
+        assertThat(deliveredDomains).containsOnlyOnce("other.test");
+        assertThat(deliveredDomains.stream().filter("tarpit.test"::equals)).hasSize(2);
+        assertThat(state(other, "bob@other.test")).isEqualTo(RecipientState.DELIVERED);
+
+        worker.pollOnce();
+        assertThat(threads.held).hasSize(2);
+        threads.runAll();
+        worker.pollOnce();
+        threads.runAll();
+        assertThat(slow).allMatch(id -> state(id, "r" + slow.indexOf(id) + "@tarpit.test") == RecipientState.DELIVERED);
+    }
+
+    @Test
     void anIndexEntryWithoutARecipientIsDroppedAfterAGracePeriod() {
         DeliveryWorker worker = started("node-a");
         UUID id = enqueue("bob@one.test");
@@ -646,6 +680,22 @@ class DeliveryWorkerTest {
         clock.advance(Duration.ofMinutes(11));
         worker.pollOnce();
         assertThat(store.dueCount()).isZero();
+    }
+
+    /** Keeps the deliveries handed to it, as threads still busy with them, until the test runs them. */
+    private static final class HeldExecutor extends DirectExecutor {
+        final List<Runnable> held = new ArrayList<>();
+
+        @Override
+        public void execute(Runnable command) {
+            held.add(command);
+        }
+
+        void runAll() {
+            List<Runnable> now = new ArrayList<>(held);
+            held.clear();
+            now.forEach(Runnable::run);
+        }
     }
 
     private static Set<Integer> range(int from, int to) {
@@ -663,7 +713,7 @@ class DeliveryWorkerTest {
     }
 
     /** Runs each delivery in the polling thread, so a poll has finished its work when it returns. */
-    private static final class DirectExecutor extends AbstractExecutorService {
+    private static class DirectExecutor extends AbstractExecutorService {
         private boolean shutdown;
 
         @Override
