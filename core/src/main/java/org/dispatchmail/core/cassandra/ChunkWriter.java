@@ -107,9 +107,10 @@ public final class ChunkWriter {
         }
     }
 
-    private static void await(CompletionStage<AsyncResultSet> write, String what) {
+    /** The result of one request; its failure is reported as Cassandra being unavailable. */
+    public static AsyncResultSet await(CompletionStage<AsyncResultSet> write, String what) {
         try {
-            write.toCompletableFuture().get();
+            return write.toCompletableFuture().get();
         } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             throw new CassandraUnavailableException("Cassandra could not " + what + ": " + cause.getMessage(), cause);

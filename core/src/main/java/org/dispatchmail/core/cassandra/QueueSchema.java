@@ -103,10 +103,12 @@ public final class QueueSchema {
             // and the delivery report a recipient's state still owes its sender (sent after the state is written).
             "ALTER TABLE recipients ADD (claim_token uuid, report_owed text)"),
         List.of(
-            // The intake journal: mail accepted by a listener and not yet out of the mail processing, a
-            // partition per writer (node id), its content in chunks; who is re-injecting a dead writer's mail.
-            "CREATE TABLE IF NOT EXISTS intake (writer text, mail_name text, received_at timestamp, envelope blob,"
-                + " size int, chunk_count int, PRIMARY KEY ((writer), mail_name)) WITH gc_grace_seconds = 3600",
+            // The intake journal: mail accepted by a listener and not yet out of the mail processing, in
+            // partitions per writer (node id) and slot (of the mail name), so the tombstones of cleared entries
+            // are spread over many partitions; its content in chunks; who is re-injecting a dead writer's mail.
+            "CREATE TABLE IF NOT EXISTS intake (writer text, slot int, mail_name text, received_at timestamp,"
+                + " envelope blob, size int, chunk_count int, PRIMARY KEY ((writer, slot), mail_name))"
+                + " WITH gc_grace_seconds = 3600",
             "CREATE TABLE IF NOT EXISTS intake_chunks (mail_name text, chunk int, data blob,"
                 + " PRIMARY KEY ((mail_name), chunk)) WITH gc_grace_seconds = 3600",
             "CREATE TABLE IF NOT EXISTS intake_claims (writer text PRIMARY KEY, claimant text)"

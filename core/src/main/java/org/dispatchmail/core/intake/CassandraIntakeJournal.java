@@ -40,6 +40,12 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     /** Chunk writes of one mail in flight at once, and chunks fetched per page when read back. */
     private static final int CHUNKS_IN_FLIGHT = 4;
     private static final int CHUNKS_PER_PAGE = 4;
+    /**
+     * Partitions per writer: a cleared entry leaves a tombstone until compaction after gc_grace (1 h), and a
+     * read stops at 100,000 of them (Cassandra's tombstone_failure_threshold). Spread over 32 partitions, a
+     * node may clear about 3 million entries an hour before its journal could no longer be read back.
+     */
+    static final int SLOTS = 32;
 
     private final CqlSession session;
     private final ChunkWriter chunkWriter;
@@ -61,16 +67,16 @@ public final class CassandraIntakeJournal implements IntakeJournal {
         this.chunkWriter = new ChunkWriter(session, CHUNK_SIZE, CHUNKS_IN_FLIGHT);
         String ks = keyspace + ".";
         String using = " USING TTL " + Math.toIntExact(Math.min(ttl.getSeconds(), 630_720_000L));
-        insertEntry = session.prepare("INSERT INTO " + ks + "intake (writer, mail_name, received_at, envelope, size,"
-            + " chunk_count) VALUES (?, ?, ?, ?, ?, ?)" + using);
+        insertEntry = session.prepare("INSERT INTO " + ks + "intake (writer, slot, mail_name, received_at, envelope,"
+            + " size, chunk_count) VALUES (?, ?, ?, ?, ?, ?, ?)" + using);
         insertChunk = session.prepare("INSERT INTO " + ks + "intake_chunks (mail_name, chunk, data) VALUES (?, ?, ?)"
             + using);
-        deleteEntry = session.prepare("DELETE FROM " + ks + "intake WHERE writer = ? AND mail_name = ?");
+        deleteEntry = session.prepare("DELETE FROM " + ks + "intake WHERE writer = ? AND slot = ? AND mail_name = ?");
         deleteChunks = session.prepare("DELETE FROM " + ks + "intake_chunks WHERE mail_name = ?");
         selectWriters = session.prepare("SELECT writer FROM " + ks + "intake_writers");
         register = session.prepare("INSERT INTO " + ks + "intake_writers (writer, seen_at) VALUES (?, ?)");
         unregister = session.prepare("DELETE FROM " + ks + "intake_writers WHERE writer = ?");
-        selectEntries = session.prepare("SELECT * FROM " + ks + "intake WHERE writer = ?");
+        selectEntries = session.prepare("SELECT * FROM " + ks + "intake WHERE writer = ? AND slot = ?");
         selectChunks = session.prepare("SELECT chunk, data FROM " + ks + "intake_chunks WHERE mail_name = ?");
         claim = session.prepare("INSERT INTO " + ks + "intake_claims (writer, claimant) VALUES (?, ?)"
             + " IF NOT EXISTS USING TTL ?");
@@ -87,14 +93,16 @@ public final class CassandraIntakeJournal implements IntakeJournal {
             throw new UncheckedIOException("cannot read the content to " + what + ": " + e.getMessage(), e);
         }
         List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(content.pending());
-        writes.add(session.executeAsync(insertEntry.bind(entry.writer(), entry.mailName(), entry.receivedAt(),
+        writes.add(session.executeAsync(insertEntry.bind(entry.writer(), slotOf(entry.mailName()), entry.mailName(),
+            entry.receivedAt(),
             ByteBuffer.wrap(entry.envelope()), Math.toIntExact(content.size()), content.chunks())));
         ChunkWriter.awaitAll(writes, what);
     }
 
     @Override
     public void clear(IntakeKey key) {
-        ChunkWriter.awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), key.mailName())),
+        ChunkWriter.awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), slotOf(key.mailName()),
+                key.mailName())),
             session.executeAsync(deleteChunks.bind(key.mailName()))), "clear the journal entry of " + key.mailName());
     }
 
@@ -114,14 +122,36 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
     @Override
     public List<IntakeEntry> entries(String writer) {
+        List<CompletionStage<AsyncResultSet>> slots = new ArrayList<>();
+        for (int slot = 0; slot < SLOTS; slot++) {
+            slots.add(session.executeAsync(selectEntries.bind(writer, slot)));
+        }
         List<IntakeEntry> entries = new ArrayList<>();
-        for (Row row : run(selectEntries.bind(writer), "read the journal of " + writer)) {
-            String name = row.getString("mail_name");
-            ByteBuffer envelope = row.getByteBuffer("envelope");
-            entries.add(new IntakeEntry(writer, name, row.getInstant("received_at"), bytes(envelope),
-                new JournaledContent(name, row.getInt("size"))));
+        String what = "read the journal of " + writer;
+        for (CompletionStage<AsyncResultSet> slot : slots) {
+            AsyncResultSet page = ChunkWriter.await(slot, what);
+            while (true) {
+                for (Row row : page.currentPage()) {
+                    entries.add(entry(writer, row));
+                }
+                if (!page.hasMorePages()) {
+                    break;
+                }
+                page = ChunkWriter.await(page.fetchNextPage(), what);
+            }
         }
         return entries;
+    }
+
+    private IntakeEntry entry(String writer, Row row) {
+        String name = row.getString("mail_name");
+        return new IntakeEntry(writer, name, row.getInstant("received_at"), bytes(row.getByteBuffer("envelope")),
+            new JournaledContent(name, row.getInt("size")));
+    }
+
+    /** The slot of a mail's entry: its partition among its writer's {@link #SLOTS}. */
+    public static int slotOf(String mailName) {
+        return Math.floorMod(mailName.hashCode(), SLOTS);
     }
 
     /** An entry's content read from its chunks as it is consumed, a few chunks per page. */
@@ -167,10 +197,11 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
     @Override
     public void adopt(IntakeEntry entry, String newWriter) {
-        run(insertEntry.bind(newWriter, entry.mailName(), entry.receivedAt(), ByteBuffer.wrap(entry.envelope()),
+        run(insertEntry.bind(newWriter, slotOf(entry.mailName()), entry.mailName(), entry.receivedAt(),
+            ByteBuffer.wrap(entry.envelope()),
             Math.toIntExact(entry.size()), (int) Math.max(1, (entry.size() + CHUNK_SIZE - 1) / CHUNK_SIZE)),
             "adopt " + entry.mailName());
-        run(deleteEntry.bind(entry.writer(), entry.mailName()), "adopt " + entry.mailName());
+        run(deleteEntry.bind(entry.writer(), slotOf(entry.mailName()), entry.mailName()), "adopt " + entry.mailName());
     }
 
     @Override

@@ -186,7 +186,7 @@ public final class CassandraQueueStore implements QueueStore {
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED)
             .addStatement(bindMessage(insertNewMessage, id, message, content, now))
             .addStatement(insertActive.bind(shard, epochDay(now), id, now));
-        addIndexEntries(rows, id, message.recipients(), afterContent(now, started));
+        addIndexEntries(rows, id, message.recipients(), now, afterContent(now, started));
         writes.add(session.executeAsync(rows.build()));
         awaitAll(writes, "store " + message.name());
         run(recipientRows(insertNewRecipient, id, message, now), "store the recipients of " + message.name());
@@ -213,17 +213,14 @@ public final class CassandraQueueStore implements QueueStore {
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
         BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
-        addIndexEntries(index, id, message.recipients(), afterContent(now, started));
+        addIndexEntries(index, id, message.recipients(), now, afterContent(now, started));
         run(index.build(), "index " + message.name());
         // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
         run(recipientRows(insertRecipient, id, message, now), "store the recipients of " + message.name());
         return id;
     }
 
-    /**
-     * The time the index entries carry: {@code now} moved on by the time the content took to write (a large
-     * message takes seconds), so an entry never lands in a bucket that a worker already found empty and left.
-     */
+    /** {@code now} moved on by the time the content took to write (a large message takes seconds). */
     private static Instant afterContent(Instant now, long startedNanos) {
         return now.plusNanos(System.nanoTime() - startedNanos);
     }
@@ -245,10 +242,15 @@ public final class CassandraQueueStore implements QueueStore {
             message.messageDsn().envelopeId().orElse(null));
     }
 
-    /** Index entries of one message at one time: all in one partition (its shard, that time's bucket). */
-    private void addIndexEntries(BatchStatementBuilder batch, UUID id, List<String> recipients, Instant at) {
+    /**
+     * Index entries of one message due at {@code at}, all in one partition: the bucket of {@code written}, the
+     * time they are written, which a worker has not passed yet (it may have passed the bucket of {@code at}
+     * while a large content was being written).
+     */
+    private void addIndexEntries(BatchStatementBuilder batch, UUID id, List<String> recipients, Instant at,
+                                 Instant written) {
         for (String recipient : recipients) {
-            batch.addStatement(insertDue.bind(shardOf(id), bucketOf(at), at, id, recipient));
+            batch.addStatement(insertDue.bind(shardOf(id), bucketOf(written), at, id, recipient));
         }
     }
 
@@ -352,7 +354,7 @@ public final class CassandraQueueStore implements QueueStore {
         BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
         List<String> recipients = new ArrayList<>();
         seen.forEach(record -> recipients.add(record.recipient()));
-        addIndexEntries(index, messageId, recipients, lookAgainAt);
+        addIndexEntries(index, messageId, recipients, lookAgainAt, lookAgainAt);
         run(index.build(), "index the recipients of " + messageId);
         Instant now = Instant.now();
         UUID token = UUID.randomUUID();
@@ -401,7 +403,7 @@ public final class CassandraQueueStore implements QueueStore {
         BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
         List<String> recipients = new ArrayList<>();
         claimed.forEach(record -> recipients.add(record.recipient()));
-        addIndexEntries(index, messageId, recipients, claimUntil);
+        addIndexEntries(index, messageId, recipients, claimUntil, claimUntil);
         run(index.build(), "index the recipients of " + messageId);
         Instant now = Instant.now();
         if (claimed.size() > 1) {
