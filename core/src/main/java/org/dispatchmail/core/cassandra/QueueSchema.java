@@ -130,8 +130,10 @@ public final class QueueSchema {
     public static void apply(CqlSession session, String keyspace, String replicationCql) {
         session.execute(ddl("CREATE KEYSPACE IF NOT EXISTS " + keyspace
             + " WITH replication = " + replicationCql));
+        awaitAgreement(session);
         session.execute(ddl("CREATE TABLE IF NOT EXISTS " + keyspace
             + ".schema_version (component text PRIMARY KEY, version int, applied_at timestamp)"));
+        awaitAgreement(session);
         int current = currentVersion(session, keyspace);
         if (current > MIGRATIONS.size()) {
             throw new IllegalStateException("Keyspace " + keyspace + " is at schema version " + current
@@ -141,6 +143,7 @@ public final class QueueSchema {
             for (String statement : MIGRATIONS.get(version - 1)) {
                 execute(session, qualified(statement, keyspace));
             }
+            awaitAgreement(session);
             session.execute(ddl("INSERT INTO " + keyspace
                 + ".schema_version (component, version, applied_at) VALUES ('queue', ?, ?)", version, Instant.now()));
             LOGGER.info("Dispatch schema of keyspace {} migrated to version {}", keyspace, version);
@@ -156,6 +159,27 @@ public final class QueueSchema {
      */
     private static SimpleStatement ddl(String query, Object... values) {
         return SimpleStatement.newInstance(query, values).setTimeout(SCHEMA_TIMEOUT);
+    }
+
+    /**
+     * Waits (at most SCHEMA_TIMEOUT) until every node has the schema just changed: a node that has not yet
+     * heard of a new table answers "does not exist" to the statements that use it. The driver's own wait after
+     * each change gives up after 10 s, which a busy cluster can exceed.
+     */
+    private static void awaitAgreement(CqlSession session) {
+        long deadline = System.nanoTime() + SCHEMA_TIMEOUT.toNanos();
+        while (!session.checkSchemaAgreement()) {
+            if (System.nanoTime() > deadline) {
+                LOGGER.warn("Cassandra nodes did not agree on the schema within {} s; going on", SCHEMA_TIMEOUT.toSeconds());
+                return;
+            }
+            try {
+                Thread.sleep(500);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the schema to settle", e);
+            }
+        }
     }
 
     private static String qualified(String statement, String keyspace) {
