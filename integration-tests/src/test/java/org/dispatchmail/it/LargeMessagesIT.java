@@ -119,7 +119,8 @@ class LargeMessagesIT {
         ExecutorService submitters = Executors.newFixedThreadPool(MESSAGES);
         try {
             for (int i = 0; i < MESSAGES; i++) {
-                sessions.add(SubmissionSession.open(node.port(587), USER, PASSWORD));
+                // RFC 5321 4.5.3.2.6: a client waits 10 minutes for the reply to the end of the data
+                sessions.add(SubmissionSession.open(node.port(587), USER, PASSWORD, Duration.ofMinutes(10)));
             }
             List<Future<String>> sent = new ArrayList<>();
             List<String> indexes = indexes();

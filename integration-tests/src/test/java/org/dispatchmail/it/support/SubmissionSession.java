@@ -3,6 +3,7 @@ package org.dispatchmail.it.support;
 import java.io.IOException;
 import java.io.Writer;
 import java.security.GeneralSecurityException;
+import java.time.Duration;
 import java.util.List;
 
 import org.apache.commons.net.smtp.AuthenticatingSMTPClient;
@@ -22,12 +23,19 @@ public final class SubmissionSession implements AutoCloseable {
 
     public static SubmissionSession open(int port, String user, String password)
         throws IOException, GeneralSecurityException {
+        return open(port, user, password, Duration.ofSeconds(60));
+    }
+
+    /** With a longer wait for each reply, e.g. RFC 5321's 10 minutes for the reply to a large message's data. */
+    public static SubmissionSession open(int port, String user, String password, Duration replyTimeout)
+        throws IOException, GeneralSecurityException {
+        int timeout = Math.toIntExact(replyTimeout.toMillis());
         AuthenticatingSMTPClient client = new AuthenticatingSMTPClient("TLS", false);
         client.setTrustManager(TrustManagerUtils.getAcceptAllTrustManager());
-        client.setDefaultTimeout(60_000);
+        client.setDefaultTimeout(timeout);
         client.connect("127.0.0.1", port);
         try {
-            client.setSoTimeout(60_000);
+            client.setSoTimeout(timeout);
             expect(client, client.ehlo("client.test"), "EHLO");
             if (!client.execTLS()) {
                 throw new IOException("STARTTLS refused: " + client.getReplyString());
