@@ -3,6 +3,7 @@ package org.dispatchmail.core.cassandra;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Supplier;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -134,14 +135,17 @@ public final class QueueSchema {
         session.execute(ddl("CREATE TABLE IF NOT EXISTS " + keyspace
             + ".schema_version (component text PRIMARY KEY, version int, applied_at timestamp)"));
         awaitAgreement(session);
-        int current = currentVersion(session, keyspace);
+        int current = untilKnown(() -> currentVersion(session, keyspace));
         if (current > MIGRATIONS.size()) {
             throw new IllegalStateException("Keyspace " + keyspace + " is at schema version " + current
                 + ", newer than this Dispatch (" + MIGRATIONS.size() + "): upgrade this node");
         }
         for (int version = current + 1; version <= MIGRATIONS.size(); version++) {
             for (String statement : MIGRATIONS.get(version - 1)) {
-                execute(session, qualified(statement, keyspace));
+                untilKnown(() -> {
+                    execute(session, qualified(statement, keyspace));
+                    return null;
+                });
             }
             awaitAgreement(session);
             session.execute(ddl("INSERT INTO " + keyspace
@@ -178,6 +182,31 @@ public final class QueueSchema {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the schema to settle", e);
+            }
+        }
+    }
+
+    /**
+     * Runs a step again (every 500 ms, at most SCHEMA_TIMEOUT) while Cassandra answers that a keyspace or table
+     * does not exist: on a ring that has just formed, a node can answer before the schema reached it even when
+     * the driver saw every node it knows agree.
+     */
+    private static <T> T untilKnown(Supplier<T> step) {
+        long deadline = System.nanoTime() + SCHEMA_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return step.get();
+            } catch (InvalidQueryException e) {
+                if (!String.valueOf(e.getMessage()).contains("does not exist") || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOGGER.info("Cassandra does not know the schema everywhere yet ({}); trying again", e.getMessage());
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
             }
         }
     }

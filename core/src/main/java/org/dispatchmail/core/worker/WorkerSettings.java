@@ -47,8 +47,9 @@ public final class WorkerSettings {
             throw config.error("metrics.queueScanInterval", "must be at least 1s");
         }
         this.deliveryThreads = config.integer("delivery.threads", 16, 1, 1024);
+        // default: a quarter of the threads (at least one) stays free of any one destination
         this.threadsPerDestination = config.integer("delivery.maxThreadsPerDestination",
-            Math.max(1, deliveryThreads / 2), 1, deliveryThreads);
+            Math.max(1, deliveryThreads - Math.max(1, deliveryThreads / 4)), 1, deliveryThreads);
         this.batchSize = config.integer("queue.batchSize", 500, 1, 100_000);
     }
 
