@@ -33,6 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 
 /** The intake journal against a real Cassandra: content in chunks, adoption, and a busy writer's tombstones. */
 @ExtendWith(CassandraExtension.class)
@@ -53,8 +54,11 @@ class IntakeJournalIT {
         journal = new CassandraIntakeJournal(session, KEYSPACE, Duration.ofDays(1));
     }
 
+    /** Its 150,000 tombstones leave the shared Cassandra with the keyspace. */
     @AfterAll
     static void close() {
+        session.execute(SimpleStatement.newInstance("DROP KEYSPACE IF EXISTS " + KEYSPACE)
+            .setTimeout(Duration.ofSeconds(60)));
         session.close();
     }
 

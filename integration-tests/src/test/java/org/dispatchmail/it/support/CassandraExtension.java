@@ -20,7 +20,8 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * One real Cassandra per test JVM, shared by every test class that uses this extension, started on first use and
  * stopped when JUnit closes its root context (end of the run). Random free ports, a temporary folder deleted at the
- * end, 768 MB heap, jars from the system property {@code cassandra.lib} (cassandra-server/target/lib).
+ * end, 1.5 GB heap (every test class adds a keyspace of its own, and each table holds heap), jars from the system
+ * property {@code cassandra.lib} (cassandra-server/target/lib).
  *
  * <p>Use {@code @ExtendWith(CassandraExtension.class)} and take an {@link EmbeddedCassandra} parameter in a
  * constructor, a {@code @BeforeAll}/{@code @BeforeEach} method or a test. Its {@code contactPoint()} and
@@ -110,7 +111,7 @@ public final class CassandraExtension implements BeforeAllCallback, ParameterRes
                 .baseDir(baseDir)
                 .nativePort(FreePorts.pick())
                 .storagePort(FreePorts.pick())
-                .heap("768M")
+                .heap("1536M")
                 .deleteOnClose(true)
                 .build();
         long t0 = System.nanoTime();
