@@ -8,12 +8,12 @@ import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.intake.IntakeSettings;
 import org.dispatchmail.core.delivery.DeliverySettings;
-import org.dispatchmail.core.policy.SubmissionSettings;
+import org.dispatchmail.core.submission.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.RoutingSettings;
-import org.dispatchmail.core.signing.ArcSettings;
-import org.dispatchmail.core.signing.DkimSettings;
+import org.dispatchmail.core.dkim.ArcSettings;
+import org.dispatchmail.core.dkim.DkimSettings;
 import org.dispatchmail.core.srs.SrsSettings;
 import org.dispatchmail.core.worker.WorkerSettings;
 

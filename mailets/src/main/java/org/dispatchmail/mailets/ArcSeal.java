@@ -13,7 +13,7 @@ import javax.mail.internet.MimeMessage;
 
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
-import org.dispatchmail.core.signing.ArcSealing;
+import org.dispatchmail.core.dkim.ArcSealing;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

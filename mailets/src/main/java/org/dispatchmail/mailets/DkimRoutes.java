@@ -10,8 +10,8 @@ import javax.inject.Inject;
 
 import org.apache.james.webadmin.Routes;
 import org.dispatchmail.core.dkim.DkimAlgorithm;
-import org.dispatchmail.core.signing.DomainKey;
-import org.dispatchmail.core.signing.DkimKeys;
+import org.dispatchmail.core.dkim.DomainKey;
+import org.dispatchmail.core.dkim.DkimKeys;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 

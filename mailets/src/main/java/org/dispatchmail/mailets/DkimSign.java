@@ -14,8 +14,8 @@ import javax.mail.internet.MimeMessage;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.dispatchmail.core.dkim.SigningKey;
-import org.dispatchmail.core.signing.DkimKeys;
-import org.dispatchmail.core.signing.SigningPolicy;
+import org.dispatchmail.core.dkim.DkimKeys;
+import org.dispatchmail.core.dkim.SigningPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -18,7 +18,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.MailetContext;
 import org.dispatchmail.core.DispatchEngine;
-import org.dispatchmail.core.signing.SigningPolicy;
+import org.dispatchmail.core.dkim.SigningPolicy;
 import org.dispatchmail.core.worker.ReportSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -8,8 +8,8 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.dispatchmail.core.ListenerRole;
-import org.dispatchmail.core.signing.SigningPolicy;
-import org.dispatchmail.core.signing.SigningPolicy.Grant;
+import org.dispatchmail.core.dkim.SigningPolicy;
+import org.dispatchmail.core.dkim.SigningPolicy.Grant;
 import org.junit.jupiter.api.Test;
 
 class SigningFactsTest {

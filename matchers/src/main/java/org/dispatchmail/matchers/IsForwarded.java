@@ -7,7 +7,7 @@ import org.apache.james.core.MailAddress;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
-import org.dispatchmail.core.signing.SigningPolicy;
+import org.dispatchmail.core.dkim.SigningPolicy;
 
 /**
  * Matches mail that leaves without having been submitted by a login of ours: forwards and aliases of mail that came

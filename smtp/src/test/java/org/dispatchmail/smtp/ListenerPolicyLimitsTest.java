@@ -3,7 +3,7 @@ package org.dispatchmail.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
-import org.dispatchmail.core.policy.SubmissionSettings.CassandraDownPolicy;
+import org.dispatchmail.core.submission.SubmissionSettings.CassandraDownPolicy;
 import org.junit.jupiter.api.Test;
 
 class ListenerPolicyLimitsTest {

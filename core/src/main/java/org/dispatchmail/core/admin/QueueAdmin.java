@@ -16,7 +16,7 @@ import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
-import org.dispatchmail.core.report.DsnAction;
+import org.dispatchmail.core.dsn.DsnAction;
 import org.dispatchmail.core.worker.DeliveryReports;
 import org.dispatchmail.core.worker.DeliveryWorker;
 

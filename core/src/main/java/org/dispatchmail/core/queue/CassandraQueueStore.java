@@ -26,7 +26,7 @@ import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
-import org.dispatchmail.core.report.DsnAction;
+import org.dispatchmail.core.dsn.DsnAction;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;

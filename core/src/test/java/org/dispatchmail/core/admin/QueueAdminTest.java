@@ -22,7 +22,7 @@ import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
-import org.dispatchmail.core.report.DsnMessageBuilder;
+import org.dispatchmail.core.dsn.DsnMessageBuilder;
 import org.dispatchmail.core.worker.DeliveryReports;
 import org.dispatchmail.core.worker.InMemoryQueueStore;
 import org.dispatchmail.core.worker.ParsedReport;

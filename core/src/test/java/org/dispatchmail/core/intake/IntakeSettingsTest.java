@@ -8,7 +8,7 @@ import java.util.Map;
 
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
-import org.dispatchmail.core.policy.SubmissionSettings;
+import org.dispatchmail.core.submission.SubmissionSettings;
 import org.junit.jupiter.api.Test;
 
 class IntakeSettingsTest {

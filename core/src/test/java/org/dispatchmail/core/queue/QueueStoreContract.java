@@ -18,7 +18,7 @@ import org.dispatchmail.core.dsn.DsnNotify;
 import org.dispatchmail.core.dsn.DsnRet;
 import org.dispatchmail.core.dsn.MessageDsn;
 import org.dispatchmail.core.dsn.RecipientDsn;
-import org.dispatchmail.core.report.DsnAction;
+import org.dispatchmail.core.dsn.DsnAction;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -25,7 +25,7 @@ import org.dispatchmail.core.queue.NewMessage;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
-import org.dispatchmail.core.report.DsnMessageBuilder;
+import org.dispatchmail.core.dsn.DsnMessageBuilder;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.retry.RetrySettings;
 import org.junit.jupiter.api.Test;
