@@ -1,15 +1,20 @@
 package org.dispatchmail.dist;
 
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 
-/** Reads a .properties file, and rewrites one key of it in place, keeping its comments. */
+/**
+ * Reads a .properties file, refusing a key given twice, and rewrites one key of it in place, keeping
+ * its comments.
+ */
 final class PropertiesFile {
     private PropertiesFile() {
     }
@@ -18,13 +23,70 @@ final class PropertiesFile {
         if (!Files.isRegularFile(file)) {
             throw new LaunchException(file + " is missing");
         }
-        Properties properties = new Properties();
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            properties.load(reader);
-        } catch (IOException | IllegalArgumentException e) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
             throw new LaunchException(file + " cannot be read: " + e.getMessage());
         }
+        return parse(file.toString(), lines);
+    }
+
+    /**
+     * Parses the lines of a .properties file. java.util.Properties silently keeps the last of two
+     * lines with the same key (and James's reader joins them into a list), so each entry is read on
+     * its own first and a second one for a key is refused with both line numbers.
+     */
+    static Properties parse(String source, List<String> lines) throws LaunchException {
+        Properties properties = new Properties();
+        Map<String, Integer> firstLine = new HashMap<>();
+        int i = 0;
+        while (i < lines.size()) {
+            int start = i;
+            StringBuilder entry = new StringBuilder(lines.get(i));
+            boolean comment = isCommentOrBlank(lines.get(i));
+            while (!comment && continues(lines.get(i)) && i + 1 < lines.size()) {
+                entry.append('\n').append(lines.get(++i));
+            }
+            i++;
+            if (comment) {
+                continue;
+            }
+            Properties one = load(source, entry.toString());
+            for (String key : one.stringPropertyNames()) {
+                Integer earlier = firstLine.putIfAbsent(key, start + 1);
+                if (earlier != null) {
+                    throw new LaunchException(source + ": " + key + " is given twice, on lines " + earlier + " and "
+                        + (start + 1) + "; keep one of them");
+                }
+                properties.setProperty(key, one.getProperty(key));
+            }
+        }
         return properties;
+    }
+
+    private static Properties load(String source, String entry) throws LaunchException {
+        Properties one = new Properties();
+        try {
+            one.load(new StringReader(entry));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new LaunchException(source + " cannot be read: " + e.getMessage());
+        }
+        return one;
+    }
+
+    private static boolean isCommentOrBlank(String line) {
+        String trimmed = line.stripLeading();
+        return trimmed.isEmpty() || trimmed.startsWith("#") || trimmed.startsWith("!");
+    }
+
+    /** A line ending in an odd number of backslashes goes on in the next one. */
+    private static boolean continues(String line) {
+        int backslashes = 0;
+        for (int i = line.length() - 1; i >= 0 && line.charAt(i) == '\\'; i--) {
+            backslashes++;
+        }
+        return backslashes % 2 == 1;
     }
 
     static String get(Properties properties, String key, String defaultValue) {

@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -40,6 +43,30 @@ class StartupErrorsIT {
             "cassandra.contactPoints", cassandra.contactPoint(),
             "queue.shards", "many"), Duration.ofMinutes(3));
         assertThat(output).contains("dispatch.properties: queue.shards 'many' is not a whole number");
+    }
+
+    @Test
+    void aParameterGivenTwiceIsNamedWithBothLines() throws Exception {
+        Path dir = Files.createTempDirectory("dispatch-twice-");
+        Path conf = DispatchNode.prepareConf(dir, new LinkedHashMap<>(), new LinkedHashMap<>(), FreePorts.pick());
+        Path properties = conf.resolve("dispatch.properties");
+        // the shipped file sets it already: a second line, as an admin appending an override would write
+        Files.writeString(properties, "\nsubmission.maxMessagesPerHour=0\n", StandardOpenOption.APPEND);
+        List<String> lines = Files.readAllLines(properties);
+        List<Integer> numbers = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith("submission.maxMessagesPerHour")) {
+                numbers.add(i + 1);
+            }
+        }
+        assertThat(numbers).hasSize(2);
+        Process launcher = DispatchNode.launcher("run", "--conf", conf.toString(), "--state",
+            dir.resolve("state").toString()).redirectErrorStream(true).start();
+        assertThat(launcher.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String output = new String(launcher.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(launcher.exitValue()).as(output).isEqualTo(2);
+        assertThat(output).contains("dispatch.properties: submission.maxMessagesPerHour is given twice, on lines "
+            + numbers.get(0) + " and " + numbers.get(1));
     }
 
     @Test
