@@ -3,6 +3,7 @@ package org.dispatchmail.dist;
 import java.io.BufferedReader;
 import java.io.Console;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,94 +19,90 @@ import java.util.Properties;
 
 /** Command line of the Dispatch distribution: run the server, and the admin commands beside it. */
 public final class DispatchLauncher {
-    private static final String USAGE = String.join("\n",
-        "usage: dispatch <command> [options]",
-        "",
-        "  run [--conf DIR] [--state DIR]       start Cassandra (unless configured) and James with Dispatch",
-        "  init [--state DIR]                   make the secrets run makes at first start (DKIM master key,",
-        "                                       TLS keystore, webadmin key pair, admin token) and exit",
-        "  token [--subject NAME] [--days N]    print a new webadmin token signed with the state's key",
-        "                                       (default: admin, 3650 days)",
-        "  add-domain DOMAIN                    add a local domain to the running server",
-        "  add-user ADDRESS                     add a user; the password is asked for (no echo), or read",
-        "                                       from the first line of standard input",
-        "  dkim generate DOMAIN [--algorithm A] [--selector S]",
-        "                                       make DKIM keys (rsa-sha256, ed25519-sha256 or all; default:",
-        "                                       dkim.algorithms); they sign once their TXT record is in DNS",
-        "  dkim list [DOMAIN]                   list DKIM keys and their state",
-        "  dkim dns DOMAIN                      print the TXT records to publish, as zone-file lines",
-        "  dkim check                           check DNS now and activate the keys it shows",
-        "  dkim rotate DOMAIN                   make successors; each replaces its predecessor once published",
-        "  dkim retire DOMAIN SELECTOR          stop signing with a key (deleted after dkim.gracePeriod)",
-        "  dkim delete DOMAIN SELECTOR          delete a key now",
-        "  submission add LOGIN [--senders LIST] add a submission login (AUTH PLAIN, LOGIN, SCRAM-SHA-256,",
-        "                                       CRAM-MD5 if offered); LIST: other addresses and @domains it may use",
-        "  submission list                      list submission logins",
-        "  submission password LOGIN            set a new password (asked for, or the first line of stdin)",
-        "  submission senders LOGIN LIST        set the other addresses and @domains the login may use",
-        "  submission remove LOGIN              remove a login",
-        "  srs keys                             list the SRS key's versions (the newest signs, all check)",
-        "  srs rotate                           a new SRS key signs from now on; the older ones still check",
-        "  srs retire [--keep N] [--force]      remove all but the N (default 1) newest SRS keys; refused until",
-        "                                       srs.maxAge has passed since the oldest kept one took over",
-        "  queue summary                        unfinished recipients by domain, age and state (like qshape)",
-        "  queue list [--status S] [--domain D] [--sender A] [--limit N]",
-        "                                       list unfinished recipients, oldest first; S: pending,",
-        "                                       in_flight, deferred or held",
-        "  queue show ID                        one message: envelope, recipients, every attempt",
-        "  queue retry|hold|release|bounce|delete (ID | --domain D | all)",
-        "                                       retry now, hold, release, bounce now (with a report to the",
-        "                                       sender), or delete (no report) one message, a domain, or all",
-        "",
-        "options:",
-        "  --conf DIR       configuration folder (default: conf)",
-        "  --state DIR      where Cassandra, James and the logs keep their data (default: state)",
-        "  --home DIR       the built distribution (default: the folder of the launcher jar)",
-        "  --webadmin URL   James's webadmin for the admin commands (default: from DIR/webadmin.properties)",
-        "  --token-file F   the webadmin token the admin commands send (default: STATE/admin-token)",
-        "",
-        "environment: JAVA_OPTS  JVM options of James (default -Xms256m -Xmx1g)");
+    private static final List<String> OPTIONS_WITH_VALUE = List.of("--conf", "--state", "--home", "--webadmin",
+        "--token-file", "--algorithm", "--selector", "--senders", "--status", "--domain", "--sender", "--limit",
+        "--subject", "--days", "--keep");
+    private static final List<String> FLAGS = List.of("--force", "--help", "-h");
+
+    /** The words of a command line: the command and its arguments, and the options by name. */
+    static final class Arguments {
+        final List<String> positional = new ArrayList<>();
+        final Map<String, String> options = new HashMap<>();
+
+        boolean help() {
+            return options.containsKey("--help") || options.containsKey("-h")
+                || !positional.isEmpty() && positional.get(0).equals("help");
+        }
+
+        /** The command words help is asked about: "help queue list" and "queue list --help" alike. */
+        List<String> helpTopic() {
+            return !positional.isEmpty() && positional.get(0).equals("help")
+                ? positional.subList(1, positional.size()) : positional;
+        }
+
+        static Arguments parse(String[] args) throws LaunchException {
+            Arguments parsed = new Arguments();
+            for (int i = 0; i < args.length; i++) {
+                String word = args[i];
+                if (FLAGS.contains(word)) {
+                    parsed.options.put(word, "true");
+                } else if (OPTIONS_WITH_VALUE.contains(word)) {
+                    // "--senders --help": the option's value is missing, not "--help"
+                    if (i + 1 >= args.length || OPTIONS_WITH_VALUE.contains(args[i + 1]) || FLAGS.contains(args[i + 1])) {
+                        throw new LaunchException("option " + word + " needs a value\n" + Usage.of(parsed.positional));
+                    }
+                    parsed.options.put(word, args[++i]);
+                } else if (word.startsWith("-") && word.length() > 1) {
+                    throw new LaunchException("unknown option " + word + "\n" + Usage.of(parsed.positional));
+                } else {
+                    parsed.positional.add(word);
+                }
+            }
+            return parsed;
+        }
+    }
 
     private DispatchLauncher() {
     }
 
     public static void main(String[] args) {
+        System.exit(exitCode(args, System.out, System.err));
+    }
+
+    /**
+     * Runs a command line and returns its exit status: 0 when it did what it was asked (help
+     * included), 2 for a usage error or a failure whose reason it printed, 3 for an unexpected error.
+     */
+    static int exitCode(String[] args, PrintStream out, PrintStream err) {
         try {
-            System.exit(execute(args));
+            Arguments arguments = Arguments.parse(args);
+            if (arguments.help()) {
+                out.println(Usage.of(arguments.helpTopic()));
+                return 0;
+            }
+            if (arguments.positional.isEmpty()) {
+                err.println("dispatch: which command?\n" + Usage.all());
+                return 2;
+            }
+            return execute(arguments);
         } catch (LaunchException e) {
-            System.err.println("dispatch: " + e.getMessage());
-            System.exit(2);
+            err.println("dispatch: " + e.getMessage());
+            return 2;
         } catch (Exception e) {
-            System.err.println("dispatch: unexpected error: " + e);
-            System.exit(3);
+            err.println("dispatch: unexpected error: " + e);
+            return 3;
         }
     }
 
     static int execute(String[] args) throws Exception {
-        List<String> positional = new ArrayList<>();
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            if (args[i].equals("--force")) {
-                options.put(args[i], "true");
-            } else if (args[i].startsWith("--")) {
-                if (i + 1 >= args.length) {
-                    throw new LaunchException("option " + args[i] + " needs a value\n" + USAGE);
-                }
-                options.put(args[i], args[++i]);
-            } else {
-                positional.add(args[i]);
-            }
-        }
-        for (String option : options.keySet()) {
-            if (!List.of("--conf", "--state", "--home", "--webadmin", "--token-file", "--algorithm", "--selector",
-                "--senders", "--status", "--domain", "--sender", "--limit", "--subject", "--days", "--keep", "--force")
-                .contains(option)) {
-                throw new LaunchException("unknown option " + option + "\n" + USAGE);
-            }
-        }
-        if (positional.isEmpty() || positional.get(0).equals("help")) {
-            System.out.println(USAGE);
-            return positional.isEmpty() ? 2 : 0;
+        return execute(Arguments.parse(args));
+    }
+
+    private static int execute(Arguments arguments) throws Exception {
+        List<String> positional = arguments.positional;
+        Map<String, String> options = arguments.options;
+        if (positional.isEmpty()) {
+            throw new LaunchException("which command?\n" + Usage.all());
         }
         Path conf = Path.of(options.getOrDefault("--conf", "conf"));
         Path state = Path.of(options.getOrDefault("--state", "state"));
@@ -153,7 +150,7 @@ public final class DispatchLauncher {
             case "srs":
                 return srs(positional, options, webadmin(options, conf));
             default:
-                throw new LaunchException("unknown command " + positional.get(0) + "\n" + USAGE);
+                throw new LaunchException("unknown command " + positional.get(0) + "\n" + Usage.all());
         }
     }
 
@@ -184,7 +181,7 @@ public final class DispatchLauncher {
             }
             case "list":
                 if (args.size() > 1) {
-                    throw new LaunchException("dkim list takes at most a DOMAIN\n" + USAGE);
+                    throw new LaunchException("dkim list takes at most a DOMAIN\n" + Usage.of(positional));
                 }
                 System.out.println(AdminOutput.table(AdminOutput.parse(webadmin.call("GET",
                     keys + (args.isEmpty() ? "" : "?domain=" + WebAdminClient.encode(args.get(0))), null, "list DKIM keys"))));
@@ -231,7 +228,8 @@ public final class DispatchLauncher {
                 System.out.println("Deleted " + args.get(1) + "._domainkey." + args.get(0) + ".");
                 return 0;
             default:
-                throw new LaunchException("dkim needs one of generate, list, dns, check, rotate, retire, delete\n" + USAGE);
+                throw new LaunchException("dkim needs one of generate, list, dns, check, rotate, retire, delete\n"
+                    + Usage.of(positional.subList(0, 1)));
         }
     }
 
@@ -260,7 +258,8 @@ public final class DispatchLauncher {
                 return 0;
             }
             default:
-                throw new LaunchException("srs needs one of keys, rotate, retire\n" + USAGE);
+                throw new LaunchException("srs needs one of keys, rotate, retire\n"
+                    + Usage.of(positional.subList(0, 1)));
         }
     }
 
@@ -301,7 +300,8 @@ public final class DispatchLauncher {
                 System.out.println("Login " + args.get(0) + " removed.");
                 return 0;
             default:
-                throw new LaunchException("submission needs one of add, list, password, senders, remove\n" + USAGE);
+                throw new LaunchException("submission needs one of add, list, password, senders, remove\n"
+                    + Usage.of(positional.subList(0, 1)));
         }
     }
 
@@ -355,7 +355,7 @@ public final class DispatchLauncher {
             }
             default:
                 throw new LaunchException("queue needs one of summary, list, show, retry, hold, release, bounce,"
-                    + " delete\n" + USAGE);
+                    + " delete\n" + Usage.of(positional.subList(0, 1)));
         }
     }
 
@@ -391,7 +391,8 @@ public final class DispatchLauncher {
 
     private static void expectArguments(List<String> positional, int count) throws LaunchException {
         if (positional.size() != count) {
-            throw new LaunchException(positional.get(0) + " takes " + (count - 1) + " argument(s)\n" + USAGE);
+            throw new LaunchException(positional.get(0) + " takes " + (count - 1) + " argument(s)\n"
+                + Usage.of(positional.subList(0, 1)));
         }
     }
 
