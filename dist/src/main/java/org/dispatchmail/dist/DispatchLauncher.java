@@ -71,7 +71,8 @@ public final class DispatchLauncher {
 
     /**
      * Runs a command line and returns its exit status: 0 when it did what it was asked (help
-     * included), 2 for a usage error or a failure whose reason it printed, 3 for an unexpected error.
+     * included), 2 for a usage error or a failure whose reason it printed, 3 for an unexpected error;
+     * "run" returns what {@link RunCommand#run} does once James has stopped.
      */
     static int exitCode(String[] args, PrintStream out, PrintStream err) {
         try {

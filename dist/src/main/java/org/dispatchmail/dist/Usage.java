@@ -84,7 +84,8 @@ final class Usage {
         "  -h, --help       print the usage of the command given and exit",
         "",
         "environment: JAVA_OPTS  JVM options of James (default -Xms256m -Xmx1g)",
-        "exit status: 0 done, 2 a usage error or a failure this prints the reason of, 3 an unexpected error");
+        "exit status: 0 done; 2 a usage error, or a failure whose reason is printed; 3 an unexpected error;",
+        "             run: 0 once stopped by Ctrl-C or SIGTERM, else James's own status (1 when that is 0)");
 
     private static final int DESCRIPTION_COLUMN = 39;
 
