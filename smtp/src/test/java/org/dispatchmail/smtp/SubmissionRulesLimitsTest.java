@@ -6,10 +6,10 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.dispatchmail.core.submission.SubmissionSettings.CassandraDownPolicy;
 import org.junit.jupiter.api.Test;
 
-class ListenerPolicyLimitsTest {
+class SubmissionRulesLimitsTest {
     @Test
     void limitsThatCannotBeReadRefuseWith451ByDefault() {
-        assertThat(ListenerPolicy.whenLimitsUnavailable(CassandraDownPolicy.REFUSE)).hasValueSatisfying(result -> {
+        assertThat(SubmissionRules.whenLimitsUnavailable(CassandraDownPolicy.REFUSE)).hasValueSatisfying(result -> {
             assertThat(result.getResult()).isEqualTo(HookReturnCode.denySoft());
             assertThat(result.getSmtpRetCode()).isEqualTo("451");
             assertThat(result.getSmtpDescription()).startsWith("4.3.0 ");
@@ -18,6 +18,6 @@ class ListenerPolicyLimitsTest {
 
     @Test
     void anAdminMayLetMailThroughUnchecked() {
-        assertThat(ListenerPolicy.whenLimitsUnavailable(CassandraDownPolicy.ALLOW)).isEmpty();
+        assertThat(SubmissionRules.whenLimitsUnavailable(CassandraDownPolicy.ALLOW)).isEmpty();
     }
 }
