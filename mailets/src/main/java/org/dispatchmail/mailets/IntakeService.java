@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import javax.inject.Inject;
 import javax.inject.Singleton;
@@ -29,7 +30,9 @@ import org.dispatchmail.core.DispatchEngine;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 import org.dispatchmail.core.intake.Backoff;
 import org.dispatchmail.core.intake.IntakeEntry;
+import org.dispatchmail.core.intake.IntakeJournal;
 import org.dispatchmail.core.intake.IntakeRecovery;
+import org.dispatchmail.core.intake.IntakeSettings;
 import org.dispatchmail.smtp.MailIntake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,7 +54,10 @@ public class IntakeService implements MailIntake {
     private static final AttributeName PROCESSING_ERRORS = AttributeName.of("mail-processing-error-count");
     static final MailRepositoryUrl ERROR_REPOSITORY = MailRepositoryUrl.from("file://var/mail/error/");
 
-    private final DispatchEngine engine;
+    private final String nodeId;
+    private final IntakeJournal journal;
+    private final IntakeSettings settings;
+    private final Function<IntakeRecovery.Reinjector, IntakeRecovery> recoveries;
     private final QueueHandOver queue;
     private final MailQueueFactory<?> queues;
     private final MailRepositoryStore repositories;
@@ -65,7 +71,18 @@ public class IntakeService implements MailIntake {
     @Inject
     public IntakeService(DispatchEngine engine, QueueHandOver queue, MailQueueFactory<?> queues,
                          MailRepositoryStore repositories, MetricRegistry metrics) {
-        this.engine = engine;
+        this(engine.nodeId(), engine.intakeJournal(), engine.intakeSettings(), engine::intakeRecovery, queue, queues,
+            repositories, metrics);
+    }
+
+    /** {@code recoveries} makes the takeover of dead nodes' mail, given how to put a mail back in the spool. */
+    IntakeService(String nodeId, IntakeJournal journal, IntakeSettings settings,
+                  Function<IntakeRecovery.Reinjector, IntakeRecovery> recoveries, QueueHandOver queue,
+                  MailQueueFactory<?> queues, MailRepositoryStore repositories, MetricRegistry metrics) {
+        this.nodeId = nodeId;
+        this.journal = journal;
+        this.settings = settings;
+        this.recoveries = recoveries;
         this.queue = queue;
         this.queues = queues;
         this.repositories = repositories;
@@ -78,9 +95,9 @@ public class IntakeService implements MailIntake {
      */
     @Override
     public void journal(Mail mail) throws MessagingException {
-        IntakeEntry entry = IntakeMail.entry(engine.nodeId(), mail, clock.instant());
+        IntakeEntry entry = IntakeMail.entry(nodeId, mail, clock.instant());
         try {
-            engine.intakeJournal().record(entry);
+            journal.record(entry);
         } catch (CassandraUnavailableException e) {
             recovery().clearLater(entry.key());
             throw e;
@@ -95,7 +112,7 @@ public class IntakeService implements MailIntake {
     public void settled(Mail mail) {
         IntakeMail.key(mail).ifPresent(key -> {
             try {
-                engine.intakeJournal().clear(key);
+                journal.clear(key);
             } catch (RuntimeException e) {
                 LOGGER.warn("journal entry of mail={} not cleared yet, will retry: {}", key.mailName(), e.getMessage());
                 recovery().clearLater(key);
@@ -108,13 +125,13 @@ public class IntakeService implements MailIntake {
         if (timer != null) {
             return;
         }
-        reprocessBackoff = engine.intakeSettings().reprocessBackoff();
+        reprocessBackoff = settings.reprocessBackoff();
         timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "dispatch-intake");
             thread.setDaemon(true);
             return thread;
         });
-        long every = engine.intakeSettings().takeoverInterval().toMillis();
+        long every = settings.takeoverInterval().toMillis();
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
         Runtime.getRuntime().addShutdownHook(new Thread(timer::shutdownNow, "dispatch-intake-shutdown"));
     }
@@ -122,7 +139,7 @@ public class IntakeService implements MailIntake {
     private synchronized IntakeRecovery recovery() {
         if (recovery == null) {
             MailQueue spool = queues.createQueue(MailQueueFactory.SPOOL);
-            recovery = engine.intakeRecovery(entry -> spool.enQueue(IntakeMail.restore(entry)));
+            recovery = recoveries.apply(entry -> spool.enQueue(IntakeMail.restore(entry)));
         }
         return recovery;
     }
@@ -140,7 +157,7 @@ public class IntakeService implements MailIntake {
             LOGGER.error("intake takeover failed: {}", e.getMessage(), e);
             return;
         }
-        if (engine.intakeSettings().reprocessErrors() && !clock.instant().isBefore(nextReprocess)) {
+        if (settings.reprocessErrors() && !clock.instant().isBefore(nextReprocess)) {
             reprocessErrors();
         }
     }
