@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,6 @@ import org.dispatchmail.core.dkim.DkimSettings;
 import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.dkim.DkimVerifier;
 import org.dispatchmail.core.dkim.DomainKey;
-import org.dispatchmail.core.dkim.DomainKeyStore;
 import org.dispatchmail.core.dkim.MasterKey;
 import org.dispatchmail.core.dkim.SigningPolicy;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,43 +52,11 @@ class DkimSignTest {
     @TempDir
     Path dir;
 
-    /** Keys in memory, as the Cassandra store keeps them. */
-    private static final class MemoryKeyStore implements DomainKeyStore {
-        private final Map<String, DomainKey> keys = new HashMap<>();
-
-        @Override
-        public synchronized boolean insert(DomainKey key) {
-            return keys.putIfAbsent(key.dnsName(), key) == null;
-        }
-
-        @Override
-        public synchronized void update(DomainKey key) {
-            keys.put(key.dnsName(), key);
-        }
-
-        @Override
-        public synchronized void delete(String domain, String selector) {
-            keys.values().removeIf(key -> key.domain().equals(domain) && key.selector().equals(selector));
-        }
-
-        @Override
-        public synchronized List<DomainKey> keys(String domain) {
-            List<DomainKey> found = new ArrayList<>();
-            keys.values().stream().filter(key -> key.domain().equals(domain)).forEach(found::add);
-            return found;
-        }
-
-        @Override
-        public synchronized List<DomainKey> allKeys() {
-            return new ArrayList<>(keys.values());
-        }
-    }
-
     @BeforeEach
     void keysForExampleCom() throws Exception {
         Path masterKey = dir.resolve("master.key");
         MasterKey.createFile(masterKey);
-        keys = new DkimKeys(new MemoryKeyStore(), MasterKey.fromFile(masterKey),
+        keys = new DkimKeys(new MemoryDomainKeyStore(), MasterKey.fromFile(masterKey),
             name -> dns.getOrDefault(name, List.of()), DkimSettings.from(new ConfigReader("dispatch.properties",
                 Map.of("dkim.algorithms", "ed25519-sha256", "dkim.requiredDomains", "required.example"))), clock);
         for (DomainKey key : keys.generate("example.com", List.of(), Optional.empty())) {
