@@ -39,14 +39,13 @@ public class SrsReverse extends GenericMailet {
 
     @Override
     public void service(Mail mail) throws MessagingException {
-        SenderRewriting srs = rewriting;
-        if (!srs.enabled()) {
+        if (!rewriting.enabled()) {
             return;
         }
         List<MailAddress> originals = new ArrayList<>();
         List<MailAddress> others = new ArrayList<>();
         for (MailAddress recipient : mail.getRecipients()) {
-            SrsCheck check = check(srs, mail, recipient);
+            SrsCheck check = check(rewriting, mail, recipient);
             if (check.isValid()) {
                 originals.add(parse(check.original().get(), recipient));
             } else {
