@@ -26,17 +26,16 @@ import org.slf4j.LoggerFactory;
 public class ArcSeal extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(ArcSeal.class);
 
-    private final DispatchRuntime runtime;
-    private Optional<ArcSealing> sealing = Optional.empty();
+    private final Optional<ArcSealing> sealing;
 
+    /** Empty when arc.domain is not set. */
     @Inject
-    public ArcSeal(DispatchRuntime runtime) {
-        this.runtime = runtime;
+    public ArcSeal(Optional<ArcSealing> sealing) {
+        this.sealing = sealing;
     }
 
     @Override
     public void init() {
-        sealing = runtime.engine().arcSealing();
         if (sealing.isEmpty()) {
             LOGGER.info("ARC sealing is off (arc.domain is empty in dispatch.properties): forwarded mail leaves unsealed");
         } else {

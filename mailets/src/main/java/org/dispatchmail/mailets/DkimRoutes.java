@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import javax.inject.Inject;
 
@@ -36,11 +37,12 @@ import spark.Service;
 public class DkimRoutes implements Routes {
     private static final String BASE = "/dispatch/dkim";
 
-    private final DispatchRuntime runtime;
+    /** Fails with a ConfigException (503, naming dkim.masterKeyFile) when the node has no DKIM keys. */
+    private final Supplier<DkimKeys> keys;
 
     @Inject
-    public DkimRoutes(DispatchRuntime runtime) {
-        this.runtime = runtime;
+    public DkimRoutes(Supplier<DkimKeys> keys) {
+        this.keys = keys;
     }
 
     @Override
@@ -75,7 +77,7 @@ public class DkimRoutes implements Routes {
     }
 
     private DkimKeys keys() {
-        return runtime.engine().dkimKeys();
+        return keys.get();
     }
 
     private static List<DkimAlgorithm> algorithms(Request request) {

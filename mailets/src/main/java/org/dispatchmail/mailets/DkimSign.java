@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import javax.inject.Inject;
 import javax.mail.Address;
@@ -15,6 +16,7 @@ import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMailet;
 import org.dispatchmail.core.dkim.SigningKey;
 import org.dispatchmail.core.dkim.DkimKeys;
+import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.dkim.SigningPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,17 +33,20 @@ import org.slf4j.LoggerFactory;
 public class DkimSign extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(DkimSign.class);
 
-    private final DispatchRuntime runtime;
+    private final Supplier<DkimKeys> dkimKeys;
+    private final DkimSigner signer;
     private DkimKeys keys;
 
+    /** {@code dkimKeys} fails, naming the parameter, when dkim.masterKeyFile is not set: then so does init. */
     @Inject
-    public DkimSign(DispatchRuntime runtime) {
-        this.runtime = runtime;
+    public DkimSign(Supplier<DkimKeys> dkimKeys, DkimSigner signer) {
+        this.dkimKeys = dkimKeys;
+        this.signer = signer;
     }
 
     @Override
     public void init() {
-        keys = runtime.engine().dkimKeys();
+        keys = dkimKeys.get();
     }
 
     @Override
@@ -75,7 +80,7 @@ public class DkimSign extends GenericMailet {
     /** The body is hashed as it is read from James's spool: a large message is never copied whole. */
     private List<String> signatures(Mail mail, List<SigningKey> signingKeys) throws MessagingException {
         try (InputStream message = MailContent.of(mail).open()) {
-            return runtime.engine().dkimSigner().sign(message, signingKeys);
+            return signer.sign(message, signingKeys);
         } catch (IOException e) {
             throw new MessagingException("cannot read " + mail.getName() + " to sign it: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import javax.inject.Inject;
 import javax.inject.Singleton;
@@ -29,7 +30,10 @@ import org.dispatchmail.core.DispatchEngine;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 import org.dispatchmail.core.intake.Backoff;
 import org.dispatchmail.core.intake.IntakeEntry;
+import org.dispatchmail.core.intake.IntakeJournal;
 import org.dispatchmail.core.intake.IntakeRecovery;
+import org.dispatchmail.core.intake.IntakeSettings;
+import org.dispatchmail.smtp.MailIntake;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +46,7 @@ import com.codahale.metrics.MetricRegistry;
  * queue once Cassandra answers again.
  */
 @Singleton
-public class IntakeService {
+public class IntakeService implements MailIntake {
     private static final Logger LOGGER = LoggerFactory.getLogger(IntakeService.class);
     /** Set by Dispatch on a mail it could not queue because Cassandra failed: the error repository gives it back. */
     static final AttributeName QUEUE_LATER = AttributeName.of("dispatch.queueWhenCassandraAnswers");
@@ -50,7 +54,11 @@ public class IntakeService {
     private static final AttributeName PROCESSING_ERRORS = AttributeName.of("mail-processing-error-count");
     static final MailRepositoryUrl ERROR_REPOSITORY = MailRepositoryUrl.from("file://var/mail/error/");
 
-    private final DispatchRuntime runtime;
+    private final String nodeId;
+    private final IntakeJournal journal;
+    private final IntakeSettings settings;
+    private final Function<IntakeRecovery.Reinjector, IntakeRecovery> recoveries;
+    private final QueueHandOver queue;
     private final MailQueueFactory<?> queues;
     private final MailRepositoryStore repositories;
     private final MetricRegistry metrics;
@@ -61,9 +69,21 @@ public class IntakeService {
     private Instant nextReprocess = Instant.MIN;
 
     @Inject
-    public IntakeService(DispatchRuntime runtime, MailQueueFactory<?> queues, MailRepositoryStore repositories,
-                         MetricRegistry metrics) {
-        this.runtime = runtime;
+    public IntakeService(DispatchEngine engine, QueueHandOver queue, MailQueueFactory<?> queues,
+                         MailRepositoryStore repositories, MetricRegistry metrics) {
+        this(engine.nodeId(), engine.intakeJournal(), engine.intakeSettings(), engine::intakeRecovery, queue, queues,
+            repositories, metrics);
+    }
+
+    /** {@code recoveries} makes the takeover of dead nodes' mail, given how to put a mail back in the spool. */
+    IntakeService(String nodeId, IntakeJournal journal, IntakeSettings settings,
+                  Function<IntakeRecovery.Reinjector, IntakeRecovery> recoveries, QueueHandOver queue,
+                  MailQueueFactory<?> queues, MailRepositoryStore repositories, MetricRegistry metrics) {
+        this.nodeId = nodeId;
+        this.journal = journal;
+        this.settings = settings;
+        this.recoveries = recoveries;
+        this.queue = queue;
         this.queues = queues;
         this.repositories = repositories;
         this.metrics = metrics;
@@ -73,11 +93,11 @@ public class IntakeService {
      * Writes the mail to the journal under this node. Throws when Cassandra did not acknowledge: the
      * caller must then refuse the mail (a partial entry is cleared later).
      */
+    @Override
     public void journal(Mail mail) throws MessagingException {
-        DispatchEngine engine = runtime.engine();
-        IntakeEntry entry = IntakeMail.entry(engine.nodeId(), mail, clock.instant());
+        IntakeEntry entry = IntakeMail.entry(nodeId, mail, clock.instant());
         try {
-            engine.intakeJournal().record(entry);
+            journal.record(entry);
         } catch (CassandraUnavailableException e) {
             recovery().clearLater(entry.key());
             throw e;
@@ -92,7 +112,7 @@ public class IntakeService {
     public void settled(Mail mail) {
         IntakeMail.key(mail).ifPresent(key -> {
             try {
-                runtime.engine().intakeJournal().clear(key);
+                journal.clear(key);
             } catch (RuntimeException e) {
                 LOGGER.warn("journal entry of mail={} not cleared yet, will retry: {}", key.mailName(), e.getMessage());
                 recovery().clearLater(key);
@@ -105,13 +125,13 @@ public class IntakeService {
         if (timer != null) {
             return;
         }
-        reprocessBackoff = runtime.engine().intakeSettings().reprocessBackoff();
+        reprocessBackoff = settings.reprocessBackoff();
         timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "dispatch-intake");
             thread.setDaemon(true);
             return thread;
         });
-        long every = runtime.engine().intakeSettings().takeoverInterval().toMillis();
+        long every = settings.takeoverInterval().toMillis();
         timer.scheduleWithFixedDelay(this::tick, every, every, TimeUnit.MILLISECONDS);
         Runtime.getRuntime().addShutdownHook(new Thread(timer::shutdownNow, "dispatch-intake-shutdown"));
     }
@@ -119,7 +139,7 @@ public class IntakeService {
     private synchronized IntakeRecovery recovery() {
         if (recovery == null) {
             MailQueue spool = queues.createQueue(MailQueueFactory.SPOOL);
-            recovery = runtime.engine().intakeRecovery(entry -> spool.enQueue(IntakeMail.restore(entry)));
+            recovery = recoveries.apply(entry -> spool.enQueue(IntakeMail.restore(entry)));
         }
         return recovery;
     }
@@ -137,7 +157,7 @@ public class IntakeService {
             LOGGER.error("intake takeover failed: {}", e.getMessage(), e);
             return;
         }
-        if (runtime.engine().intakeSettings().reprocessErrors() && !clock.instant().isBefore(nextReprocess)) {
+        if (settings.reprocessErrors() && !clock.instant().isBefore(nextReprocess)) {
             reprocessErrors();
         }
     }
@@ -169,7 +189,7 @@ public class IntakeService {
                 try {
                     mail.removeAttribute(QUEUE_LATER);
                     mail.removeAttribute(PROCESSING_ERRORS);
-                    Dispatch.handOver(runtime, mail);
+                    queue.handOver(mail);
                     settled(mail);
                     repository.get().remove(key);
                     queued++;

@@ -46,11 +46,11 @@ public class QueueRoutes implements Routes {
     private static final int DEFAULT_LIMIT = 100;
     private static final int MAX_LIMIT = 10_000;
 
-    private final DispatchRuntime runtime;
+    private final QueueAdmin admin;
 
     @Inject
-    public QueueRoutes(DispatchRuntime runtime) {
-        this.runtime = runtime;
+    public QueueRoutes(QueueAdmin admin) {
+        this.admin = admin;
     }
 
     @Override
@@ -61,12 +61,12 @@ public class QueueRoutes implements Routes {
     @Override
     public void define(Service service) {
         service.get(BASE + "/summary", RouteSupport.guarded((request, response) -> {
-            QueueSummary summary = admin().summary();
+            QueueSummary summary = admin.summary();
             return text(request) ? plain(response, QueueText.summary(summary))
                 : RouteSupport.json(response, 200, summary(summary));
         }));
         service.get(BASE, RouteSupport.guarded((request, response) -> {
-            List<QueueEntry> entries = admin().list(selector(request, false),
+            List<QueueEntry> entries = admin.list(selector(request, false),
                 Optional.ofNullable(request.queryParams("state")).map(QueueRoutes::state),
                 Optional.ofNullable(request.queryParams("sender")), limit(request));
             if (text(request)) {
@@ -78,34 +78,34 @@ public class QueueRoutes implements Routes {
         }));
         service.get(BASE + "/messages/:id", RouteSupport.guarded((request, response) -> {
             UUID id = id(request);
-            Optional<StoredMessage> message = admin().message(id);
+            Optional<StoredMessage> message = admin.message(id);
             if (message.isEmpty()) {
                 return RouteSupport.error(response, 404, "no queued message " + id);
             }
             if (text(request)) {
-                return plain(response, QueueText.show(message.get(), admin().recipients(id),
-                    recipient -> admin().attempts(id, recipient)));
+                return plain(response, QueueText.show(message.get(), admin.recipients(id),
+                    recipient -> admin.attempts(id, recipient)));
             }
             return RouteSupport.json(response, 200, details(message.get()));
         }));
         service.post(BASE + "/messages/:id", RouteSupport.guarded((request, response) -> {
             UUID id = id(request);
-            if (admin().message(id).isEmpty()) {
+            if (admin.message(id).isEmpty()) {
                 return RouteSupport.error(response, 404, "no queued message " + id);
             }
             return act(response, request, QueueSelector.message(id));
         }));
         service.delete(BASE + "/messages/:id", RouteSupport.guarded((request, response) -> {
             UUID id = id(request);
-            if (admin().message(id).isEmpty()) {
+            if (admin.message(id).isEmpty()) {
                 return RouteSupport.error(response, 404, "no queued message " + id);
             }
-            return count(request, response, "delete", admin().delete(QueueSelector.message(id)));
+            return count(request, response, "delete", admin.delete(QueueSelector.message(id)));
         }));
         service.post(BASE, RouteSupport.guarded((request, response) ->
             act(response, request, selector(request, true))));
         service.delete(BASE, RouteSupport.guarded((request, response) ->
-            count(request, response, "delete", admin().delete(selector(request, true)))));
+            count(request, response, "delete", admin.delete(selector(request, true)))));
     }
 
     private String act(Response response, Request request, QueueSelector selector) throws Exception {
@@ -113,13 +113,13 @@ public class QueueRoutes implements Routes {
             .orElseThrow(() -> new IllegalArgumentException("action is required: retry, hold, release or bounce"));
         switch (action) {
             case "retry":
-                return count(request, response, "retry", admin().retryNow(selector));
+                return count(request, response, "retry", admin.retryNow(selector));
             case "hold":
-                return count(request, response, "hold", admin().hold(selector));
+                return count(request, response, "hold", admin.hold(selector));
             case "release":
-                return count(request, response, "release", admin().release(selector));
+                return count(request, response, "release", admin.release(selector));
             case "bounce":
-                return count(request, response, "bounce", admin().bounceNow(selector, "returned by the mail administrator"));
+                return count(request, response, "bounce", admin.bounceNow(selector, "returned by the mail administrator"));
             default:
                 throw new IllegalArgumentException("unknown action " + action + ": use retry, hold, release or bounce");
         }
@@ -242,12 +242,12 @@ public class QueueRoutes implements Routes {
         body.put("ret", message.dsn().ret().map(Enum::name).orElse(null));
         body.put("envid", message.dsn().envelopeId().orElse(null));
         List<Map<String, Object>> recipients = new ArrayList<>();
-        for (RecipientRecord record : admin().recipients(message.id())) {
+        for (RecipientRecord record : admin.recipients(message.id())) {
             Map<String, Object> row = recipient(record);
             row.put("notify", record.dsn().notifyText());
             row.put("orcpt", record.dsn().originalRecipient().orElse(null));
             List<Map<String, Object>> attempts = new ArrayList<>();
-            for (AttemptHistoryEntry attempt : admin().attempts(message.id(), record.recipient())) {
+            for (AttemptHistoryEntry attempt : admin.attempts(message.id(), record.recipient())) {
                 attempts.add(attempt(attempt));
             }
             row.put("history", attempts);
@@ -271,9 +271,5 @@ public class QueueRoutes implements Routes {
         row.put("decision", attempt.decision().toLowerCase(Locale.ROOT));
         row.put("nextAttemptAt", attempt.nextAttemptAt().map(Instant::toString).orElse(null));
         return row;
-    }
-
-    private QueueAdmin admin() {
-        return runtime.engine().queueAdmin();
     }
 }

@@ -1,7 +1,5 @@
 package org.dispatchmail.mailets;
 
-import java.util.function.Supplier;
-
 import javax.inject.Inject;
 import javax.mail.MessagingException;
 
@@ -24,20 +22,11 @@ import org.slf4j.LoggerFactory;
 public class SrsForward extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(SrsForward.class);
 
-    private final Supplier<SenderRewriting> rewriting;
+    private final SenderRewriting rewriting;
 
     @Inject
-    public SrsForward(DispatchRuntime runtime) {
-        this(() -> runtime.engine().senderRewriting());
-    }
-
-    SrsForward(Supplier<SenderRewriting> rewriting) {
+    public SrsForward(SenderRewriting rewriting) {
         this.rewriting = rewriting;
-    }
-
-    @Override
-    public void init() {
-        rewriting.get();
     }
 
     @Override
@@ -48,7 +37,7 @@ public class SrsForward extends GenericMailet {
         String sender = mail.getMaybeSender().get().asString();
         ForwardedSender forwarded;
         try {
-            forwarded = rewriting.get().forward(sender);
+            forwarded = rewriting.forward(sender);
         } catch (CassandraUnavailableException e) {
             throw new MessagingException("SRS key unreadable, mail " + mail.getName() + " is kept: " + e.getMessage(), e);
         }

@@ -2,7 +2,6 @@ package org.dispatchmail.mailets;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 
 import javax.inject.Inject;
 import javax.mail.MessagingException;
@@ -31,32 +30,22 @@ import org.slf4j.LoggerFactory;
 public class SrsReverse extends GenericMailet {
     private static final Logger LOGGER = LoggerFactory.getLogger(SrsReverse.class);
 
-    private final Supplier<SenderRewriting> rewriting;
+    private final SenderRewriting rewriting;
 
     @Inject
-    public SrsReverse(DispatchRuntime runtime) {
-        this(() -> runtime.engine().senderRewriting());
-    }
-
-    SrsReverse(Supplier<SenderRewriting> rewriting) {
+    public SrsReverse(SenderRewriting rewriting) {
         this.rewriting = rewriting;
     }
 
     @Override
-    public void init() {
-        rewriting.get();
-    }
-
-    @Override
     public void service(Mail mail) throws MessagingException {
-        SenderRewriting srs = rewriting.get();
-        if (!srs.enabled()) {
+        if (!rewriting.enabled()) {
             return;
         }
         List<MailAddress> originals = new ArrayList<>();
         List<MailAddress> others = new ArrayList<>();
         for (MailAddress recipient : mail.getRecipients()) {
-            SrsCheck check = check(srs, mail, recipient);
+            SrsCheck check = check(rewriting, mail, recipient);
             if (check.isValid()) {
                 originals.add(parse(check.original().get(), recipient));
             } else {

@@ -31,11 +31,11 @@ import spark.Service;
 public class SrsRoutes implements Routes {
     private static final String BASE = "/dispatch/srs";
 
-    private final DispatchRuntime runtime;
+    private final SrsKeys srsKeys;
 
     @Inject
-    public SrsRoutes(DispatchRuntime runtime) {
-        this.runtime = runtime;
+    public SrsRoutes(SrsKeys srsKeys) {
+        this.srsKeys = srsKeys;
     }
 
     @Override
@@ -47,20 +47,16 @@ public class SrsRoutes implements Routes {
     public void define(Service service) {
         service.get(BASE + "/keys", RouteSupport.guarded((request, response) -> keys(response, 200)));
         service.post(BASE + "/rotate", RouteSupport.guarded((request, response) -> {
-            srsKeys().rotate();
+            srsKeys.rotate();
             return keys(response, 201);
         }));
         service.post(BASE + "/retire", RouteSupport.guarded((request, response) -> {
-            SrsKeys.Retirement retirement = srsKeys().retire(keep(request), "true".equals(request.queryParams("force")));
+            SrsKeys.Retirement retirement = srsKeys.retire(keep(request), "true".equals(request.queryParams("force")));
             if (retirement.refused()) {
                 return RouteSupport.error(response, 409, retirement.refusal());
             }
             return keys(response, 200);
         }));
-    }
-
-    private SrsKeys srsKeys() {
-        return runtime.engine().srsKeys();
     }
 
     private static int keep(Request request) {
@@ -77,7 +73,7 @@ public class SrsRoutes implements Routes {
 
     private String keys(Response response, int status) throws JsonProcessingException {
         List<Map<String, Object>> items = new ArrayList<>();
-        List<Secret> versions = srsKeys().versions();
+        List<Secret> versions = srsKeys.versions();
         for (Secret version : versions) {
             Map<String, Object> item = new LinkedHashMap<>();
             item.put("version", String.valueOf(version.version()));

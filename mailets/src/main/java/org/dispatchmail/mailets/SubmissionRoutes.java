@@ -34,11 +34,11 @@ import spark.Service;
 public class SubmissionRoutes implements Routes {
     private static final String BASE = "/dispatch/submission/users";
 
-    private final DispatchRuntime runtime;
+    private final SubmissionUsers users;
 
     @Inject
-    public SubmissionRoutes(DispatchRuntime runtime) {
-        this.runtime = runtime;
+    public SubmissionRoutes(SubmissionUsers users) {
+        this.users = users;
     }
 
     @Override
@@ -48,27 +48,23 @@ public class SubmissionRoutes implements Routes {
 
     @Override
     public void define(Service service) {
-        service.get(BASE, RouteSupport.guarded((request, response) -> json(response, 200, users().list())));
+        service.get(BASE, RouteSupport.guarded((request, response) -> json(response, 200, users.list())));
         service.post(BASE + "/:login", RouteSupport.guarded((request, response) -> {
             JsonNode body = body(request);
-            return json(response, 201, List.of(users().add(request.params("login"), text(body, "password"),
+            return json(response, 201, List.of(users.add(request.params("login"), text(body, "password"),
                 senders(body))));
         }));
         service.put(BASE + "/:login/password", RouteSupport.guarded((request, response) ->
-            json(response, 200, List.of(users().setPassword(request.params("login"), text(body(request), "password"))))));
+            json(response, 200, List.of(users.setPassword(request.params("login"), text(body(request), "password"))))));
         service.put(BASE + "/:login/senders", RouteSupport.guarded((request, response) ->
-            json(response, 200, List.of(users().setAllowedSenders(request.params("login"), senders(body(request)))))));
+            json(response, 200, List.of(users.setAllowedSenders(request.params("login"), senders(body(request)))))));
         service.delete(BASE + "/:login", RouteSupport.guarded((request, response) -> {
-            if (!users().remove(request.params("login"))) {
+            if (!users.remove(request.params("login"))) {
                 return RouteSupport.error(response, 404, "no submission login " + request.params("login"));
             }
             response.status(204);
             return "";
         }));
-    }
-
-    private SubmissionUsers users() {
-        return runtime.engine().submissionUsers();
     }
 
     private static JsonNode body(Request request) {

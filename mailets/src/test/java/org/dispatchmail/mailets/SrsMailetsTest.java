@@ -46,13 +46,13 @@ class SrsMailetsTest {
     }
 
     private SrsForward forward(SenderRewriting rewriting) throws Exception {
-        SrsForward mailet = new SrsForward(() -> rewriting);
+        SrsForward mailet = new SrsForward(rewriting);
         mailet.init(FakeMailetConfig.builder().mailetName("SrsForward").mailetContext(context).build());
         return mailet;
     }
 
     private SrsReverse reverse(SenderRewriting rewriting) throws Exception {
-        SrsReverse mailet = new SrsReverse(() -> rewriting);
+        SrsReverse mailet = new SrsReverse(rewriting);
         mailet.init(FakeMailetConfig.builder().mailetName("SrsReverse").mailetContext(context).build());
         return mailet;
     }

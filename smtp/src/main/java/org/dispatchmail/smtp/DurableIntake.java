@@ -9,7 +9,6 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.smtpserver.AddDefaultAttributesMessageHook;
 import org.apache.james.smtpserver.JamesMessageHook;
 import org.apache.mailet.Mail;
-import org.dispatchmail.mailets.IntakeService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,10 +22,10 @@ public class DurableIntake implements JamesMessageHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(DurableIntake.class);
     /** James adds the session's attributes (client, HELO, login) right after this hook: journal them too. */
     private final AddDefaultAttributesMessageHook sessionAttributes = new AddDefaultAttributesMessageHook();
-    private final IntakeService intake;
+    private final MailIntake intake;
 
     @Inject
-    public DurableIntake(IntakeService intake) {
+    public DurableIntake(MailIntake intake) {
         this.intake = intake;
     }
 

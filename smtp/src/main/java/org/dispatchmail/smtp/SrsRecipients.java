@@ -1,7 +1,5 @@
 package org.dispatchmail.smtp;
 
-import java.util.function.Supplier;
-
 import javax.inject.Inject;
 
 import org.apache.james.core.MailAddress;
@@ -12,7 +10,6 @@ import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.apache.james.protocols.smtp.hook.RcptHook;
 import org.dispatchmail.core.srs.SenderRewriting;
 import org.dispatchmail.core.srs.SrsCheck;
-import org.dispatchmail.mailets.DispatchRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,14 +24,10 @@ import org.slf4j.LoggerFactory;
 public class SrsRecipients implements RcptHook {
     private static final Logger LOGGER = LoggerFactory.getLogger(SrsRecipients.class);
 
-    private final Supplier<SenderRewriting> rewriting;
+    private final SenderRewriting rewriting;
 
     @Inject
-    public SrsRecipients(DispatchRuntime runtime) {
-        this(() -> runtime.engine().senderRewriting());
-    }
-
-    SrsRecipients(Supplier<SenderRewriting> rewriting) {
+    public SrsRecipients(SenderRewriting rewriting) {
         this.rewriting = rewriting;
     }
 
@@ -42,7 +35,7 @@ public class SrsRecipients implements RcptHook {
     public HookResult doRcpt(SMTPSession session, MaybeSender sender, MailAddress recipient) {
         SrsCheck check;
         try {
-            check = rewriting.get().reverse(recipient.asString());
+            check = rewriting.reverse(recipient.asString());
         } catch (RuntimeException e) {
             // The keys live in Cassandra: fail closed, but softly, so the sender tries again.
             LOGGER.warn("SRS key unavailable, deferring RCPT <{}>: {}", recipient.asString(), e.getMessage());

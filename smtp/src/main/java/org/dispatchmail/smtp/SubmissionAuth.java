@@ -33,7 +33,6 @@ import org.dispatchmail.core.submission.AuthOutcome;
 import org.dispatchmail.core.submission.CramMd5Exchange;
 import org.dispatchmail.core.submission.ScramSha256Exchange;
 import org.dispatchmail.core.submission.SubmissionUsers;
-import org.dispatchmail.mailets.DispatchRuntime;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,13 +64,18 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         + " try again later").immutable();
     private static final Response SUCCESS = new SMTPResponse("235", "2.7.0 Authentication successful").immutable();
 
-    private final DispatchRuntime runtime;
+    private final AuthChecks authChecks;
+    private final SubmissionUsers users;
+    private final AuthMechanisms mechanisms;
     private final UsersRepository jamesUsers;
     private Duration failureDelay = Duration.ofSeconds(1);
 
     @Inject
-    public SubmissionAuth(DispatchRuntime runtime, UsersRepository jamesUsers) {
-        this.runtime = runtime;
+    public SubmissionAuth(AuthChecks authChecks, SubmissionUsers users, AuthMechanisms mechanisms,
+                          UsersRepository jamesUsers) {
+        this.authChecks = authChecks;
+        this.users = users;
+        this.mechanisms = mechanisms;
         this.jamesUsers = jamesUsers;
     }
 
@@ -91,7 +95,7 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
 
     @Override
     public List<String> getImplementedEsmtpFeatures(SMTPSession session) {
-        return session.isTLSStarted() && session.getUsername() == null ? List.of("AUTH " + mechanisms().announced())
+        return session.isTLSStarted() && session.getUsername() == null ? List.of("AUTH " + mechanisms.announced())
             : List.of();
     }
 
@@ -110,10 +114,10 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         int space = argument.indexOf(' ');
         String requested = space < 0 ? argument : argument.substring(0, space);
         Optional<String> initial = space < 0 ? Optional.empty() : Optional.of(argument.substring(space + 1).trim());
-        Optional<String> mechanism = mechanisms().offered(requested);
+        Optional<String> mechanism = mechanisms.offered(requested);
         if (mechanism.isEmpty()) {
             return new SMTPResponse("504", "5.5.4 Unrecognized authentication mechanism; this server offers "
-                + mechanisms().announced());
+                + mechanisms.announced());
         }
         switch (mechanism.get()) {
             case AuthMechanisms.PLAIN:
@@ -122,11 +126,11 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
                 return initial.isPresent() ? loginUser(session, initial.get())
                     : ask(session, base64("Username:"), line -> loginUser(session, line));
             case AuthMechanisms.CRAM_MD5: {
-                CramMd5Exchange exchange = users().startCramMd5(session.getConfiguration().getHelloName());
+                CramMd5Exchange exchange = users.startCramMd5(session.getConfiguration().getHelloName());
                 return ask(session, base64(exchange.challenge()), line -> cramMd5(session, exchange, line));
             }
             default: {
-                ScramSha256Exchange exchange = users().startScramSha256();
+                ScramSha256Exchange exchange = users.startScramSha256();
                 return initial.isPresent() ? scramFirst(session, exchange, initial.get())
                     : ask(session, "", line -> scramFirst(session, exchange, line));
             }
@@ -162,7 +166,7 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
     private Optional<String> passwordLogin(String login, String password) {
         Optional<String> submission;
         try {
-            submission = users().authenticate(login, password);
+            submission = users.authenticate(login, password);
         } catch (RuntimeException e) {
             // Cassandra away: James's own users can still log in (if the failure counts could be reserved)
             LOGGER.warn("submission logins unavailable, trying James's users only: {}", e.getMessage());
@@ -234,7 +238,7 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         String client = clientAddress(session);
         DeferredReply reply = DeferredReply.hold(session);
         try {
-            runtime.engine().authChecks().check(client, claimedLogin, credentials, failureDelay)
+            authChecks.check(client, claimedLogin, credentials, failureDelay)
                 .whenComplete((outcome, error) -> reply.answer(() -> {
                     if (error != null) {
                         LOGGER.error("AUTH {} from {} broke", mechanism, client, error);
@@ -290,14 +294,6 @@ public class SubmissionAuth implements CommandHandler<SMTPSession>, EhloExtensio
         session.setAttachment(MECHANISM, mechanism, ProtocolSession.State.Connection);
         LOGGER.info("AUTH {} succeeded for {} from {}", mechanism, storedLogin, clientAddress(session));
         return SUCCESS;
-    }
-
-    private SubmissionUsers users() {
-        return runtime.engine().submissionUsers();
-    }
-
-    private AuthMechanisms mechanisms() {
-        return runtime.engine().authMechanisms();
     }
 
     private static String clientAddress(SMTPSession session) {

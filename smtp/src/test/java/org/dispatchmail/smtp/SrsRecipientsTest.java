@@ -7,13 +7,16 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.List;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
 import org.apache.james.protocols.smtp.hook.HookResult;
 import org.apache.james.protocols.smtp.hook.HookReturnCode;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.secrets.ClusterSecrets;
 import org.dispatchmail.core.secrets.InMemoryClusterSecrets;
+import org.dispatchmail.core.secrets.Secret;
 import org.dispatchmail.core.srs.SenderRewriting;
 import org.dispatchmail.core.srs.SrsSettings;
 import org.junit.jupiter.api.Test;
@@ -23,7 +26,7 @@ class SrsRecipientsTest {
 
     private final InMemoryClusterSecrets secrets = new InMemoryClusterSecrets(Clock.fixed(NOW, ZoneOffset.UTC),
         new SecureRandom());
-    private final SrsRecipients hook = new SrsRecipients(() -> srsAt(NOW));
+    private final SrsRecipients hook = new SrsRecipients(srsAt(NOW));
 
     private SenderRewriting srsAt(Instant now) {
         return new SenderRewriting(SrsSettings.of("fwd.example.net", Duration.ofDays(21)), secrets,
@@ -60,15 +63,42 @@ class SrsRecipientsTest {
 
     @Test
     void anUnreadableKeyDefersTheRecipient() throws Exception {
-        SrsRecipients unavailable = new SrsRecipients(() -> {
-            throw new CassandraUnavailableException("no node available", new IllegalStateException("timed out"));
-        });
+        String address = address(NOW);
+        SrsRecipients unavailable = new SrsRecipients(new SenderRewriting(SrsSettings.of("fwd.example.net",
+            Duration.ofDays(21)), new UnavailableSecrets(), Clock.fixed(NOW, ZoneOffset.UTC)));
 
-        HookResult result = rcpt(unavailable, address(NOW));
+        HookResult result = rcpt(unavailable, address);
 
         assertThat(result.getResult()).isEqualTo(HookReturnCode.denySoft());
         assertThat(result.getSmtpRetCode()).isEqualTo("451");
         assertThat(result.getSmtpDescription()).isEqualTo("4.3.0 Cannot check this SRS address now, try again later");
+    }
+
+    /** Cluster secrets while Cassandra does not answer. */
+    private static final class UnavailableSecrets implements ClusterSecrets {
+        private static CassandraUnavailableException unavailable() {
+            return new CassandraUnavailableException("no node available", new IllegalStateException("timed out"));
+        }
+
+        @Override
+        public Secret current(String name) {
+            throw unavailable();
+        }
+
+        @Override
+        public List<Secret> all(String name) {
+            throw unavailable();
+        }
+
+        @Override
+        public Secret rotate(String name) {
+            throw unavailable();
+        }
+
+        @Override
+        public int retire(String name, int keepNewest) {
+            throw unavailable();
+        }
     }
 
     private static void assertRefused(HookResult result, String description) {

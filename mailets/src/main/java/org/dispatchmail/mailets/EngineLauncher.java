@@ -7,7 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import javax.inject.Inject;
-import javax.inject.Singleton;
+import javax.inject.Provider;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
@@ -24,51 +24,46 @@ import org.slf4j.LoggerFactory;
 import com.codahale.metrics.MetricRegistry;
 
 /**
- * The node's one Dispatch engine, shared by the mailets and the start-up hook. It only needs
- * James's own bindings, so Guice creates it once in James's root injector.
+ * Starts the node's engine from James's conf/dispatch.properties, with James's mailet context (reports) and metric
+ * registry, and stops it when the JVM stops. {@link DispatchModule} binds the engine to it as a singleton, so the
+ * first part that needs the engine starts it and every other part gets the same one.
  */
-@Singleton
-public class DispatchRuntime {
-    private static final Logger LOGGER = LoggerFactory.getLogger(DispatchRuntime.class);
+final class EngineLauncher implements Provider<DispatchEngine> {
+    private static final Logger LOGGER = LoggerFactory.getLogger(EngineLauncher.class);
     static final String FILE = "dispatch.properties";
 
     private final PropertiesProvider propertiesProvider;
     private final MailetContext mailetContext;
     private final MetricRegistry metricRegistry;
-    private DispatchEngine engine;
+    /** The engine itself, for the report sender: it journals reports once the engine runs. */
+    private final Provider<DispatchEngine> engine;
 
     @Inject
-    public DispatchRuntime(PropertiesProvider propertiesProvider, MailetContext mailetContext,
-                           MetricRegistry metricRegistry) {
+    EngineLauncher(PropertiesProvider propertiesProvider, MailetContext mailetContext, MetricRegistry metricRegistry,
+                   Provider<DispatchEngine> engine) {
         this.propertiesProvider = propertiesProvider;
         this.mailetContext = mailetContext;
         this.metricRegistry = metricRegistry;
+        this.engine = engine;
     }
 
-    /** Starts the engine on first use; fails with a message naming the file and the parameter. */
-    public synchronized DispatchEngine engine() {
-        if (engine == null) {
-            try {
-                DispatchSettings settings = DispatchSettings.from(new ConfigReader(FILE, readProperties()));
-                JamesQueueMetrics metrics = new JamesQueueMetrics(metricRegistry);
-                engine = DispatchEngine.start(settings, Clock.systemUTC(), new JamesReportSender(mailetContext, this::engine),
-                    metrics);
-                metrics.registerGauges(engine.queueGauges());
-            } catch (ConfigException | CassandraUnavailableException e) {
-                // One line that says what to fix, above James's stack trace of the failed start.
-                LOGGER.error("Dispatch cannot start: {}", e.getMessage());
-                throw e;
-            }
-            Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "dispatch-shutdown"));
+    /** Fails with a message naming the file and the parameter. */
+    @Override
+    public DispatchEngine get() {
+        DispatchEngine started;
+        try {
+            DispatchSettings settings = DispatchSettings.from(new ConfigReader(FILE, readProperties()));
+            JamesQueueMetrics metrics = new JamesQueueMetrics(metricRegistry);
+            started = DispatchEngine.start(settings, Clock.systemUTC(), new JamesReportSender(mailetContext, engine::get),
+                metrics);
+            metrics.registerGauges(started.queueGauges());
+        } catch (ConfigException | CassandraUnavailableException e) {
+            // One line that says what to fix, above James's stack trace of the failed start.
+            LOGGER.error("Dispatch cannot start: {}", e.getMessage());
+            throw e;
         }
-        return engine;
-    }
-
-    public synchronized void stop() {
-        if (engine != null) {
-            engine.close();
-            engine = null;
-        }
+        Runtime.getRuntime().addShutdownHook(new Thread(started::close, "dispatch-shutdown"));
+        return started;
     }
 
     private Map<String, String> readProperties() {
