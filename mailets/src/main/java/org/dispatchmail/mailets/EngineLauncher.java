@@ -1,6 +1,10 @@
 package org.dispatchmail.mailets;
 
+import java.io.File;
 import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -11,6 +15,7 @@ import javax.inject.Provider;
 
 import org.apache.commons.configuration2.Configuration;
 import org.apache.commons.configuration2.ex.ConfigurationException;
+import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.utils.PropertiesProvider;
 import org.apache.mailet.MailetContext;
 import org.dispatchmail.core.DispatchEngine;
@@ -18,6 +23,7 @@ import org.dispatchmail.core.DispatchSettings;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.config.RepeatedKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,15 +39,17 @@ final class EngineLauncher implements Provider<DispatchEngine> {
     static final String FILE = "dispatch.properties";
 
     private final PropertiesProvider propertiesProvider;
+    private final FileSystem fileSystem;
     private final MailetContext mailetContext;
     private final MetricRegistry metricRegistry;
     /** The engine itself, for the report sender: it journals reports once the engine runs. */
     private final Provider<DispatchEngine> engine;
 
     @Inject
-    EngineLauncher(PropertiesProvider propertiesProvider, MailetContext mailetContext, MetricRegistry metricRegistry,
-                   Provider<DispatchEngine> engine) {
+    EngineLauncher(PropertiesProvider propertiesProvider, FileSystem fileSystem, MailetContext mailetContext,
+                   MetricRegistry metricRegistry, Provider<DispatchEngine> engine) {
         this.propertiesProvider = propertiesProvider;
+        this.fileSystem = fileSystem;
         this.mailetContext = mailetContext;
         this.metricRegistry = metricRegistry;
         this.engine = engine;
@@ -67,6 +75,7 @@ final class EngineLauncher implements Provider<DispatchEngine> {
     }
 
     private Map<String, String> readProperties() {
+        refuseRepeatedKeys();
         Configuration configuration;
         try {
             configuration = propertiesProvider.getConfiguration("dispatch");
@@ -82,5 +91,27 @@ final class EngineLauncher implements Provider<DispatchEngine> {
             values.put(key, String.join(",", configuration.getStringArray(key)));
         }
         return values;
+    }
+
+    /**
+     * James's reader joins the values of a key given twice into one list, which no setting could then parse, so the
+     * file's own lines are checked first. A configuration folder set elsewhere than conf/ is not found here, and then
+     * only James's reading applies.
+     */
+    private void refuseRepeatedKeys() {
+        File file;
+        try {
+            file = fileSystem.getFile(FileSystem.FILE_PROTOCOL_AND_CONF + FILE);
+        } catch (FileNotFoundException e) {
+            return;
+        }
+        if (!file.isFile()) {
+            return;
+        }
+        try {
+            RepeatedKeys.check(FILE, Files.readAllLines(file.toPath(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new ConfigException(FILE + " cannot be read: " + e.getMessage());
+        }
     }
 }

@@ -20,6 +20,7 @@ import org.apache.james.mailrepository.api.MailRepositoryStore;
 import org.apache.james.queue.api.MailQueueFactory;
 import org.apache.james.rrt.api.RecipientRewriteTable;
 import org.apache.james.user.api.UsersRepository;
+import org.apache.james.filesystem.api.FileSystem;
 import org.apache.james.utils.PropertiesProvider;
 import org.apache.mailet.MailetContext;
 import org.dispatchmail.core.DispatchEngine;
@@ -48,6 +49,7 @@ class DispatchModuleTest {
         @Override
         protected void configure() {
             bind(PropertiesProvider.class).toProvider(Providers.of(null));
+            bind(FileSystem.class).toProvider(Providers.of(null));
             bind(MailetContext.class).toProvider(Providers.of(null));
             bind(MetricRegistry.class).toProvider(Providers.of(null));
             bind(UsersRepository.class).toProvider(Providers.of(null));
