@@ -17,9 +17,6 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.dispatchmail.core.cassandra.CassandraConnector;
-import org.dispatchmail.core.config.CassandraSettings;
-import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.core.secrets.CassandraClusterSecrets;
 import org.dispatchmail.core.srs.SenderRewriting;
@@ -27,6 +24,7 @@ import org.dispatchmail.core.srs.SrsSettings;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.TestKeyspace;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
@@ -85,8 +83,7 @@ class SrsForwardingIT {
         forward("carol@example.com", "bob@remote.test");
         node.adminWithInput("correct horse battery\n", "add-user", "frank@example.com");
         forward("frank@example.com", "frank@null.test");
-        session = CassandraConnector.connect(CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(), "cassandra.keyspace", KEYSPACE))));
+        session = TestKeyspace.of(cassandra, KEYSPACE).connect();
     }
 
     @AfterAll

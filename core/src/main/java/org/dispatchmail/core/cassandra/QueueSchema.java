@@ -1,7 +1,7 @@
 package org.dispatchmail.core.cassandra;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -127,8 +127,12 @@ public final class QueueSchema {
         return MIGRATIONS.size();
     }
 
-    /** Creates the keyspace if needed and applies the migrations this node knows and the cluster lacks. */
-    public static void apply(CqlSession session, String keyspace, String replicationCql) {
+    /**
+     * Creates the keyspace if needed and applies the migrations this node knows and the cluster lacks.
+     *
+     * @param clock the time written as a migration's {@code applied_at}
+     */
+    public static void apply(CqlSession session, String keyspace, String replicationCql, Clock clock) {
         session.execute(ddl("CREATE KEYSPACE IF NOT EXISTS " + keyspace
             + " WITH replication = " + replicationCql));
         awaitAgreement(session);
@@ -149,7 +153,7 @@ public final class QueueSchema {
             }
             awaitAgreement(session);
             session.execute(ddl("INSERT INTO " + keyspace
-                + ".schema_version (component, version, applied_at) VALUES ('queue', ?, ?)", version, Instant.now()));
+                + ".schema_version (component, version, applied_at) VALUES ('queue', ?, ?)", version, clock.instant()));
             LOGGER.info("Dispatch schema of keyspace {} migrated to version {}", keyspace, version);
         }
         if (!session.checkSchemaAgreement()) {

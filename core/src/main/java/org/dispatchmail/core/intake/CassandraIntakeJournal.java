@@ -6,8 +6,8 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
@@ -48,6 +48,7 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     static final int SLOTS = 32;
 
     private final CqlSession session;
+    private final Clock clock;
     private final ChunkWriter chunkWriter;
     private final PreparedStatement insertEntry;
     private final PreparedStatement insertChunk;
@@ -61,9 +62,13 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     private final PreparedStatement register;
     private final PreparedStatement unregister;
 
-    /** @param ttl how long an entry lives at most, if nothing clears it (a safety net, not the normal path) */
-    public CassandraIntakeJournal(CqlSession session, String keyspace, Duration ttl) {
+    /**
+     * @param ttl   how long an entry lives at most, if nothing clears it (a safety net, not the normal path)
+     * @param clock the time written as a writer's {@code seen_at}
+     */
+    public CassandraIntakeJournal(CqlSession session, String keyspace, Duration ttl, Clock clock) {
         this.session = session;
+        this.clock = clock;
         this.chunkWriter = new ChunkWriter(session, CHUNK_SIZE, CHUNKS_IN_FLIGHT);
         String ks = keyspace + ".";
         String using = " USING TTL " + Math.toIntExact(Math.min(ttl.getSeconds(), 630_720_000L));
@@ -108,7 +113,7 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
     @Override
     public void register(String writer) {
-        run(register.bind(writer, Instant.now()), "register " + writer + " as a journal writer");
+        run(register.bind(writer, clock.instant()), "register " + writer + " as a journal writer");
     }
 
     @Override

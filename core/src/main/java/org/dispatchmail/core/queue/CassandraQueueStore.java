@@ -7,6 +7,7 @@ import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,6 +54,7 @@ public final class CassandraQueueStore implements QueueStore {
     private static final int HISTORY_BATCH = 8;
 
     private final CqlSession session;
+    private final Clock clock;
     private final ChunkWriter chunkWriter;
     private final int shards;
     private final Duration bucketSize;
@@ -90,13 +92,15 @@ public final class CassandraQueueStore implements QueueStore {
     /**
      * @param retention how long every row lives: a message's state and history disappear by themselves
      *                  this long after they were last written (the lifetime plus the history kept after it)
+     * @param clock     the time written as a row's {@code updated_at}
      */
     public CassandraQueueStore(CqlSession session, String keyspace, int shards, Duration bucketSize,
-                               Duration retention) {
+                               Duration retention, Clock clock) {
         if (shards < 1) {
             throw new IllegalArgumentException("shards must be at least 1");
         }
         this.session = session;
+        this.clock = clock;
         this.chunkWriter = new ChunkWriter(session, CHUNK_SIZE, CHUNKS_IN_FLIGHT);
         this.shards = shards;
         this.bucketSize = bucketSize;
@@ -356,7 +360,7 @@ public final class CassandraQueueStore implements QueueStore {
         seen.forEach(record -> recipients.add(record.recipient()));
         addIndexEntries(index, messageId, recipients, lookAgainAt, lookAgainAt);
         run(index.build(), "index the recipients of " + messageId);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         UUID token = UUID.randomUUID();
         if (seen.size() > 1) {
             BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
@@ -405,7 +409,7 @@ public final class CassandraQueueStore implements QueueStore {
         claimed.forEach(record -> recipients.add(record.recipient()));
         addIndexEntries(index, messageId, recipients, claimUntil, claimUntil);
         run(index.build(), "index the recipients of " + messageId);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         if (claimed.size() > 1) {
             BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
             claimed.forEach(record -> batch.addStatement(bindRenew(record, claimUntil, now)));
@@ -495,7 +499,7 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     /** Binds the 12 values of a full state write (0 to 11); the condition's values (from 12) are the caller's. */
-    private static BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
+    private BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
         return statement.boundStatementBuilder()
             .setString(0, r.state().name())
             .setInt(1, r.attempts())
@@ -506,7 +510,7 @@ public final class CassandraQueueStore implements QueueStore {
             .setInstant(6, r.lastGreylistedAt().orElse(null))
             .setInt(7, r.delayWarningsSent())
             .setString(8, r.reportOwed().map(Enum::name).orElse(null))
-            .setInstant(9, Instant.now())
+            .setInstant(9, clock.instant())
             .setUuid(10, r.messageId())
             .setString(11, r.recipient());
     }

@@ -1,7 +1,7 @@
 package org.dispatchmail.core.queue;
 
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -19,6 +19,7 @@ import com.datastax.oss.driver.api.core.cql.Statement;
 /** Shard leases as lightweight transactions on rows with a TTL; heartbeats as rows with a TTL. */
 public final class CassandraShardLeases implements ShardLeases {
     private final CqlSession session;
+    private final Clock clock;
     private final PreparedStatement heartbeat;
     private final PreparedStatement selectNodes;
     private final PreparedStatement selectOwners;
@@ -26,8 +27,10 @@ public final class CassandraShardLeases implements ShardLeases {
     private final PreparedStatement renew;
     private final PreparedStatement release;
 
-    public CassandraShardLeases(CqlSession session, String keyspace) {
+    /** @param clock the time written as a heartbeat's {@code seen_at} */
+    public CassandraShardLeases(CqlSession session, String keyspace, Clock clock) {
         this.session = session;
+        this.clock = clock;
         String ks = keyspace + ".";
         heartbeat = session.prepare("INSERT INTO " + ks + "nodes (node, seen_at) VALUES (?, ?) USING TTL ?");
         selectNodes = session.prepare("SELECT node FROM " + ks + "nodes");
@@ -40,7 +43,7 @@ public final class CassandraShardLeases implements ShardLeases {
 
     @Override
     public void heartbeat(String node, Duration ttl) {
-        run(heartbeat.bind(node, Instant.now(), seconds(ttl)), "record the heartbeat of " + node);
+        run(heartbeat.bind(node, clock.instant(), seconds(ttl)), "record the heartbeat of " + node);
     }
 
     @Override
