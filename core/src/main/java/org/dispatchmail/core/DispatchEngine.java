@@ -136,8 +136,8 @@ public final class DispatchEngine implements AutoCloseable {
                 + " its original envelope sender and fails SPF at the receiver; set srs.domain (see docs/forwarding.md)");
         }
         this.intakeJournal = new CassandraIntakeJournal(session, keyspace,
-            settings.retry().maxLifetime().plus(settings.worker().retention()));
-        this.leases = new CassandraShardLeases(session, keyspace);
+            settings.retry().maxLifetime().plus(settings.worker().retention()), clock);
+        this.leases = new CassandraShardLeases(session, keyspace, clock);
         this.nodeId = settings.worker().nodeId();
         this.intakeSettings = settings.intake();
         this.submissionSettings = settings.submission();
@@ -147,12 +147,12 @@ public final class DispatchEngine implements AutoCloseable {
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
     public static DispatchEngine start(DispatchSettings settings, Clock clock, ReportSender reportSender,
                                        QueueMetrics metrics) {
-        CqlSession session = CassandraConnector.connect(settings.cassandra());
+        CqlSession session = CassandraConnector.connect(settings.cassandra(), clock);
         try {
-            QueueSchema.apply(session, settings.cassandra().keyspace(), settings.cassandra().replicationCql());
+            QueueSchema.apply(session, settings.cassandra().keyspace(), settings.cassandra().replicationCql(), clock);
             String keyspace = settings.cassandra().keyspace();
             QueueStore store = new CassandraQueueStore(session, keyspace, settings.worker().shards(),
-                settings.worker().bucketSize(), settings.retry().maxLifetime().plus(settings.worker().retention()));
+                settings.worker().bucketSize(), settings.retry().maxLifetime().plus(settings.worker().retention()), clock);
             MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout());
             SmtpClient smtpClient = new SmtpClient(settings.delivery(), clock);
             MxDeliverer deliverer = new MxDeliverer(resolver, smtpClient, settings.delivery(), settings.routing(),
@@ -174,7 +174,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.dkim().checkInterval().toMillis(), TimeUnit.MILLISECONDS));
             DeliveryReports reports = new DeliveryReports(reportSender, settings.delivery().heloName(),
                 settings.reportMaxReturnedSize(), metrics, clock);
-            DeliveryWorker worker = DeliveryWorker.create(store, new CassandraShardLeases(session, keyspace),
+            DeliveryWorker worker = DeliveryWorker.create(store, new CassandraShardLeases(session, keyspace, clock),
                 new CassandraGreylistMemory(session, keyspace), destinations(deliverer, settings.routing().rules()),
                 new RetryPolicy(settings.retry(), new SecureRandom()), reports, metrics, settings.worker(), clock);
             QueueAdmin admin = new QueueAdmin(store, reports, settings.retry().maxLifetime(), clock);

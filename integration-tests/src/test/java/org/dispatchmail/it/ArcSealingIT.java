@@ -22,8 +22,8 @@ import org.dispatchmail.core.dkim.DnsRecord;
 import org.dispatchmail.core.dkim.SigningKey;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.DnsDkimVerifier;
 import org.dispatchmail.it.support.RawSmtpSession;
@@ -49,20 +49,17 @@ class ArcSealingIT {
     private static final SigningKey OUTSIDE = new SigningKey("outside.example", "sel",
         DkimKeyGenerator.generate(DkimAlgorithm.RSA_SHA256).privateKey());
 
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static DnsmasqServer dns;
     private static DispatchNode node;
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int sinkPort = FreePorts.pick();
-        sink = SmtpSink.start(MX_ADDRESS, sinkPort, "mx.remote.test");
-        dns = DnsmasqServer.start(records(List.of()));
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", "arc_it",
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(sinkPort),
+        rig = new DeliveryRig(cassandra, "arc_it");
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.remote.test"));
+        dns = rig.dns(records(List.of()));
+        node = rig.node(Map.of(
             "delivery.heloName", "mx1.example.com",
             "queue.pollInterval", "200ms",
             "dkim.keyCacheTtl", "1s",
@@ -77,19 +74,13 @@ class ArcSealingIT {
 
         // the sealing key: made with the documented command, published, activated once DNS shows it
         assertThat(node.admin("dkim", "generate", "example.com", "--algorithm", "rsa-sha256")).contains("pending");
-        int port = dns.port();
-        dns.close();
-        dns = DnsmasqServer.start(port, records(ZoneLines.dnsmasqTxtRecords(node.admin("dkim", "dns", "example.com"))));
+        dns = rig.restartDns(records(ZoneLines.dnsmasqTxtRecords(node.admin("dkim", "dns", "example.com"))));
         assertThat(node.admin("dkim", "check")).contains("Activated");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, sink}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @Test

@@ -5,19 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Optional;
 
-import org.dispatchmail.core.cassandra.CassandraConnector;
-import org.dispatchmail.core.cassandra.QueueSchema;
-import org.dispatchmail.core.config.CassandraSettings;
-import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.submission.AuthThrottle;
 import org.dispatchmail.core.submission.AuthThrottleContract;
 import org.dispatchmail.core.submission.CassandraAuthThrottle;
 import org.dispatchmail.core.submission.ThrottleSettings;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.TestKeyspace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,12 +32,9 @@ class CassandraAuthThrottleIT extends AuthThrottleContract {
 
     @BeforeAll
     static void connect(EmbeddedCassandra cassandra) {
-        CassandraSettings settings = CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE)));
-        first = CassandraConnector.connect(settings);
-        QueueSchema.apply(first, KEYSPACE, settings.replicationCql());
-        second = CassandraConnector.connect(settings);
+        TestKeyspace keyspace = TestKeyspace.of(cassandra, KEYSPACE);
+        first = keyspace.connectWithSchema();
+        second = keyspace.connect();
     }
 
     @AfterAll

@@ -3,18 +3,15 @@ package org.dispatchmail.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.InputStream;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
-import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
-import org.dispatchmail.core.config.CassandraSettings;
-import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.dsn.DsnNotify;
 import org.dispatchmail.core.dsn.DsnRet;
 import org.dispatchmail.core.dsn.MessageDsn;
@@ -30,6 +27,7 @@ import org.dispatchmail.core.queue.QueueStoreContract;
 import org.dispatchmail.core.queue.StoredMessage;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.TestKeyspace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,13 +46,10 @@ class CassandraQueueStoreIT extends QueueStoreContract {
 
     @BeforeAll
     static void connect(EmbeddedCassandra cassandra) {
-        CassandraSettings settings = CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE)));
-        session = CassandraConnector.connect(settings);
-        QueueSchema.apply(session, KEYSPACE, settings.replicationCql());
-        store = new CassandraQueueStore(session, KEYSPACE, 4, Duration.ofMinutes(1), Duration.ofDays(12));
-        leases = new CassandraShardLeases(session, KEYSPACE);
+        session = TestKeyspace.of(cassandra, KEYSPACE).connectWithSchema();
+        store = new CassandraQueueStore(session, KEYSPACE, 4, Duration.ofMinutes(1), Duration.ofDays(12),
+            Clock.systemUTC());
+        leases = new CassandraShardLeases(session, KEYSPACE, Clock.systemUTC());
     }
 
     @Override
@@ -73,7 +68,7 @@ class CassandraQueueStoreIT extends QueueStoreContract {
 
     @Test
     void schemaCanBeAppliedAgainWithoutChange() {
-        QueueSchema.apply(session, KEYSPACE, "{'class': 'SimpleStrategy', 'replication_factor': 1}");
+        QueueSchema.apply(session, KEYSPACE, "{'class': 'SimpleStrategy', 'replication_factor': 1}", Clock.systemUTC());
         assertThat(session.execute("SELECT version FROM " + KEYSPACE + ".schema_version WHERE component = 'queue'")
             .one().getInt("version")).isEqualTo(QueueSchema.latestVersion());
     }
@@ -187,7 +182,7 @@ class CassandraQueueStoreIT extends QueueStoreContract {
     void theLatestMigrationCanRunAgainAfterAnInterruptedStart() {
         session.execute("UPDATE " + KEYSPACE + ".schema_version SET version = ? WHERE component = 'queue'",
             QueueSchema.latestVersion() - 1);
-        QueueSchema.apply(session, KEYSPACE, "{'class': 'SimpleStrategy', 'replication_factor': 1}");
+        QueueSchema.apply(session, KEYSPACE, "{'class': 'SimpleStrategy', 'replication_factor': 1}", Clock.systemUTC());
         assertThat(session.execute("SELECT version FROM " + KEYSPACE + ".schema_version WHERE component = 'queue'")
             .one().getInt("version")).isEqualTo(QueueSchema.latestVersion());
     }

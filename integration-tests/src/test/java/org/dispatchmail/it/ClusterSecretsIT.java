@@ -2,17 +2,13 @@ package org.dispatchmail.it;
 
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.util.Map;
 
-import org.dispatchmail.core.cassandra.CassandraConnector;
-import org.dispatchmail.core.cassandra.QueueSchema;
-import org.dispatchmail.core.config.CassandraSettings;
-import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.secrets.CassandraClusterSecrets;
 import org.dispatchmail.core.secrets.ClusterSecrets;
 import org.dispatchmail.core.secrets.ClusterSecretsContract;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.TestKeyspace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,12 +25,9 @@ class ClusterSecretsIT extends ClusterSecretsContract {
 
     @BeforeAll
     static void connect(EmbeddedCassandra cassandra) {
-        CassandraSettings settings = CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE)));
-        first = CassandraConnector.connect(settings);
-        QueueSchema.apply(first, KEYSPACE, settings.replicationCql());
-        second = CassandraConnector.connect(settings);
+        TestKeyspace keyspace = TestKeyspace.of(cassandra, KEYSPACE);
+        first = keyspace.connectWithSchema();
+        second = keyspace.connect();
     }
 
     @AfterAll

@@ -14,11 +14,13 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DeliveryReport;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.MisbehavingPeer;
 import org.dispatchmail.it.support.QueueState;
@@ -31,7 +33,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * Delivery status notifications end to end: a message submitted to Dispatch fails at a real remote
@@ -49,6 +50,7 @@ class DeliveryReportsIT {
     private static final String DEFER_REPLY = "451 4.3.2 System not accepting network messages";
     private static final Duration MAX_LIFETIME = Duration.ofSeconds(45);
 
+    private static DeliveryRig rig;
     private static SmtpSink reports;
     private static SmtpSink rejecting;
     private static SmtpSink deferring;
@@ -58,19 +60,16 @@ class DeliveryReportsIT {
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
         // every remote MTA listens on the one delivery.remotePort, each on its own loopback address
-        int port = FreePorts.pick();
-        reports = SmtpSink.start("127.0.0.81", port, "mx.sender.test");
-        rejecting = MisbehavingPeer.rejectsAtRcpt("127.0.0.82", port, REJECT_REPLY);
-        deferring = MisbehavingPeer.tempFailsAtRcpt("127.0.0.83", port, DEFER_REPLY);
-        dns = DnsmasqServer.start(List.of(
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        int port = rig.remotePort();
+        reports = rig.peer(SmtpSink.start("127.0.0.81", port, "mx.sender.test"));
+        rejecting = rig.peer(MisbehavingPeer.rejectsAtRcpt("127.0.0.82", port, REJECT_REPLY));
+        deferring = rig.peer(MisbehavingPeer.tempFailsAtRcpt("127.0.0.83", port, DEFER_REPLY));
+        dns = rig.dns(List.of(
             "--mx-host=sender.test,mx.sender.test,10", "--host-record=mx.sender.test,127.0.0.81",
             "--mx-host=rejecting.test,mx.rejecting.test,10", "--host-record=mx.rejecting.test,127.0.0.82",
             "--mx-host=deferring.test,mx.deferring.test,10", "--host-record=mx.deferring.test,127.0.0.83"));
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE,
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(port),
+        node = rig.node(Map.of(
             "delivery.heloName", "dispatch.reports.test",
             "queue.pollInterval", "200ms",
             "retry.schedule", "5s",
@@ -82,17 +81,7 @@ class DeliveryReportsIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (node != null) {
-            node.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
-        for (SmtpSink sink : new SmtpSink[] {reports, rejecting, deferring}) {
-            if (sink != null) {
-                sink.close();
-            }
-        }
+        rig.close();
     }
 
     @Test
@@ -126,9 +115,9 @@ class DeliveryReportsIT {
         assertThat(report.returnedText()).contains("Body of " + token);
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row row = queue.recipientRows(recipient).get(0);
-            assertThat(row.getString("state")).isEqualTo("BOUNCED");
-            assertThat(row.getInt("attempts")).isEqualTo(1);
+            RecipientRecord record = queue.recipients(recipient).get(0);
+            assertThat(record.state()).isEqualTo(RecipientState.BOUNCED);
+            assertThat(record.attempts()).isEqualTo(1);
         }
     }
 
@@ -170,8 +159,8 @@ class DeliveryReportsIT {
         }
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
-                .until(() -> queue.recipientRows(recipient).stream()
-                    .anyMatch(row -> "BOUNCED".equals(row.getString("state"))));
+                .until(() -> queue.recipients(recipient).stream()
+                    .anyMatch(record -> record.state() == RecipientState.BOUNCED));
         }
 
         // A later bounce of the same kind, with the default NOTIFY: once its report has arrived, one
@@ -210,10 +199,10 @@ class DeliveryReportsIT {
         // retry.maxLifetime=45s: given up, with a failure report; still the one delay report only
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
             await().atMost(MAX_LIFETIME.plusSeconds(45)).pollInterval(Duration.ofMillis(250))
-                .until(() -> queue.recipientRows(recipient).stream()
-                    .anyMatch(row -> "EXPIRED".equals(row.getString("state"))));
-            Row row = queue.recipientRows(recipient).get(0);
-            assertThat(row.getInt("attempts")).as("retried every 5 s for 45 s").isGreaterThanOrEqualTo(5);
+                .until(() -> queue.recipients(recipient).stream()
+                    .anyMatch(record -> record.state() == RecipientState.EXPIRED));
+            RecipientRecord record = queue.recipients(recipient).get(0);
+            assertThat(record.attempts()).as("retried every 5 s for 45 s").isGreaterThanOrEqualTo(5);
         }
         assertThat(Duration.ofNanos(System.nanoTime() - submitted)).as("not before the lifetime ends")
             .isGreaterThanOrEqualTo(MAX_LIFETIME);

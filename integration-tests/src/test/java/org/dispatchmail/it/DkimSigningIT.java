@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
 
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.DnsDkimVerifier;
 import org.dispatchmail.it.support.RawSmtpSession;
@@ -42,6 +42,7 @@ class DkimSigningIT {
     private static final List<String> MX_RECORDS = List.of("--mx-host=dkim-sink.test,mx.dkim-sink.test,10",
         "--host-record=mx.dkim-sink.test," + MX_ADDRESS);
 
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static DnsmasqServer dns;
     private static DispatchNode node;
@@ -49,14 +50,10 @@ class DkimSigningIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int sinkPort = FreePorts.pick();
-        sink = SmtpSink.start(MX_ADDRESS, sinkPort, "mx.dkim-sink.test");
-        dns = DnsmasqServer.start(MX_RECORDS);
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", "dkim_it",
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(sinkPort),
+        rig = new DeliveryRig(cassandra, "dkim_it");
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.dkim-sink.test"));
+        dns = rig.dns(MX_RECORDS);
+        node = rig.node(Map.of(
             "queue.pollInterval", "200ms",
             "dkim.keyCacheTtl", "1s",
             "dkim.requiredDomains", "strict.example"));
@@ -68,21 +65,15 @@ class DkimSigningIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, sink}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     /** Serves the MX records and every TXT record published so far, on the port the node already uses. */
     private static void publish(String zoneLines) throws Exception {
         published.addAll(ZoneLines.dnsmasqTxtRecords(zoneLines));
-        int port = dns.port();
-        dns.close();
         List<String> records = new ArrayList<>(MX_RECORDS);
         records.addAll(published);
-        dns = DnsmasqServer.start(port, records);
+        dns = rig.restartDns(records);
     }
 
     /** Submits a message and returns it as the remote MX received it. */

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -15,9 +14,9 @@ import java.util.stream.Collectors;
 
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DeliveryReport;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.SmtpSink;
@@ -55,6 +54,7 @@ class DnsFailuresDeliveryIT {
     private static final String ROOT_TRUST_ANCHOR =
         ".,20326,8,2,E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D";
 
+    private static DeliveryRig rig;
     private static SmtpSink reports;
     /** An unsigned zone for example.: the validating server in front of it finds its answers bogus (SERVFAIL). */
     private static DnsmasqServer unsigned;
@@ -66,10 +66,10 @@ class DnsFailuresDeliveryIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int mxPort = FreePorts.pick();
-        reports = SmtpSink.start(REPORT_MX, mxPort, "mx.sender.test");
-        unsigned = DnsmasqServer.start(List.of("--local=/example/",
-            "--mx-host=bogus.example,mx.bogus.example,10", "--host-record=mx.bogus.example,127.0.0.142"));
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        reports = rig.peer(SmtpSink.start(REPORT_MX, rig.remotePort(), "mx.sender.test"));
+        unsigned = rig.peer(DnsmasqServer.start(List.of("--local=/example/",
+            "--mx-host=bogus.example,mx.bogus.example,10", "--host-record=mx.bogus.example,127.0.0.142")));
         // nothing listens there: dnsmasq forwards queries for silent.example and never answers them
         silentDnsPort = DnsmasqServer.freePort();
         records.addAll(List.of(
@@ -81,28 +81,19 @@ class DnsFailuresDeliveryIT {
             "--mx-host=sender.test,mx.sender.test,10", "--host-record=mx.sender.test," + REPORT_MX,
             "--mx-host=vanishing.test,mx.vanishing.test,10", "--host-record=mx.vanishing.test," + VANISHING_MX,
             "--mx-host=nullified.test,mx.nullified.test,10", "--host-record=mx.nullified.test," + NULLIFIED_MX));
-        dns = DnsmasqServer.start(records);
-        Map<String, String> properties = new HashMap<>();
-        properties.put("cassandra.contactPoints", cassandra.contactPoint());
-        properties.put("cassandra.keyspace", KEYSPACE);
-        properties.put("dns.servers", dns.address());
-        properties.put("dns.timeout", DNS_TIMEOUT.toSeconds() + "s");
-        properties.put("delivery.remotePort", String.valueOf(mxPort));
-        properties.put("delivery.heloName", "dispatch.dns.test");
-        properties.put("queue.pollInterval", "200ms");
-        properties.put("retry.schedule", RETRY.toSeconds() + "s");
-        node = DispatchNode.start(properties);
+        dns = rig.dns(records);
+        node = rig.node(Map.of(
+            "dns.timeout", DNS_TIMEOUT.toSeconds() + "s",
+            "delivery.heloName", "dispatch.dns.test",
+            "queue.pollInterval", "200ms",
+            "retry.schedule", RETRY.toSeconds() + "s"));
         // the sender's domain is remote: its reports go out by MX like any other mail
         node.adminWithInput(PASSWORD + "\n", "submission", "add", SENDER);
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, unsigned, reports}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @Test
@@ -249,9 +240,7 @@ class DnsFailuresDeliveryIT {
         records.removeIf(option -> dropDomains.stream().anyMatch(domain -> option.startsWith("--mx-host=" + domain + ",")
             || option.startsWith("--host-record=mx." + domain + ",")));
         records.addAll(addRecords);
-        int port = dns.port();
-        dns.close();
-        dns = DnsmasqServer.start(port, records);
+        dns = rig.restartDns(records);
     }
 
     private static List<Row> queueAttempts(EmbeddedCassandra cassandra, Row recipientRow) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -15,16 +16,13 @@ import java.util.Random;
 import java.util.concurrent.CompletionStage;
 import java.util.stream.Collectors;
 
-import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.ChunkWriter;
-import org.dispatchmail.core.cassandra.QueueSchema;
-import org.dispatchmail.core.config.CassandraSettings;
-import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.intake.CassandraIntakeJournal;
 import org.dispatchmail.core.intake.IntakeEntry;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.TestKeyspace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,12 +44,8 @@ class IntakeJournalIT {
 
     @BeforeAll
     static void connect(EmbeddedCassandra cassandra) {
-        CassandraSettings settings = CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE)));
-        session = CassandraConnector.connect(settings);
-        QueueSchema.apply(session, KEYSPACE, settings.replicationCql());
-        journal = new CassandraIntakeJournal(session, KEYSPACE, Duration.ofDays(1));
+        session = TestKeyspace.of(cassandra, KEYSPACE).connectWithSchema();
+        journal = new CassandraIntakeJournal(session, KEYSPACE, Duration.ofDays(1), Clock.systemUTC());
     }
 
     /** Its 150,000 tombstones leave the shared Cassandra with the keyspace. */

@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.MisbehavingPeer;
 import org.dispatchmail.it.support.QueueState;
@@ -54,6 +54,7 @@ class MxFallbackIT {
     private static final Duration RETRY = Duration.ofSeconds(5);
 
     private static int mxPort;
+    private static DeliveryRig rig;
     private static SmtpSink reportSink;
     private static SmtpSink goodSink;
     private static GreetingRefuser refuser;
@@ -62,11 +63,12 @@ class MxFallbackIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        mxPort = FreePorts.pick();
-        reportSink = SmtpSink.start(REPORT_MX, mxPort, "mx.sender.test");
-        goodSink = SmtpSink.start(GOOD_MX, mxPort, "mx2.fallback.test");
-        refuser = new GreetingRefuser(REFUSING_MX, mxPort);
-        dns = DnsmasqServer.start(List.of(
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        mxPort = rig.remotePort();
+        reportSink = rig.peer(SmtpSink.start(REPORT_MX, mxPort, "mx.sender.test"));
+        goodSink = rig.peer(SmtpSink.start(GOOD_MX, mxPort, "mx2.fallback.test"));
+        refuser = rig.peer(new GreetingRefuser(REFUSING_MX, mxPort));
+        dns = rig.dns(List.of(
             "--mx-host=sender.test,mx.sender.test,10", "--host-record=mx.sender.test," + REPORT_MX,
             "--mx-host=fallback.test,mx1.fallback.test,10", "--mx-host=fallback.test,mx2.fallback.test,20",
             "--host-record=mx1.fallback.test," + REFUSING_MX, "--host-record=mx2.fallback.test," + GOOD_MX,
@@ -74,11 +76,7 @@ class MxFallbackIT {
             "--host-record=mx1.dead.test," + SILENT_MX,
             "--mx-host=deferring.test,mx.deferring.test,10", "--host-record=mx.deferring.test," + DEFERRING_MX,
             "--mx-host=rejecting.test,mx.rejecting.test,10", "--host-record=mx.rejecting.test," + REJECTING_MX));
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE,
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(mxPort),
+        node = rig.node(Map.of(
             "delivery.heloName", "dispatch.example.com",
             "queue.pollInterval", "200ms",
             "retry.schedule", RETRY.toSeconds() + "s",
@@ -89,11 +87,7 @@ class MxFallbackIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, refuser, goodSink, reportSink}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @Test

@@ -21,11 +21,13 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
 import org.dispatchmail.it.support.DeliveryReport;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.MisbehavingPeer;
 import org.dispatchmail.it.support.QueueState;
@@ -36,7 +38,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import com.datastax.oss.driver.api.core.cql.Row;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -58,6 +59,7 @@ class QueueAdminIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    private static DeliveryRig rig;
     private static SmtpSink reports;
     private static SmtpSink deferring;
     private static DnsmasqServer dns;
@@ -66,9 +68,9 @@ class QueueAdminIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int port = FreePorts.pick();
-        reports = SmtpSink.start("127.0.0.91", port, "mx.sender.test");
-        deferring = MisbehavingPeer.tempFailsAtRcpt(DEFERRING_MX, port, DEFER_REPLY);
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        reports = rig.peer(SmtpSink.start("127.0.0.91", rig.remotePort(), "mx.sender.test"));
+        deferring = rig.peer(MisbehavingPeer.tempFailsAtRcpt(DEFERRING_MX, rig.remotePort(), DEFER_REPLY));
         List<String> records = new ArrayList<>(List.of("--mx-host=sender.test,mx.sender.test,10",
             "--host-record=mx.sender.test,127.0.0.91", "--host-record=mx.deferring.test," + DEFERRING_MX));
         // each test works on its own recipient domain, all of them served by the deferring MTA
@@ -76,12 +78,8 @@ class QueueAdminIT {
             "delete.test", "metrics.test")) {
             records.add("--mx-host=" + domain + ",mx.deferring.test,10");
         }
-        dns = DnsmasqServer.start(records);
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE,
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(port),
+        dns = rig.dns(records);
+        node = rig.node(Map.of(
             "delivery.heloName", "dispatch.admin.test",
             "queue.pollInterval", "200ms",
             "retry.schedule", SCHEDULE,
@@ -95,17 +93,7 @@ class QueueAdminIT {
         if (queue != null) {
             queue.close();
         }
-        if (node != null) {
-            node.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
-        for (SmtpSink sink : new SmtpSink[] {reports, deferring}) {
-            if (sink != null) {
-                sink.close();
-            }
-        }
+        rig.close();
     }
 
     @Test
@@ -181,7 +169,7 @@ class QueueAdminIT {
         // past the retry that was due before the hold, and two more schedule steps
         await().during(Duration.ofSeconds(15)).atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
             .until(() -> attempts(cat) == 1 && "HELD".equals(state(cat)));
-        assertThat(queue.attempts(row(cat))).hasSize(1);
+        assertThat(queue.attempts(record(cat))).hasSize(1);
 
         assertThat(node.admin("queue", "release", id.toString())).contains("release: 1 changed, 0 left alone");
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> attempts(cat) == 2);
@@ -194,15 +182,15 @@ class QueueAdminIT {
         submit(dan);
         awaitAttempts(dan, 2);
         UUID id = messageId(dan);
-        Instant scheduled = row(dan).getInstant("next_attempt_at");
+        Instant scheduled = record(dan).nextAttemptAt();
         assertThat(scheduled).isAfter(Instant.now().plusSeconds(500));
 
         Instant asked = Instant.now();
         assertThat(node.admin("queue", "retry", id.toString())).contains("retry: 1 changed, 0 left alone");
         await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> attempts(dan) == 3);
-        List<Row> history = queue.attempts(row(dan));
+        List<AttemptHistoryEntry> history = queue.attempts(record(dan));
         assertThat(history).hasSize(3);
-        Instant third = history.stream().map(attempt -> attempt.getInstant("attempted_at")).max(Instant::compareTo)
+        Instant third = history.stream().map(AttemptHistoryEntry::attemptedAt).max(Instant::compareTo)
             .orElseThrow();
         assertThat(third).isAfter(asked.minusSeconds(1)).isBefore(asked.plusSeconds(15)).isBefore(scheduled);
     }
@@ -243,7 +231,7 @@ class QueueAdminIT {
         JsonNode missing = http("GET", "/dispatch/queue/messages/" + id, 404);
         assertThat(missing.get("message").asText()).contains(id.toString());
         assertThatThrownBy(() -> node.admin("queue", "show", id.toString())).hasMessageContaining("HTTP 404");
-        assertThat(queue.recipientRows(fay)).isEmpty();
+        assertThat(queue.recipients(fay)).isEmpty();
         assertThat(http("GET", "/dispatch/queue?domain=delete.test", 200).size()).isZero();
         assertThat(reports.messages()).noneMatch(dump -> dump.contains(token));
     }
@@ -316,26 +304,26 @@ class QueueAdminIT {
             .until(() -> attempts(recipient) >= attempts && "DEFERRED".equals(state(recipient)));
     }
 
-    private static Row row(String recipient) {
-        List<Row> rows = queue.recipientRows(recipient);
-        if (rows.size() != 1) {
-            throw new IllegalStateException(rows.size() + " queue rows for " + recipient);
+    private static RecipientRecord record(String recipient) {
+        List<RecipientRecord> records = queue.recipients(recipient);
+        if (records.size() != 1) {
+            throw new IllegalStateException(records.size() + " queue records for " + recipient);
         }
-        return rows.get(0);
+        return records.get(0);
     }
 
     private static int attempts(String recipient) {
-        List<Row> rows = queue.recipientRows(recipient);
-        return rows.isEmpty() ? 0 : rows.get(0).getInt("attempts");
+        List<RecipientRecord> records = queue.recipients(recipient);
+        return records.isEmpty() ? 0 : records.get(0).attempts();
     }
 
     private static String state(String recipient) {
-        List<Row> rows = queue.recipientRows(recipient);
-        return rows.isEmpty() ? "" : rows.get(0).getString("state");
+        List<RecipientRecord> records = queue.recipients(recipient);
+        return records.isEmpty() ? "" : records.get(0).state().name();
     }
 
     private static UUID messageId(String recipient) {
-        return row(recipient).getUuid("message_id");
+        return record(recipient).messageId();
     }
 
     private static JsonNode domainRow(JsonNode summary, String domain) {

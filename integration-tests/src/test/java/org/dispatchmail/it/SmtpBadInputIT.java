@@ -22,8 +22,8 @@ import java.util.stream.Collectors;
 
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
@@ -53,6 +53,7 @@ class SmtpBadInputIT {
     private static final String RELAY_DENIED = "550 5.7.1 Requested action not taken: relaying denied";
     private static final String BAD_ADDRESS = "553 5.1.3 Syntax error in recipient address";
 
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static DnsmasqServer dns;
     private static DispatchNode node;
@@ -60,15 +61,10 @@ class SmtpBadInputIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int sinkPort = FreePorts.pick();
-        sink = SmtpSink.start(MX_ADDRESS, sinkPort, "mx.sink.test");
-        dns = DnsmasqServer.start(List.of("--mx-host=sink.test,mx.sink.test,10", "--host-record=mx.sink.test," + MX_ADDRESS));
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", "smtp_bad_input",
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(sinkPort),
-            "queue.pollInterval", "200ms"));
+        rig = new DeliveryRig(cassandra, "smtp_bad_input");
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.sink.test"));
+        dns = rig.dns(List.of("--mx-host=sink.test,mx.sink.test,10", "--host-record=mx.sink.test," + MX_ADDRESS));
+        node = rig.node(Map.of("queue.pollInterval", "200ms"));
         node.admin("add-domain", "example.com");
         node.adminWithInput(PASSWORD + "\n", "add-user", USER);
         // so that its message count reads 0 before the first delivery
@@ -79,15 +75,7 @@ class SmtpBadInputIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (node != null) {
-            node.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
+        rig.close();
     }
 
     @Test

@@ -17,19 +17,17 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.dispatchmail.core.cassandra.CassandraConnector;
-import org.dispatchmail.core.config.CassandraSettings;
-import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.core.secrets.CassandraClusterSecrets;
 import org.dispatchmail.core.srs.SenderRewriting;
 import org.dispatchmail.core.srs.SrsSettings;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.RawSmtpSession;
 import org.dispatchmail.it.support.SmtpSink;
+import org.dispatchmail.it.support.TestKeyspace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -57,6 +55,7 @@ class SrsForwardingIT {
     private static final Pattern ENVELOPE_RECIPIENT = Pattern.compile("(?m)^X-Rcpt-Args: <([^>]*)>");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    private static DeliveryRig rig;
     private static SmtpSink forwardTarget;
     private static SmtpSink origin;
     private static DnsmasqServer dns;
@@ -65,18 +64,14 @@ class SrsForwardingIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int sinkPort = FreePorts.pick();
-        forwardTarget = SmtpSink.start(FORWARD_TARGET_MX, sinkPort, "mx.remote.test");
-        origin = SmtpSink.start(ORIGIN_MX, sinkPort, "mx.origin.test");
-        dns = DnsmasqServer.start(List.of(
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        forwardTarget = rig.peer(SmtpSink.start(FORWARD_TARGET_MX, rig.remotePort(), "mx.remote.test"));
+        origin = rig.peer(SmtpSink.start(ORIGIN_MX, rig.remotePort(), "mx.origin.test"));
+        dns = rig.dns(List.of(
             "--mx-host=remote.test,mx.remote.test,10", "--host-record=mx.remote.test," + FORWARD_TARGET_MX,
             "--mx-host=origin.test,mx.origin.test,10", "--host-record=mx.origin.test," + ORIGIN_MX,
             "--mx-host=null.test,.,0"));
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE,
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(sinkPort),
+        node = rig.node(Map.of(
             "delivery.heloName", "dispatch.example.com",
             "queue.pollInterval", "200ms",
             "srs.domain", SRS_DOMAIN));
@@ -85,8 +80,7 @@ class SrsForwardingIT {
         forward("carol@example.com", "bob@remote.test");
         node.adminWithInput("correct horse battery\n", "add-user", "frank@example.com");
         forward("frank@example.com", "frank@null.test");
-        session = CassandraConnector.connect(CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(), "cassandra.keyspace", KEYSPACE))));
+        session = TestKeyspace.of(cassandra, KEYSPACE).connect();
     }
 
     @AfterAll
@@ -94,18 +88,7 @@ class SrsForwardingIT {
         if (session != null) {
             session.close();
         }
-        if (node != null) {
-            node.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
-        if (forwardTarget != null) {
-            forwardTarget.close();
-        }
-        if (origin != null) {
-            origin.close();
-        }
+        rig.close();
     }
 
     private static void forward(String base, String target) throws Exception {

@@ -6,13 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
-import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
-import org.dispatchmail.core.config.CassandraSettings;
-import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.secrets.CassandraClusterSecrets;
 import org.dispatchmail.core.submission.CassandraSubmissionUserStore;
 import org.dispatchmail.core.submission.PasswordHashing;
@@ -20,6 +16,7 @@ import org.dispatchmail.core.submission.SubmissionUser;
 import org.dispatchmail.core.submission.SubmissionUsers;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.TestKeyspace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,11 +36,7 @@ class SubmissionCredentialsIT {
 
     @BeforeAll
     static void connect(EmbeddedCassandra cassandra) {
-        CassandraSettings settings = CassandraSettings.from(new ConfigReader("dispatch.properties", Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE)));
-        session = CassandraConnector.connect(settings);
-        QueueSchema.apply(session, KEYSPACE, settings.replicationCql());
+        session = TestKeyspace.of(cassandra, KEYSPACE).connectWithSchema();
         PasswordHashing hashing = new PasswordHashing(1000, 4096);
         nodeA = new SubmissionUsers(new CassandraSubmissionUserStore(session, KEYSPACE), hashing, Clock.systemUTC(),
             new CassandraClusterSecrets(session, KEYSPACE, Clock.systemUTC(), new SecureRandom()));

@@ -10,10 +10,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.RawSmtpSession;
@@ -24,7 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * End to end: a message submitted to James on the submission port is queued in Cassandra by
@@ -35,21 +37,18 @@ class SubmissionToMxDeliveryIT {
     private static final String KEYSPACE = "e2e_delivery";
     private static final String MX_ADDRESS = "127.0.0.25";
 
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static DnsmasqServer dns;
     private static DispatchNode node;
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int sinkPort = FreePorts.pick();
-        sink = SmtpSink.start(MX_ADDRESS, sinkPort, "mx.sink.test");
-        dns = DnsmasqServer.start(List.of("--mx-host=sink.test,mx.sink.test,10",
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.sink.test"));
+        dns = rig.dns(List.of("--mx-host=sink.test,mx.sink.test,10",
             "--host-record=mx.sink.test," + MX_ADDRESS, "--mx-host=null.test,.,0"));
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE,
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(sinkPort),
+        node = rig.node(Map.of(
             "delivery.heloName", "dispatch.example.com",
             "queue.pollInterval", "200ms"));
         node.admin("add-domain", "example.com");
@@ -58,15 +57,7 @@ class SubmissionToMxDeliveryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        if (node != null) {
-            node.close();
-        }
-        if (dns != null) {
-            dns.close();
-        }
-        if (sink != null) {
-            sink.close();
-        }
+        rig.close();
     }
 
     @Test
@@ -181,17 +172,17 @@ class SubmissionToMxDeliveryIT {
         assertThat(received).contains("alice@example.com").contains("bob@sink.test").contains("Hello Bob.");
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            await().atMost(Duration.ofSeconds(30)).until(() -> queue.recipientRows("bob@sink.test").stream()
-                .anyMatch(row -> "DELIVERED".equals(row.getString("state"))));
-            Row state = queue.recipientRows("bob@sink.test").get(0);
-            assertThat(state.getString("state")).isEqualTo("DELIVERED");
-            assertThat(state.getInt("attempts")).isEqualTo(1);
-            List<Row> attempts = queue.attempts(state);
+            await().atMost(Duration.ofSeconds(30)).until(() -> queue.recipients("bob@sink.test").stream()
+                .anyMatch(record -> record.state() == RecipientState.DELIVERED));
+            RecipientRecord state = queue.recipients("bob@sink.test").get(0);
+            assertThat(state.state()).isEqualTo(RecipientState.DELIVERED);
+            assertThat(state.attempts()).isEqualTo(1);
+            List<AttemptHistoryEntry> attempts = queue.attempts(state);
             assertThat(attempts).hasSize(1);
-            assertThat(attempts.get(0).getString("host")).isEqualTo("mx.sink.test");
-            assertThat(attempts.get(0).getString("address")).isEqualTo(MX_ADDRESS);
-            assertThat(attempts.get(0).getInt("reply_code")).isEqualTo(250);
-            assertThat(attempts.get(0).getString("decision")).isEqualTo("DELIVERED");
+            assertThat(attempts.get(0).host()).contains("mx.sink.test");
+            assertThat(attempts.get(0).address()).contains(MX_ADDRESS);
+            assertThat(attempts.get(0).replyCode()).contains(250);
+            assertThat(attempts.get(0).decision()).isEqualTo("DELIVERED");
         }
     }
 }

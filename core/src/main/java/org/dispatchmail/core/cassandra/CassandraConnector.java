@@ -27,8 +27,9 @@ public final class CassandraConnector {
     private CassandraConnector() {
     }
 
-    public static CqlSession connect(CassandraSettings settings) {
-        Instant deadline = Clock.systemUTC().instant().plus(settings.startupTimeout());
+    /** @param clock measures the wait for the cluster against cassandra.startupTimeout */
+    public static CqlSession connect(CassandraSettings settings, Clock clock) {
+        Instant deadline = clock.instant().plus(settings.startupTimeout());
         RuntimeException last;
         int tries = 0;
         do {
@@ -43,7 +44,7 @@ public final class CassandraConnector {
                 LOGGER.debug("Cassandra not reachable yet: {}", e.getMessage());
             }
             sleep(PAUSE);
-        } while (Clock.systemUTC().instant().isBefore(deadline));
+        } while (clock.instant().isBefore(deadline));
         throw new CassandraUnavailableException("Cannot reach Cassandra at " + settings.contactPoints()
             + " (datacenter " + settings.localDatacenter() + ") within " + settings.startupTimeout().toSeconds()
             + " s (cassandra.startupTimeout): " + rootMessage(last), last);

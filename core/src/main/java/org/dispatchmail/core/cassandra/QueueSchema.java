@@ -1,8 +1,9 @@
 package org.dispatchmail.core.cassandra;
 
 import java.time.Duration;
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -127,8 +128,12 @@ public final class QueueSchema {
         return MIGRATIONS.size();
     }
 
-    /** Creates the keyspace if needed and applies the migrations this node knows and the cluster lacks. */
-    public static void apply(CqlSession session, String keyspace, String replicationCql) {
+    /**
+     * Creates the keyspace if needed and applies the migrations this node knows and the cluster lacks.
+     *
+     * @param clock the time written as a migration's {@code applied_at}
+     */
+    public static void apply(CqlSession session, String keyspace, String replicationCql, Clock clock) {
         session.execute(ddl("CREATE KEYSPACE IF NOT EXISTS " + keyspace
             + " WITH replication = " + replicationCql));
         awaitAgreement(session);
@@ -148,8 +153,9 @@ public final class QueueSchema {
                 });
             }
             awaitAgreement(session);
-            session.execute(ddl("INSERT INTO " + keyspace
-                + ".schema_version (component, version, applied_at) VALUES ('queue', ?, ?)", version, Instant.now()));
+            session.execute(ddl("INSERT INTO " + keyspace + ".schema_version (component, version, applied_at)"
+                + " VALUES ('queue', :version, :applied_at)",
+                Map.<String, Object>of("version", version, "applied_at", clock.instant())));
             LOGGER.info("Dispatch schema of keyspace {} migrated to version {}", keyspace, version);
         }
         if (!session.checkSchemaAgreement()) {
@@ -161,7 +167,11 @@ public final class QueueSchema {
      * A schema statement, with a timeout of its own: creating a table waits for every node to agree, which can take
      * far longer than cassandra.requestTimeout on a busy cluster, and a start-up should not fail for that.
      */
-    private static SimpleStatement ddl(String query, Object... values) {
+    private static SimpleStatement ddl(String query) {
+        return SimpleStatement.newInstance(query).setTimeout(SCHEMA_TIMEOUT);
+    }
+
+    private static SimpleStatement ddl(String query, Map<String, Object> values) {
         return SimpleStatement.newInstance(query, values).setTimeout(SCHEMA_TIMEOUT);
     }
 

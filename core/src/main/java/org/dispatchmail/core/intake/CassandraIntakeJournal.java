@@ -6,8 +6,8 @@ import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Enumeration;
 import java.util.HashSet;
@@ -23,6 +23,7 @@ import org.dispatchmail.core.delivery.MessageContent;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -48,6 +49,7 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     static final int SLOTS = 32;
 
     private final CqlSession session;
+    private final Clock clock;
     private final ChunkWriter chunkWriter;
     private final PreparedStatement insertEntry;
     private final PreparedStatement insertChunk;
@@ -61,26 +63,32 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     private final PreparedStatement register;
     private final PreparedStatement unregister;
 
-    /** @param ttl how long an entry lives at most, if nothing clears it (a safety net, not the normal path) */
-    public CassandraIntakeJournal(CqlSession session, String keyspace, Duration ttl) {
+    /**
+     * @param ttl   how long an entry lives at most, if nothing clears it (a safety net, not the normal path)
+     * @param clock the time written as a writer's {@code seen_at}
+     */
+    public CassandraIntakeJournal(CqlSession session, String keyspace, Duration ttl, Clock clock) {
         this.session = session;
+        this.clock = clock;
         this.chunkWriter = new ChunkWriter(session, CHUNK_SIZE, CHUNKS_IN_FLIGHT);
         String ks = keyspace + ".";
         String using = " USING TTL " + Math.toIntExact(Math.min(ttl.getSeconds(), 630_720_000L));
         insertEntry = session.prepare("INSERT INTO " + ks + "intake (writer, slot, mail_name, received_at, envelope,"
-            + " size, chunk_count) VALUES (?, ?, ?, ?, ?, ?, ?)" + using);
-        insertChunk = session.prepare("INSERT INTO " + ks + "intake_chunks (mail_name, chunk, data) VALUES (?, ?, ?)"
+            + " size, chunk_count) VALUES (:writer, :slot, :mail_name, :received_at, :envelope, :size, :chunk_count)"
             + using);
-        deleteEntry = session.prepare("DELETE FROM " + ks + "intake WHERE writer = ? AND slot = ? AND mail_name = ?");
-        deleteChunks = session.prepare("DELETE FROM " + ks + "intake_chunks WHERE mail_name = ?");
+        insertChunk = session.prepare("INSERT INTO " + ks + "intake_chunks (mail_name, chunk, data)"
+            + " VALUES (:mail_name, :chunk, :data)" + using);
+        deleteEntry = session.prepare("DELETE FROM " + ks + "intake WHERE writer = :writer AND slot = :slot"
+            + " AND mail_name = :mail_name");
+        deleteChunks = session.prepare("DELETE FROM " + ks + "intake_chunks WHERE mail_name = :mail_name");
         selectWriters = session.prepare("SELECT writer FROM " + ks + "intake_writers");
-        register = session.prepare("INSERT INTO " + ks + "intake_writers (writer, seen_at) VALUES (?, ?)");
-        unregister = session.prepare("DELETE FROM " + ks + "intake_writers WHERE writer = ?");
-        selectEntries = session.prepare("SELECT * FROM " + ks + "intake WHERE writer = ? AND slot = ?");
-        selectChunks = session.prepare("SELECT chunk, data FROM " + ks + "intake_chunks WHERE mail_name = ?");
-        claim = session.prepare("INSERT INTO " + ks + "intake_claims (writer, claimant) VALUES (?, ?)"
-            + " IF NOT EXISTS USING TTL ?");
-        release = session.prepare("DELETE FROM " + ks + "intake_claims WHERE writer = ? IF claimant = ?");
+        register = session.prepare("INSERT INTO " + ks + "intake_writers (writer, seen_at) VALUES (:writer, :seen_at)");
+        unregister = session.prepare("DELETE FROM " + ks + "intake_writers WHERE writer = :writer");
+        selectEntries = session.prepare("SELECT * FROM " + ks + "intake WHERE writer = :writer AND slot = :slot");
+        selectChunks = session.prepare("SELECT chunk, data FROM " + ks + "intake_chunks WHERE mail_name = :mail_name");
+        claim = session.prepare("INSERT INTO " + ks + "intake_claims (writer, claimant) VALUES (:writer, :claimant)"
+            + " IF NOT EXISTS USING TTL :ttl_seconds");
+        release = session.prepare("DELETE FROM " + ks + "intake_claims WHERE writer = :writer IF claimant = :claimant");
     }
 
     @Override
@@ -88,27 +96,28 @@ public final class CassandraIntakeJournal implements IntakeJournal {
         String what = "journal " + entry.mailName();
         ChunkWriter.Written content;
         try (InputStream in = entry.content().open()) {
-            content = chunkWriter.write(in, (chunk, data) -> insertChunk.bind(entry.mailName(), chunk, data), what);
+            content = chunkWriter.write(in, (chunk, data) -> insertChunk.bind()
+                .setString("mail_name", entry.mailName()).setInt("chunk", chunk).setByteBuffer("data", data), what);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the content to " + what + ": " + e.getMessage(), e);
         }
         List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(content.pending());
-        writes.add(session.executeAsync(insertEntry.bind(entry.writer(), slotOf(entry.mailName()), entry.mailName(),
-            entry.receivedAt(),
-            ByteBuffer.wrap(entry.envelope()), Math.toIntExact(content.size()), content.chunks())));
+        writes.add(session.executeAsync(bindEntry(entry.writer(), entry, Math.toIntExact(content.size()),
+            content.chunks())));
         ChunkWriter.awaitAll(writes, what);
     }
 
     @Override
     public void clear(IntakeKey key) {
-        ChunkWriter.awaitAll(List.of(session.executeAsync(deleteEntry.bind(key.writer(), slotOf(key.mailName()),
-                key.mailName())),
-            session.executeAsync(deleteChunks.bind(key.mailName()))), "clear the journal entry of " + key.mailName());
+        ChunkWriter.awaitAll(List.of(session.executeAsync(byEntry(deleteEntry, key.writer(), key.mailName())),
+                session.executeAsync(deleteChunks.bind().setString("mail_name", key.mailName()))),
+            "clear the journal entry of " + key.mailName());
     }
 
     @Override
     public void register(String writer) {
-        run(register.bind(writer, Instant.now()), "register " + writer + " as a journal writer");
+        run(register.bind().setString("writer", writer).setInstant("seen_at", clock.instant()),
+            "register " + writer + " as a journal writer");
     }
 
     @Override
@@ -124,7 +133,7 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     public List<IntakeEntry> entries(String writer) {
         List<CompletionStage<AsyncResultSet>> slots = new ArrayList<>();
         for (int slot = 0; slot < SLOTS; slot++) {
-            slots.add(session.executeAsync(selectEntries.bind(writer, slot)));
+            slots.add(session.executeAsync(selectEntries.bind().setString("writer", writer).setInt("slot", slot)));
         }
         List<IntakeEntry> entries = new ArrayList<>();
         String what = "read the journal of " + writer;
@@ -171,7 +180,7 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
         @Override
         public InputStream open() {
-            Iterator<Row> rows = run(selectChunks.bind(mailName).setPageSize(CHUNKS_PER_PAGE),
+            Iterator<Row> rows = run(selectChunks.bind().setString("mail_name", mailName).setPageSize(CHUNKS_PER_PAGE),
                 "read the journaled content of " + mailName).iterator();
             return new SequenceInputStream(new Enumeration<InputStream>() {
                 @Override
@@ -189,7 +198,8 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
     @Override
     public boolean claim(String writer, String claimant, Duration ttl) {
-        ResultSet result = run(claim.bind(writer, claimant, (int) Math.max(1, ttl.getSeconds())),
+        ResultSet result = run(claim.bind().setString("writer", writer).setString("claimant", claimant)
+                .setInt("ttl_seconds", (int) Math.max(1, ttl.getSeconds())),
             "claim the journal of " + writer);
         // a claim this node made in an earlier pass that stopped half-way is still its own
         return result.wasApplied() || claimant.equals(result.one().getString("claimant"));
@@ -197,17 +207,35 @@ public final class CassandraIntakeJournal implements IntakeJournal {
 
     @Override
     public void adopt(IntakeEntry entry, String newWriter) {
-        run(insertEntry.bind(newWriter, slotOf(entry.mailName()), entry.mailName(), entry.receivedAt(),
-            ByteBuffer.wrap(entry.envelope()),
-            Math.toIntExact(entry.size()), (int) Math.max(1, (entry.size() + CHUNK_SIZE - 1) / CHUNK_SIZE)),
-            "adopt " + entry.mailName());
-        run(deleteEntry.bind(entry.writer(), slotOf(entry.mailName()), entry.mailName()), "adopt " + entry.mailName());
+        run(bindEntry(newWriter, entry, Math.toIntExact(entry.size()),
+            (int) Math.max(1, (entry.size() + CHUNK_SIZE - 1) / CHUNK_SIZE)), "adopt " + entry.mailName());
+        run(byEntry(deleteEntry, entry.writer(), entry.mailName()), "adopt " + entry.mailName());
     }
 
     @Override
     public void forget(String writer, String claimant) {
-        run(unregister.bind(writer), "forget the journal writer " + writer);
-        run(release.bind(writer, claimant), "release the journal of " + writer);
+        run(unregister.bind().setString("writer", writer), "forget the journal writer " + writer);
+        run(release.bind().setString("writer", writer).setString("claimant", claimant),
+            "release the journal of " + writer);
+    }
+
+    /** The journal row of {@code entry}, in {@code writer}'s partitions. */
+    private BoundStatement bindEntry(String writer, IntakeEntry entry, int size, int chunks) {
+        return insertEntry.boundStatementBuilder()
+            .setString("writer", writer)
+            .setInt("slot", slotOf(entry.mailName()))
+            .setString("mail_name", entry.mailName())
+            .setInstant("received_at", entry.receivedAt())
+            .setByteBuffer("envelope", ByteBuffer.wrap(entry.envelope()))
+            .setInt("size", size)
+            .setInt("chunk_count", chunks)
+            .build();
+    }
+
+    /** A statement on the entry of {@code mailName} in {@code writer}'s partitions. */
+    private static BoundStatement byEntry(PreparedStatement statement, String writer, String mailName) {
+        return statement.bind().setString("writer", writer).setInt("slot", slotOf(mailName))
+            .setString("mail_name", mailName);
     }
 
     private static byte[] bytes(ByteBuffer buffer) {

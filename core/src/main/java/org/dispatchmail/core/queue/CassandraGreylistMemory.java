@@ -10,6 +10,7 @@ import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -33,46 +34,48 @@ public final class CassandraGreylistMemory implements GreylistMemory {
     public CassandraGreylistMemory(CqlSession session, String keyspace) {
         this.session = session;
         select = session.prepare("SELECT lower_ms, upper_ms, observed_at FROM " + keyspace
-            + ".greylist_windows WHERE destination = ?");
+            + ".greylist_windows WHERE destination = :destination");
         insert = session.prepare("INSERT INTO " + keyspace + ".greylist_windows (destination, lower_ms, upper_ms,"
-            + " observed_at) VALUES (?, ?, ?, ?) USING TTL ?");
+            + " observed_at) VALUES (:destination, :lower_ms, :upper_ms, :observed_at) USING TTL :ttl_seconds");
         selectProber = session.prepare("SELECT message_id, since FROM " + keyspace
-            + ".greylist_probers WHERE destination = ?");
+            + ".greylist_probers WHERE destination = :destination");
         insertProber = session.prepare("INSERT INTO " + keyspace + ".greylist_probers (destination, message_id, since)"
-            + " VALUES (?, ?, ?) IF NOT EXISTS USING TTL ?");
-        deleteProber = session.prepare("DELETE FROM " + keyspace + ".greylist_probers WHERE destination = ?"
-            + " IF message_id = ?");
+            + " VALUES (:destination, :message_id, :since) IF NOT EXISTS USING TTL :ttl_seconds");
+        deleteProber = session.prepare("DELETE FROM " + keyspace + ".greylist_probers WHERE destination = :destination"
+            + " IF message_id = :message_id");
         insertWaiter = session.prepare("INSERT INTO " + keyspace + ".greylist_waiters (destination, message_id,"
-            + " recipient) VALUES (?, ?, ?) USING TTL ?");
+            + " recipient) VALUES (:destination, :message_id, :recipient) USING TTL :ttl_seconds");
         selectWaiters = session.prepare("SELECT message_id, recipient FROM " + keyspace
-            + ".greylist_waiters WHERE destination = ?");
-        deleteWaiters = session.prepare("DELETE FROM " + keyspace + ".greylist_waiters WHERE destination = ?"
-            + " AND message_id = ?");
+            + ".greylist_waiters WHERE destination = :destination");
+        deleteWaiters = session.prepare("DELETE FROM " + keyspace + ".greylist_waiters WHERE destination = :destination"
+            + " AND message_id = :message_id");
     }
 
     @Override
     public Optional<LearnedWindow> window(String destination) {
-        Row row = run(select.bind(destination), "read the greylisting window of " + destination).one();
+        Row row = run(byDestination(select, destination), "read the greylisting window of " + destination).one();
         return row == null ? Optional.empty() : Optional.of(new LearnedWindow(Duration.ofMillis(row.getLong(0)),
             Duration.ofMillis(row.getLong(1)), row.getInstant(2)));
     }
 
     @Override
     public void remember(String destination, LearnedWindow window, Duration keepFor) {
-        run(insert.bind(destination, window.lower().toMillis(), window.upper().toMillis(), window.observedAt(),
-            ttl(keepFor)), "store the greylisting window of " + destination);
+        run(byDestination(insert, destination).setLong("lower_ms", window.lower().toMillis())
+            .setLong("upper_ms", window.upper().toMillis()).setInstant("observed_at", window.observedAt())
+            .setInt("ttl_seconds", ttl(keepFor)), "store the greylisting window of " + destination);
     }
 
     @Override
     public Optional<Prober> prober(String destination) {
-        Row row = run(selectProber.bind(destination), "read the greylisting prober of " + destination).one();
+        Row row = run(byDestination(selectProber, destination), "read the greylisting prober of " + destination).one();
         return row == null || row.isNull(0) ? Optional.empty()
             : Optional.of(new Prober(row.getUuid(0), row.getInstant(1)));
     }
 
     @Override
     public Prober becomeProber(String destination, Prober candidate, Duration keepFor) {
-        ResultSet result = run(insertProber.bind(destination, candidate.messageId(), candidate.since(), ttl(keepFor)),
+        ResultSet result = run(byDestination(insertProber, destination).setUuid("message_id", candidate.messageId())
+                .setInstant("since", candidate.since()).setInt("ttl_seconds", ttl(keepFor)),
             "take the greylisting prober role of " + destination);
         if (result.wasApplied()) {
             return candidate;
@@ -87,19 +90,22 @@ public final class CassandraGreylistMemory implements GreylistMemory {
 
     @Override
     public void removeProber(String destination, UUID messageId) {
-        run(deleteProber.bind(destination, messageId), "remove the greylisting prober of " + destination);
+        run(byDestination(deleteProber, destination).setUuid("message_id", messageId),
+            "remove the greylisting prober of " + destination);
     }
 
     @Override
     public void addWaiter(String destination, Waiter waiter, Duration keepFor) {
-        run(insertWaiter.bind(destination, waiter.messageId(), waiter.recipient(), ttl(keepFor)),
+        run(byDestination(insertWaiter, destination).setUuid("message_id", waiter.messageId())
+                .setString("recipient", waiter.recipient()).setInt("ttl_seconds", ttl(keepFor)),
             "register a recipient waiting for the greylisting prober of " + destination);
     }
 
     @Override
     public List<Waiter> waiters(String destination) {
         List<Waiter> waiters = new ArrayList<>();
-        for (Row row : run(selectWaiters.bind(destination), "read the greylisting waiters of " + destination)) {
+        for (Row row : run(byDestination(selectWaiters, destination),
+            "read the greylisting waiters of " + destination)) {
             waiters.add(new Waiter(row.getUuid(0), row.getString(1)));
         }
         return waiters;
@@ -107,7 +113,12 @@ public final class CassandraGreylistMemory implements GreylistMemory {
 
     @Override
     public void removeWaiters(String destination, UUID messageId) {
-        run(deleteWaiters.bind(destination, messageId), "remove greylisting waiters of " + destination);
+        run(byDestination(deleteWaiters, destination).setUuid("message_id", messageId),
+            "remove greylisting waiters of " + destination);
+    }
+
+    private static BoundStatement byDestination(PreparedStatement statement, String destination) {
+        return statement.bind().setString("destination", destination);
     }
 
     private static int ttl(Duration keepFor) {

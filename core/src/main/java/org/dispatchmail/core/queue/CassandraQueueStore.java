@@ -7,6 +7,7 @@ import java.io.SequenceInputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -53,6 +54,7 @@ public final class CassandraQueueStore implements QueueStore {
     private static final int HISTORY_BATCH = 8;
 
     private final CqlSession session;
+    private final Clock clock;
     private final ChunkWriter chunkWriter;
     private final int shards;
     private final Duration bucketSize;
@@ -90,73 +92,85 @@ public final class CassandraQueueStore implements QueueStore {
     /**
      * @param retention how long every row lives: a message's state and history disappear by themselves
      *                  this long after they were last written (the lifetime plus the history kept after it)
+     * @param clock     the time written as a row's {@code updated_at}
      */
     public CassandraQueueStore(CqlSession session, String keyspace, int shards, Duration bucketSize,
-                               Duration retention) {
+                               Duration retention, Clock clock) {
         if (shards < 1) {
             throw new IllegalArgumentException("shards must be at least 1");
         }
         this.session = session;
+        this.clock = clock;
         this.chunkWriter = new ChunkWriter(session, CHUNK_SIZE, CHUNKS_IN_FLIGHT);
         this.shards = shards;
         this.bucketSize = bucketSize;
         this.ttlSeconds = Math.toIntExact(Math.min(retention.getSeconds(), 630_720_000L));
         String ks = keyspace + ".";
         String ttl = " USING TTL " + ttlSeconds;
-        insertChunk = session.prepare("INSERT INTO " + ks + "message_chunks (message_id, chunk, data) VALUES (?, ?, ?)"
-            + ttl);
+        insertChunk = session.prepare("INSERT INTO " + ks + "message_chunks (message_id, chunk, data)"
+            + " VALUES (:message_id, :chunk, :data)" + ttl);
         String messageColumns = "INSERT INTO " + ks + "messages (message_id, mail_name, sender, size,"
-            + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+            + " chunk_count, recipient_count, created_at, shard, ret, envid) VALUES (:message_id, :mail_name, :sender,"
+            + " :size, :chunk_count, :recipient_count, :created_at, :shard, :ret, :envid)";
         insertNewMessage = session.prepare(messageColumns + ttl);
         String recipientColumns = "INSERT INTO " + ks + "recipients (message_id, recipient, state, attempts,"
             + " next_attempt_at, updated_at, notify, orcpt, greylist_attempts, delay_warnings)"
-            + " VALUES (?, ?, ?, 0, ?, ?, ?, ?, 0, 0)";
+            + " VALUES (:message_id, :recipient, :state, 0, :next_attempt_at, :updated_at, :notify, :orcpt, 0, 0)";
         insertRecipient = session.prepare(recipientColumns + " IF NOT EXISTS" + ttl);
         insertNewRecipient = session.prepare(recipientColumns + ttl);
         insertDue = session.prepare("INSERT INTO " + ks + "due (shard, bucket, due_at, message_id, recipient)"
-            + " VALUES (?, ?, ?, ?, ?)" + ttl);
+            + " VALUES (:shard, :bucket, :due_at, :message_id, :recipient)" + ttl);
         insertActive = session.prepare("INSERT INTO " + ks + "active_messages (shard, day, message_id, created_at)"
-            + " VALUES (?, ?, ?, ?)" + ttl);
+            + " VALUES (:shard, :day, :message_id, :created_at)" + ttl);
         selectDue = session.prepare("SELECT due_at, message_id, recipient FROM " + ks + "due"
-            + " WHERE shard = ? AND bucket = ? AND due_at <= ? LIMIT ?");
-        deleteDue = session.prepare("DELETE FROM " + ks + "due WHERE shard = ? AND bucket = ? AND due_at = ?"
-            + " AND message_id = ? AND recipient = ?");
-        selectCursor = session.prepare("SELECT bucket FROM " + ks + "due_cursors WHERE shard = ?");
-        updateCursor = session.prepare("UPDATE " + ks + "due_cursors SET bucket = ? WHERE shard = ?");
-        selectRecipient = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ? AND recipient = ?");
-        selectRecipients = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = ?");
-        selectAnyRecipient = session.prepare("SELECT recipient FROM " + ks + "recipients WHERE message_id = ? LIMIT 1");
-        claimRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + " SET state = ?, claimed_by = ?,"
-            + " claim_until = ?, claim_token = ?, updated_at = ? WHERE message_id = ? AND recipient = ?"
-            + " IF state = ? AND claimed_by = ? AND claim_until = ? AND claim_token = ?");
-        renewClaim = session.prepare("UPDATE " + ks + "recipients" + ttl + " SET claim_until = ?, updated_at = ?"
-            + " WHERE message_id = ? AND recipient = ? IF claimed_by = ? AND claim_token = ?");
-        String setAll = " SET state = ?, attempts = ?, next_attempt_at = ?, claimed_by = null, claim_until = null,"
-            + " claim_token = null,"
-            + " last_result = ?, greylist_attempts = ?, first_greylisted_at = ?, last_greylisted_at = ?,"
-            + " delay_warnings = ?, report_owed = ?, updated_at = ? WHERE message_id = ? AND recipient = ?";
+            + " WHERE shard = :shard AND bucket = :bucket AND due_at <= :up_to LIMIT :max_entries");
+        deleteDue = session.prepare("DELETE FROM " + ks + "due WHERE shard = :shard AND bucket = :bucket"
+            + " AND due_at = :due_at AND message_id = :message_id AND recipient = :recipient");
+        selectCursor = session.prepare("SELECT bucket FROM " + ks + "due_cursors WHERE shard = :shard");
+        updateCursor = session.prepare("UPDATE " + ks + "due_cursors SET bucket = :bucket WHERE shard = :shard");
+        String oneRecipient = " WHERE message_id = :message_id AND recipient = :recipient";
+        selectRecipient = session.prepare("SELECT * FROM " + ks + "recipients" + oneRecipient);
+        selectRecipients = session.prepare("SELECT * FROM " + ks + "recipients WHERE message_id = :message_id");
+        selectAnyRecipient = session.prepare("SELECT recipient FROM " + ks + "recipients"
+            + " WHERE message_id = :message_id LIMIT 1");
+        // The condition names the values the caller saw ("seen_..."), apart from the ones the claim sets.
+        claimRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + " SET state = :state,"
+            + " claimed_by = :claimed_by, claim_until = :claim_until, claim_token = :claim_token,"
+            + " updated_at = :updated_at" + oneRecipient
+            + " IF state = :seen_state AND claimed_by = :seen_claimed_by AND claim_until = :seen_claim_until"
+            + " AND claim_token = :seen_claim_token");
+        renewClaim = session.prepare("UPDATE " + ks + "recipients" + ttl + " SET claim_until = :claim_until,"
+            + " updated_at = :updated_at" + oneRecipient
+            + " IF claimed_by = :claimed_by AND claim_token = :claim_token");
+        String setAll = " SET state = :state, attempts = :attempts, next_attempt_at = :next_attempt_at,"
+            + " claimed_by = null, claim_until = null, claim_token = null, last_result = :last_result,"
+            + " greylist_attempts = :greylist_attempts, first_greylisted_at = :first_greylisted_at,"
+            + " last_greylisted_at = :last_greylisted_at, delay_warnings = :delay_warnings,"
+            + " report_owed = :report_owed, updated_at = :updated_at" + oneRecipient;
         // The node and the claim's token: a node that claimed the recipient again since holds a new token.
         completeRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
-            + " IF claimed_by = ? AND claim_token = ?");
+            + " IF claimed_by = :claimed_by AND claim_token = :claim_token");
         // The attempt count too: an attempt made since the caller read the row (claimed, tried and written
         // back to the same state) makes the caller's view stale.
         updateRecipient = session.prepare("UPDATE " + ks + "recipients" + ttl + setAll
-            + " IF state = ? AND claimed_by = null AND attempts = ?");
-        clearReportOwed = session.prepare("UPDATE " + ks + "recipients SET report_owed = null"
-            + " WHERE message_id = ? AND recipient = ?");
+            + " IF state = :seen_state AND claimed_by = null AND attempts = :seen_attempts");
+        clearReportOwed = session.prepare("UPDATE " + ks + "recipients SET report_owed = null" + oneRecipient);
         insertAttempt = session.prepare("INSERT INTO " + ks + "attempts (message_id, recipient, attempted_at, node,"
             + " host, address, stage, reply_code, enhanced_code, reply_text, decision, next_attempt_at, tls)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" + ttl);
-        selectAttempts = session.prepare("SELECT * FROM " + ks + "attempts WHERE message_id = ? AND recipient = ?");
-        selectMessage = session.prepare("SELECT * FROM " + ks + "messages WHERE message_id = ?");
-        selectChunk = session.prepare("SELECT data FROM " + ks + "message_chunks WHERE message_id = ? AND chunk = ?");
-        deleteChunks = session.prepare("DELETE FROM " + ks + "message_chunks WHERE message_id = ?");
-        deleteActive = session.prepare("DELETE FROM " + ks + "active_messages WHERE shard = ? AND day = ?"
-            + " AND message_id = ?");
-        deleteMessage = session.prepare("DELETE FROM " + ks + "messages WHERE message_id = ?");
-        deleteRecipients = session.prepare("DELETE FROM " + ks + "recipients WHERE message_id = ?");
-        deleteAttempts = session.prepare("DELETE FROM " + ks + "attempts WHERE message_id = ? AND recipient = ?");
-        selectActive = session.prepare("SELECT message_id FROM " + ks + "active_messages WHERE shard = ? AND day = ?");
+            + " VALUES (:message_id, :recipient, :attempted_at, :node, :host, :address, :stage, :reply_code,"
+            + " :enhanced_code, :reply_text, :decision, :next_attempt_at, :tls)" + ttl);
+        selectAttempts = session.prepare("SELECT * FROM " + ks + "attempts" + oneRecipient);
+        selectMessage = session.prepare("SELECT * FROM " + ks + "messages WHERE message_id = :message_id");
+        selectChunk = session.prepare("SELECT data FROM " + ks + "message_chunks"
+            + " WHERE message_id = :message_id AND chunk = :chunk");
+        deleteChunks = session.prepare("DELETE FROM " + ks + "message_chunks WHERE message_id = :message_id");
+        deleteActive = session.prepare("DELETE FROM " + ks + "active_messages WHERE shard = :shard AND day = :day"
+            + " AND message_id = :message_id");
+        deleteMessage = session.prepare("DELETE FROM " + ks + "messages WHERE message_id = :message_id");
+        deleteRecipients = session.prepare("DELETE FROM " + ks + "recipients WHERE message_id = :message_id");
+        deleteAttempts = session.prepare("DELETE FROM " + ks + "attempts" + oneRecipient);
+        selectActive = session.prepare("SELECT message_id FROM " + ks + "active_messages"
+            + " WHERE shard = :shard AND day = :day");
     }
 
     /** The same mail name always maps to the same queue id: a repeated hand-over is one message. */
@@ -175,7 +189,7 @@ public final class CassandraQueueStore implements QueueStore {
     public UUID enqueue(NewMessage message, Instant now) {
         long started = System.nanoTime();
         UUID id = messageId(message.name());
-        Row first = run(selectMessage.bind(id), "look up " + message.name()).one();
+        Row first = run(byMessage(selectMessage, id), "look up " + message.name()).one();
         if (first != null) {
             return enqueueAgain(id, message, now, first, started);
         }
@@ -185,7 +199,7 @@ public final class CassandraQueueStore implements QueueStore {
         // Small rows of several tables in one request (the chunks, up to 256 KiB each, go on their own).
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED)
             .addStatement(bindMessage(insertNewMessage, id, message, content, now))
-            .addStatement(insertActive.bind(shard, epochDay(now), id, now));
+            .addStatement(bindActive(insertActive, shard, epochDay(now), id).setInstant("created_at", now));
         addIndexEntries(rows, id, message.recipients(), now, afterContent(now, started));
         writes.add(session.executeAsync(rows.build()));
         awaitAll(writes, "store " + message.name());
@@ -203,13 +217,14 @@ public final class CassandraQueueStore implements QueueStore {
     private UUID enqueueAgain(UUID id, NewMessage message, Instant now, Row first, long started) {
         int shard = shardOf(id);
         Instant createdAt = first.getInstant("created_at");
-        if (run(selectAnyRecipient.bind(id), "look up the recipients of " + message.name()).one() == null) {
+        if (run(byMessage(selectAnyRecipient, id), "look up the recipients of " + message.name()).one() == null) {
             ChunkWriter.Written content = writeChunks(id, message);
             awaitAll(content.pending(), "store the content of " + message.name());
             // A plain write: the first arrival time is kept by binding it, so the lifetime is not extended.
             run(bindMessage(insertNewMessage, id, message, content, createdAt), "store " + message.name());
         }
-        run(insertActive.bind(shard, epochDay(createdAt), id, createdAt), "list " + message.name() + " as active");
+        run(bindActive(insertActive, shard, epochDay(createdAt), id).setInstant("created_at", createdAt),
+            "list " + message.name() + " as active");
         // The index first, then the state rows: a hand-over that dies in between leaves entries that
         // point at nothing (skipped), never state rows that nothing points at (lost).
         BatchStatementBuilder index = BatchStatement.builder(BatchType.UNLOGGED);
@@ -229,7 +244,8 @@ public final class CassandraQueueStore implements QueueStore {
     private ChunkWriter.Written writeChunks(UUID id, NewMessage message) {
         String what = "store the content of " + message.name();
         try (InputStream in = message.content().open()) {
-            return chunkWriter.write(in, (chunk, data) -> insertChunk.bind(id, chunk, data), what);
+            return chunkWriter.write(in, (chunk, data) -> byMessage(insertChunk, id).setInt("chunk", chunk)
+                .setByteBuffer("data", data), what);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the content to " + what + ": " + e.getMessage(), e);
         }
@@ -237,9 +253,18 @@ public final class CassandraQueueStore implements QueueStore {
 
     private BoundStatement bindMessage(PreparedStatement insert, UUID id, NewMessage message,
                                        ChunkWriter.Written content, Instant now) {
-        return insert.bind(id, message.name(), message.sender(), content.size(), content.chunks(),
-            message.recipients().size(), now, shardOf(id), message.messageDsn().ret().map(Enum::name).orElse(null),
-            message.messageDsn().envelopeId().orElse(null));
+        return insert.boundStatementBuilder()
+            .setUuid("message_id", id)
+            .setString("mail_name", message.name())
+            .setString("sender", message.sender())
+            .setLong("size", content.size())
+            .setInt("chunk_count", content.chunks())
+            .setInt("recipient_count", message.recipients().size())
+            .setInstant("created_at", now)
+            .setInt("shard", shardOf(id))
+            .setString("ret", message.messageDsn().ret().map(Enum::name).orElse(null))
+            .setString("envid", message.messageDsn().envelopeId().orElse(null))
+            .build();
     }
 
     /**
@@ -250,7 +275,7 @@ public final class CassandraQueueStore implements QueueStore {
     private void addIndexEntries(BatchStatementBuilder batch, UUID id, List<String> recipients, Instant at,
                                  Instant written) {
         for (String recipient : recipients) {
-            batch.addStatement(insertDue.bind(shardOf(id), bucketOf(written), at, id, recipient));
+            batch.addStatement(bindDue(insertDue, shardOf(id), bucketOf(written), at, id, recipient));
         }
     }
 
@@ -259,8 +284,12 @@ public final class CassandraQueueStore implements QueueStore {
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED);
         for (int i = 0; i < message.recipients().size(); i++) {
             RecipientDsn dsn = message.recipientDsn(i);
-            rows.addStatement(insert.bind(id, message.recipients().get(i), RecipientState.PENDING.name(), now, now,
-                dsn.notifyText().isEmpty() ? null : dsn.notifyText(), dsn.originalRecipient().orElse(null)));
+            rows.addStatement(byRecipient(insert, id, message.recipients().get(i))
+                .setString("state", RecipientState.PENDING.name())
+                .setInstant("next_attempt_at", now)
+                .setInstant("updated_at", now)
+                .setString("notify", dsn.notifyText().isEmpty() ? null : dsn.notifyText())
+                .setString("orcpt", dsn.originalRecipient().orElse(null)));
         }
         return rows.build();
     }
@@ -282,19 +311,20 @@ public final class CassandraQueueStore implements QueueStore {
 
     @Override
     public Optional<Long> cursor(int shard) {
-        Row row = run(selectCursor.bind(shard), "read the cursor of shard " + shard).one();
+        Row row = run(selectCursor.bind().setInt("shard", shard), "read the cursor of shard " + shard).one();
         return row == null || row.isNull("bucket") ? Optional.empty() : Optional.of(row.getLong("bucket"));
     }
 
     @Override
     public void advanceCursor(int shard, long bucket) {
-        run(updateCursor.bind(bucket, shard), "move the cursor of shard " + shard);
+        run(updateCursor.bind().setLong("bucket", bucket).setInt("shard", shard), "move the cursor of shard " + shard);
     }
 
     @Override
     public List<DueEntry> dueEntries(int shard, long bucket, Instant upTo, int limit) {
         List<DueEntry> entries = new ArrayList<>();
-        for (Row row : run(selectDue.bind(shard, bucket, upTo, limit), "read due work")) {
+        for (Row row : run(selectDue.bind().setInt("shard", shard).setLong("bucket", bucket)
+            .setInstant("up_to", upTo).setInt("max_entries", limit), "read due work")) {
             entries.add(new DueEntry(shard, bucket, row.getInstant("due_at"), row.getUuid("message_id"),
                 row.getString("recipient")));
         }
@@ -303,7 +333,7 @@ public final class CassandraQueueStore implements QueueStore {
 
     @Override
     public void removeDue(DueEntry entry) {
-        run(deleteDue.bind(entry.shard(), entry.bucket(), entry.dueAt(), entry.messageId(), entry.recipient()),
+        run(bindDue(deleteDue, entry),
             "remove due entry " + entry);
     }
 
@@ -314,8 +344,7 @@ public final class CassandraQueueStore implements QueueStore {
         for (DueEntry entry : entries) {
             byBucket.computeIfAbsent(List.of((long) entry.shard(), entry.bucket()),
                 key -> BatchStatement.builder(BatchType.UNLOGGED))
-                .addStatement(deleteDue.bind(entry.shard(), entry.bucket(), entry.dueAt(), entry.messageId(),
-                    entry.recipient()));
+                .addStatement(bindDue(deleteDue, entry));
         }
         List<CompletionStage<AsyncResultSet>> deletes = new ArrayList<>();
         for (BatchStatementBuilder batch : byBucket.values()) {
@@ -326,14 +355,14 @@ public final class CassandraQueueStore implements QueueStore {
 
     @Override
     public Optional<RecipientRecord> recipient(UUID messageId, String recipient) {
-        Row row = run(selectRecipient.bind(messageId, recipient), "read recipient").one();
+        Row row = run(byRecipient(selectRecipient, messageId, recipient), "read recipient").one();
         return Optional.ofNullable(row).map(CassandraQueueStore::toRecord);
     }
 
     @Override
     public List<RecipientRecord> recipients(UUID messageId) {
         List<RecipientRecord> records = new ArrayList<>();
-        for (Row row : run(selectRecipients.bind(messageId), "read recipients")) {
+        for (Row row : run(byMessage(selectRecipients, messageId), "read recipients")) {
             records.add(toRecord(row));
         }
         return records;
@@ -356,7 +385,7 @@ public final class CassandraQueueStore implements QueueStore {
         seen.forEach(record -> recipients.add(record.recipient()));
         addIndexEntries(index, messageId, recipients, lookAgainAt, lookAgainAt);
         run(index.build(), "index the recipients of " + messageId);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         UUID token = UUID.randomUUID();
         if (seen.size() > 1) {
             BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
@@ -375,9 +404,19 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private BoundStatement bindClaim(RecipientRecord seen, String node, Instant claimUntil, UUID token, Instant now) {
-        return claimRecipient.bind(RecipientState.IN_FLIGHT.name(), node, claimUntil, token, now, seen.messageId(),
-            seen.recipient(), seen.state().name(), seen.claimedBy().orElse(null), seen.claimUntil().orElse(null),
-            seen.claimToken().orElse(null));
+        return claimRecipient.boundStatementBuilder()
+            .setString("state", RecipientState.IN_FLIGHT.name())
+            .setString("claimed_by", node)
+            .setInstant("claim_until", claimUntil)
+            .setUuid("claim_token", token)
+            .setInstant("updated_at", now)
+            .setUuid("message_id", seen.messageId())
+            .setString("recipient", seen.recipient())
+            .setString("seen_state", seen.state().name())
+            .setString("seen_claimed_by", seen.claimedBy().orElse(null))
+            .setInstant("seen_claim_until", seen.claimUntil().orElse(null))
+            .setUuid("seen_claim_token", seen.claimToken().orElse(null))
+            .build();
     }
 
     /** The records as the claim wrote them. */
@@ -405,7 +444,7 @@ public final class CassandraQueueStore implements QueueStore {
         claimed.forEach(record -> recipients.add(record.recipient()));
         addIndexEntries(index, messageId, recipients, claimUntil, claimUntil);
         run(index.build(), "index the recipients of " + messageId);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         if (claimed.size() > 1) {
             BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
             claimed.forEach(record -> batch.addStatement(bindRenew(record, claimUntil, now)));
@@ -423,8 +462,14 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private BoundStatement bindRenew(RecipientRecord claimed, Instant claimUntil, Instant now) {
-        return renewClaim.bind(claimUntil, now, claimed.messageId(), claimed.recipient(),
-            claimed.claimedBy().orElse(null), claimed.claimToken().orElse(null));
+        return renewClaim.boundStatementBuilder()
+            .setInstant("claim_until", claimUntil)
+            .setInstant("updated_at", now)
+            .setUuid("message_id", claimed.messageId())
+            .setString("recipient", claimed.recipient())
+            .setString("claimed_by", claimed.claimedBy().orElse(null))
+            .setUuid("claim_token", claimed.claimToken().orElse(null))
+            .build();
     }
 
     /**
@@ -443,11 +488,21 @@ public final class CassandraQueueStore implements QueueStore {
             AttemptRecord attempt = attempts.get(i);
             RecipientOutcome outcome = attempt.outcome();
             SmtpReply reply = outcome.reply();
-            history.addStatement(insertAttempt.bind(attempt.messageId(), attempt.recipient(),
-                attempt.attemptedAt(), attempt.node(), outcome.host(), outcome.address(), outcome.stage(),
-                reply == null ? null : reply.code(), outcome.enhancedStatus(),
-                reply == null ? outcome.error() : reply.text(), attempt.decision().name(),
-                attempt.nextAttemptAt().orElse(null), attempt.tls().orElse(null)));
+            history.addStatement(insertAttempt.boundStatementBuilder()
+                .setUuid("message_id", attempt.messageId())
+                .setString("recipient", attempt.recipient())
+                .setInstant("attempted_at", attempt.attemptedAt())
+                .setString("node", attempt.node())
+                .setString("host", outcome.host())
+                .setString("address", outcome.address())
+                .setString("stage", outcome.stage())
+                .set("reply_code", reply == null ? null : reply.code(), Integer.class)
+                .setString("enhanced_code", outcome.enhancedStatus())
+                .setString("reply_text", reply == null ? outcome.error() : reply.text())
+                .setString("decision", attempt.decision().name())
+                .setInstant("next_attempt_at", attempt.nextAttemptAt().orElse(null))
+                .setString("tls", attempt.tls().orElse(null))
+                .build());
             if (history.getStatementsCount() == HISTORY_BATCH || i == attempts.size() - 1) {
                 writes.add(session.executeAsync(history.build()));
                 history = BatchStatement.builder(BatchType.UNLOGGED);
@@ -482,33 +537,59 @@ public final class CassandraQueueStore implements QueueStore {
         if (updated.state().isWaiting()) {
             indexAt(updated.messageId(), updated.recipient(), updated.nextAttemptAt());
         }
-        ResultSet result = run(bindSetAll(updateRecipient, updated).setString(12, seen.state().name())
-            .setInt(13, seen.attempts()).build(),
+        ResultSet result = run(bindSetAll(updateRecipient, updated).setString("seen_state", seen.state().name())
+            .setInt("seen_attempts", seen.attempts()).build(),
             "update " + seen.recipient());
         return result.wasApplied();
     }
 
     /** The new state of a recipient this node attempted, written only while the attempt's claim holds. */
     private BoundStatement bindComplete(AttemptRecord attempt, RecipientRecord updated) {
-        return bindSetAll(completeRecipient, updated).setString(12, attempt.node())
-            .setUuid(13, attempt.claimToken()).build();
+        return bindSetAll(completeRecipient, updated).setString("claimed_by", attempt.node())
+            .setUuid("claim_token", attempt.claimToken()).build();
     }
 
-    /** Binds the 12 values of a full state write (0 to 11); the condition's values (from 12) are the caller's. */
-    private static BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
+    /** Binds the values of a full state write; the condition's values are the caller's. */
+    private BoundStatementBuilder bindSetAll(PreparedStatement statement, RecipientRecord r) {
         return statement.boundStatementBuilder()
-            .setString(0, r.state().name())
-            .setInt(1, r.attempts())
-            .setInstant(2, r.nextAttemptAt())
-            .setString(3, r.lastResult().orElse(null))
-            .setInt(4, r.greylistAttempts())
-            .setInstant(5, r.firstGreylistedAt().orElse(null))
-            .setInstant(6, r.lastGreylistedAt().orElse(null))
-            .setInt(7, r.delayWarningsSent())
-            .setString(8, r.reportOwed().map(Enum::name).orElse(null))
-            .setInstant(9, Instant.now())
-            .setUuid(10, r.messageId())
-            .setString(11, r.recipient());
+            .setString("state", r.state().name())
+            .setInt("attempts", r.attempts())
+            .setInstant("next_attempt_at", r.nextAttemptAt())
+            .setString("last_result", r.lastResult().orElse(null))
+            .setInt("greylist_attempts", r.greylistAttempts())
+            .setInstant("first_greylisted_at", r.firstGreylistedAt().orElse(null))
+            .setInstant("last_greylisted_at", r.lastGreylistedAt().orElse(null))
+            .setInt("delay_warnings", r.delayWarningsSent())
+            .setString("report_owed", r.reportOwed().map(Enum::name).orElse(null))
+            .setInstant("updated_at", clock.instant())
+            .setUuid("message_id", r.messageId())
+            .setString("recipient", r.recipient());
+    }
+
+    /** A statement on one message's rows. */
+    private static BoundStatement byMessage(PreparedStatement statement, UUID messageId) {
+        return statement.bind().setUuid("message_id", messageId);
+    }
+
+    /** A statement on one recipient's rows. */
+    private static BoundStatement byRecipient(PreparedStatement statement, UUID messageId, String recipient) {
+        return byMessage(statement, messageId).setString("recipient", recipient);
+    }
+
+    /** A statement on one due entry. */
+    private static BoundStatement bindDue(PreparedStatement statement, int shard, long bucket, Instant dueAt,
+                                          UUID messageId, String recipient) {
+        return byRecipient(statement, messageId, recipient).setInt("shard", shard).setLong("bucket", bucket)
+            .setInstant("due_at", dueAt);
+    }
+
+    private static BoundStatement bindDue(PreparedStatement statement, DueEntry entry) {
+        return bindDue(statement, entry.shard(), entry.bucket(), entry.dueAt(), entry.messageId(), entry.recipient());
+    }
+
+    /** A statement on one message's listing among the active messages of its shard and day. */
+    private static BoundStatement bindActive(PreparedStatement statement, int shard, long day, UUID messageId) {
+        return byMessage(statement, messageId).setInt("shard", shard).setLong("day", day);
     }
 
     /** Plain writes (one partition): only the node that sent the reports clears their flags. */
@@ -518,14 +599,14 @@ public final class CassandraQueueStore implements QueueStore {
             return;
         }
         BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED);
-        recipients.forEach(recipient -> batch.addStatement(clearReportOwed.bind(messageId, recipient)));
+        recipients.forEach(recipient -> batch.addStatement(byRecipient(clearReportOwed, messageId, recipient)));
         run(batch.build(), "note the reports sent for " + messageId);
     }
 
     @Override
     public List<AttemptHistoryEntry> attempts(UUID messageId, String recipient) {
         List<AttemptHistoryEntry> entries = new ArrayList<>();
-        for (Row row : run(selectAttempts.bind(messageId, recipient), "read the attempts of " + recipient)) {
+        for (Row row : run(byRecipient(selectAttempts, messageId, recipient), "read the attempts of " + recipient)) {
             entries.add(new AttemptHistoryEntry(row.getInstant("attempted_at"), row.getString("node"),
                 Optional.ofNullable(row.getString("host")), Optional.ofNullable(row.getString("address")),
                 row.getString("stage"), row.isNull("reply_code") ? Optional.empty() : Optional.of(row.getInt("reply_code")),
@@ -538,9 +619,9 @@ public final class CassandraQueueStore implements QueueStore {
 
     @Override
     public void finish(UUID messageId) {
-        Row row = run(selectMessage.bind(messageId), "read message " + messageId).one();
+        Row row = run(byMessage(selectMessage, messageId), "read message " + messageId).one();
         if (row == null) {
-            run(deleteChunks.bind(messageId), "remove the content of " + messageId);
+            run(byMessage(deleteChunks, messageId), "remove the content of " + messageId);
             return;
         }
         finish(messageId, row.getInt("shard"), row.getInstant("created_at"));
@@ -552,8 +633,8 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private void finish(UUID messageId, int shard, Instant createdAt) {
-        run(BatchStatement.builder(BatchType.UNLOGGED).addStatement(deleteChunks.bind(messageId))
-            .addStatement(deleteActive.bind(shard, epochDay(createdAt), messageId)).build(),
+        run(BatchStatement.builder(BatchType.UNLOGGED).addStatement(byMessage(deleteChunks, messageId))
+            .addStatement(bindActive(deleteActive, shard, epochDay(createdAt), messageId)).build(),
             "remove the content of " + messageId);
     }
 
@@ -561,17 +642,19 @@ public final class CassandraQueueStore implements QueueStore {
     public void delete(UUID messageId) {
         finish(messageId);
         for (RecipientRecord record : recipients(messageId)) {
-            run(deleteAttempts.bind(messageId, record.recipient()), "remove the history of " + record.recipient());
+            run(byRecipient(deleteAttempts, messageId, record.recipient()),
+                "remove the history of " + record.recipient());
         }
         // Its due entries now point at nothing: the workers drop them as orphans.
-        run(deleteRecipients.bind(messageId), "remove the recipients of " + messageId);
-        run(deleteMessage.bind(messageId), "remove " + messageId);
+        run(byMessage(deleteRecipients, messageId), "remove the recipients of " + messageId);
+        run(byMessage(deleteMessage, messageId), "remove " + messageId);
     }
 
     @Override
     public List<UUID> activeMessages(int shard, long epochDay) {
         List<UUID> ids = new ArrayList<>();
-        for (Row row : run(selectActive.bind(shard, epochDay), "list the active messages of shard " + shard)) {
+        for (Row row : run(selectActive.bind().setInt("shard", shard).setLong("day", epochDay),
+            "list the active messages of shard " + shard)) {
             ids.add(row.getUuid("message_id"));
         }
         return ids;
@@ -583,7 +666,7 @@ public final class CassandraQueueStore implements QueueStore {
 
     @Override
     public Optional<StoredMessage> message(UUID messageId) {
-        Row row = run(selectMessage.bind(messageId), "read message " + messageId).one();
+        Row row = run(byMessage(selectMessage, messageId), "read message " + messageId).one();
         if (row == null) {
             return Optional.empty();
         }
@@ -621,11 +704,11 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private CompletionStage<AsyncResultSet> indexAsync(UUID messageId, String recipient, Instant at) {
-        return session.executeAsync(insertDue.bind(shardOf(messageId), bucketOf(at), at, messageId, recipient));
+        return session.executeAsync(bindDue(insertDue, shardOf(messageId), bucketOf(at), at, messageId, recipient));
     }
 
     private void indexAt(UUID messageId, String recipient, Instant at) {
-        run(insertDue.bind(shardOf(messageId), bucketOf(at), at, messageId, recipient), "index " + recipient);
+        run(bindDue(insertDue, shardOf(messageId), bucketOf(at), at, messageId, recipient), "index " + recipient);
     }
 
     private static RecipientRecord toRecord(Row row) {
@@ -660,7 +743,8 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private byte[] readChunk(UUID messageId, int chunk) {
-        Row row = run(selectChunk.bind(messageId, chunk), "read chunk " + chunk + " of " + messageId).one();
+        Row row = run(byMessage(selectChunk, messageId).setInt("chunk", chunk),
+            "read chunk " + chunk + " of " + messageId).one();
         if (row == null) {
             throw new CassandraUnavailableException("chunk " + chunk + " of message " + messageId + " is missing", null);
         }

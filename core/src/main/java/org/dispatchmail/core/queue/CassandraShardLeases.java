@@ -1,7 +1,7 @@
 package org.dispatchmail.core.queue;
 
+import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -11,6 +11,7 @@ import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -19,6 +20,7 @@ import com.datastax.oss.driver.api.core.cql.Statement;
 /** Shard leases as lightweight transactions on rows with a TTL; heartbeats as rows with a TTL. */
 public final class CassandraShardLeases implements ShardLeases {
     private final CqlSession session;
+    private final Clock clock;
     private final PreparedStatement heartbeat;
     private final PreparedStatement selectNodes;
     private final PreparedStatement selectOwners;
@@ -26,21 +28,26 @@ public final class CassandraShardLeases implements ShardLeases {
     private final PreparedStatement renew;
     private final PreparedStatement release;
 
-    public CassandraShardLeases(CqlSession session, String keyspace) {
+    /** @param clock the time written as a heartbeat's {@code seen_at} */
+    public CassandraShardLeases(CqlSession session, String keyspace, Clock clock) {
         this.session = session;
+        this.clock = clock;
         String ks = keyspace + ".";
-        heartbeat = session.prepare("INSERT INTO " + ks + "nodes (node, seen_at) VALUES (?, ?) USING TTL ?");
+        heartbeat = session.prepare("INSERT INTO " + ks + "nodes (node, seen_at) VALUES (:node, :seen_at)"
+            + " USING TTL :ttl_seconds");
         selectNodes = session.prepare("SELECT node FROM " + ks + "nodes");
         selectOwners = session.prepare("SELECT shard, owner FROM " + ks + "shard_leases");
-        acquire = session.prepare("INSERT INTO " + ks + "shard_leases (shard, owner) VALUES (?, ?)"
-            + " IF NOT EXISTS USING TTL ?");
-        renew = session.prepare("UPDATE " + ks + "shard_leases USING TTL ? SET owner = ? WHERE shard = ? IF owner = ?");
-        release = session.prepare("DELETE FROM " + ks + "shard_leases WHERE shard = ? IF owner = ?");
+        acquire = session.prepare("INSERT INTO " + ks + "shard_leases (shard, owner) VALUES (:shard, :owner)"
+            + " IF NOT EXISTS USING TTL :ttl_seconds");
+        renew = session.prepare("UPDATE " + ks + "shard_leases USING TTL :ttl_seconds SET owner = :owner"
+            + " WHERE shard = :shard IF owner = :owner");
+        release = session.prepare("DELETE FROM " + ks + "shard_leases WHERE shard = :shard IF owner = :owner");
     }
 
     @Override
     public void heartbeat(String node, Duration ttl) {
-        run(heartbeat.bind(node, Instant.now(), seconds(ttl)), "record the heartbeat of " + node);
+        run(heartbeat.bind().setString("node", node).setInstant("seen_at", clock.instant())
+            .setInt("ttl_seconds", seconds(ttl)), "record the heartbeat of " + node);
     }
 
     @Override
@@ -65,17 +72,24 @@ public final class CassandraShardLeases implements ShardLeases {
 
     @Override
     public boolean acquire(int shard, String node, Duration ttl) {
-        return run(acquire.bind(shard, node, seconds(ttl)), "lease shard " + shard).wasApplied();
+        return run(byShard(acquire, shard, node).setInt("ttl_seconds", seconds(ttl)),
+            "lease shard " + shard).wasApplied();
     }
 
     @Override
     public boolean renew(int shard, String node, Duration ttl) {
-        return run(renew.bind(seconds(ttl), node, shard, node), "renew the lease of shard " + shard).wasApplied();
+        return run(byShard(renew, shard, node).setInt("ttl_seconds", seconds(ttl)),
+            "renew the lease of shard " + shard).wasApplied();
     }
 
     @Override
     public void release(int shard, String node) {
-        run(release.bind(shard, node), "release shard " + shard);
+        run(byShard(release, shard, node), "release shard " + shard);
+    }
+
+    /** A statement on one shard's lease, held (or to be held) by {@code node}. */
+    private static BoundStatement byShard(PreparedStatement statement, int shard, String node) {
+        return statement.bind().setInt("shard", shard).setString("owner", node);
     }
 
     private static int seconds(Duration ttl) {

@@ -10,6 +10,7 @@ import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Statement;
@@ -40,9 +41,11 @@ public final class CassandraAuthThrottle implements AuthThrottle {
         this.settings = settings;
         this.clock = clock;
         String table = keyspace + ".auth_attempts";
-        insert = session.prepare("INSERT INTO " + table + " (subject, at, id) VALUES (?, ?, ?) USING TTL ?");
-        recent = session.prepare("SELECT at FROM " + table + " WHERE subject = ? AND at > ? LIMIT ?");
-        delete = session.prepare("DELETE FROM " + table + " WHERE subject = ? AND at = ? AND id = ?");
+        insert = session.prepare("INSERT INTO " + table + " (subject, at, id) VALUES (:subject, :at, :id)"
+            + " USING TTL :ttl_seconds");
+        recent = session.prepare("SELECT at FROM " + table + " WHERE subject = :subject AND at > :since"
+            + " LIMIT :max_rows");
+        delete = session.prepare("DELETE FROM " + table + " WHERE subject = :subject AND at = :at AND id = :id");
     }
 
     @Override
@@ -57,7 +60,8 @@ public final class CassandraAuthThrottle implements AuthThrottle {
         }
         AuthAttempt attempt = new AuthAttempt(AuthAttempt.Verdict.ALLOWED, keys, now, UUID.randomUUID());
         for (ThrottleKey key : keys) {
-            run(insert.bind(key.value(), now, attempt.id(), ThrottleSettings.ttlSeconds(settings.window)),
+            run(bindAttempt(insert, key, now, attempt.id())
+                    .setInt("ttl_seconds", ThrottleSettings.ttlSeconds(settings.window)),
                 "reserve an AUTH attempt");
         }
         for (ThrottleKey key : keys) {
@@ -77,12 +81,18 @@ public final class CassandraAuthThrottle implements AuthThrottle {
 
     private void withdraw(AuthAttempt attempt) {
         for (ThrottleKey key : attempt.keys()) {
-            run(delete.bind(key.value(), attempt.at(), attempt.id()), "withdraw an AUTH attempt");
+            run(bindAttempt(delete, key, attempt.at(), attempt.id()), "withdraw an AUTH attempt");
         }
     }
 
     private int count(ThrottleKey key, Instant now, int limit) {
-        return run(recent.bind(key.value(), now.minus(settings.window), limit), "count failed AUTHs").all().size();
+        return run(recent.bind().setString("subject", key.value()).setInstant("since", now.minus(settings.window))
+            .setInt("max_rows", limit), "count failed AUTHs").all().size();
+    }
+
+    /** A statement on the row of one attempt against one key. */
+    private static BoundStatement bindAttempt(PreparedStatement statement, ThrottleKey key, Instant at, UUID id) {
+        return statement.bind().setString("subject", key.value()).setInstant("at", at).setUuid("id", id);
     }
 
     private static AuthAttempt.Verdict verdictFor(ThrottleKey key) {

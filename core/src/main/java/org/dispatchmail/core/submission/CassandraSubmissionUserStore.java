@@ -9,6 +9,7 @@ import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
+import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
@@ -37,36 +38,32 @@ public final class CassandraSubmissionUserStore implements SubmissionUserStore {
         this.session = session;
         String ks = keyspace + ".";
         insertUser = session.prepare("INSERT INTO " + ks + "submission_users (" + COLUMNS + ")"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) IF NOT EXISTS");
-        indexLogin = session.prepare("INSERT INTO " + ks + "submission_logins (bucket, login) VALUES (0, ?)");
-        updateUser = session.prepare("UPDATE " + ks + "submission_users SET allowed_senders = ?, created_at = ?,"
-            + " password_changed_at = ?, pbkdf2_salt = ?, pbkdf2_iterations = ?, pbkdf2_hash = ?, cram_md5_context = ?,"
-            + " scram_salt = ?, scram_iterations = ?, scram_stored_key = ?, scram_server_key = ? WHERE login = ?"
-            + " IF EXISTS");
-        deleteUser = session.prepare("DELETE FROM " + ks + "submission_users WHERE login = ? IF EXISTS");
-        unindexLogin = session.prepare("DELETE FROM " + ks + "submission_logins WHERE bucket = 0 AND login = ?");
-        selectUser = session.prepare("SELECT " + COLUMNS + " FROM " + ks + "submission_users WHERE login = ?");
+            + " VALUES (:login, :allowed_senders, :created_at, :password_changed_at, :pbkdf2_salt, :pbkdf2_iterations,"
+            + " :pbkdf2_hash, :cram_md5_context, :scram_salt, :scram_iterations, :scram_stored_key, :scram_server_key)"
+            + " IF NOT EXISTS");
+        indexLogin = session.prepare("INSERT INTO " + ks + "submission_logins (bucket, login) VALUES (0, :login)");
+        updateUser = session.prepare("UPDATE " + ks + "submission_users SET allowed_senders = :allowed_senders,"
+            + " created_at = :created_at, password_changed_at = :password_changed_at, pbkdf2_salt = :pbkdf2_salt,"
+            + " pbkdf2_iterations = :pbkdf2_iterations, pbkdf2_hash = :pbkdf2_hash,"
+            + " cram_md5_context = :cram_md5_context,"
+            + " scram_salt = :scram_salt, scram_iterations = :scram_iterations, scram_stored_key = :scram_stored_key,"
+            + " scram_server_key = :scram_server_key WHERE login = :login IF EXISTS");
+        deleteUser = session.prepare("DELETE FROM " + ks + "submission_users WHERE login = :login IF EXISTS");
+        unindexLogin = session.prepare("DELETE FROM " + ks + "submission_logins WHERE bucket = 0 AND login = :login");
+        selectUser = session.prepare("SELECT " + COLUMNS + " FROM " + ks + "submission_users WHERE login = :login");
         selectLogins = session.prepare("SELECT login FROM " + ks + "submission_logins WHERE bucket = 0");
     }
 
     @Override
     public boolean create(SubmissionUser user) {
         // Index first: a crash in between leaves an index entry without a user, which list() skips.
-        run(indexLogin.bind(user.login()), "index submission user " + user.login());
-        Credentials c = user.credentials();
-        return run(insertUser.bind(user.login(), user.allowedSenders(), user.createdAt(), user.passwordChangedAt(),
-            blob(c.pbkdf2Salt()), c.pbkdf2Iterations(), blob(c.pbkdf2Hash()), blob(c.cramMd5Context()),
-            blob(c.scramSalt()), c.scramIterations(), blob(c.scramStoredKey()), blob(c.scramServerKey())),
-            "store submission user " + user.login()).wasApplied();
+        run(byLogin(indexLogin, user.login()), "index submission user " + user.login());
+        return run(bindUser(insertUser, user), "store submission user " + user.login()).wasApplied();
     }
 
     @Override
     public void update(SubmissionUser user) {
-        Credentials c = user.credentials();
-        boolean applied = run(updateUser.bind(user.allowedSenders(), user.createdAt(), user.passwordChangedAt(),
-            blob(c.pbkdf2Salt()), c.pbkdf2Iterations(), blob(c.pbkdf2Hash()), blob(c.cramMd5Context()),
-            blob(c.scramSalt()), c.scramIterations(), blob(c.scramStoredKey()), blob(c.scramServerKey()),
-            user.login()), "update submission user " + user.login()).wasApplied();
+        boolean applied = run(bindUser(updateUser, user), "update submission user " + user.login()).wasApplied();
         if (!applied) {
             throw new IllegalArgumentException("no submission user '" + user.login() + "'");
         }
@@ -74,14 +71,14 @@ public final class CassandraSubmissionUserStore implements SubmissionUserStore {
 
     @Override
     public boolean delete(String login) {
-        boolean existed = run(deleteUser.bind(login), "delete submission user " + login).wasApplied();
-        run(unindexLogin.bind(login), "unindex submission user " + login);
+        boolean existed = run(byLogin(deleteUser, login), "delete submission user " + login).wasApplied();
+        run(byLogin(unindexLogin, login), "unindex submission user " + login);
         return existed;
     }
 
     @Override
     public Optional<SubmissionUser> find(String login) {
-        Row row = run(selectUser.bind(login), "read submission user " + login).one();
+        Row row = run(byLogin(selectUser, login), "read submission user " + login).one();
         return row == null ? Optional.empty() : Optional.of(toUser(row));
     }
 
@@ -92,6 +89,29 @@ public final class CassandraSubmissionUserStore implements SubmissionUserStore {
             find(row.getString("login")).ifPresent(users::add);
         }
         return users;
+    }
+
+    private static BoundStatement byLogin(PreparedStatement statement, String login) {
+        return statement.bind().setString("login", login);
+    }
+
+    /** Every column of a user's row. */
+    private static BoundStatement bindUser(PreparedStatement statement, SubmissionUser user) {
+        Credentials c = user.credentials();
+        return statement.boundStatementBuilder()
+            .setString("login", user.login())
+            .setList("allowed_senders", user.allowedSenders(), String.class)
+            .setInstant("created_at", user.createdAt())
+            .setInstant("password_changed_at", user.passwordChangedAt())
+            .setByteBuffer("pbkdf2_salt", blob(c.pbkdf2Salt()))
+            .setInt("pbkdf2_iterations", c.pbkdf2Iterations())
+            .setByteBuffer("pbkdf2_hash", blob(c.pbkdf2Hash()))
+            .setByteBuffer("cram_md5_context", blob(c.cramMd5Context()))
+            .setByteBuffer("scram_salt", blob(c.scramSalt()))
+            .setInt("scram_iterations", c.scramIterations())
+            .setByteBuffer("scram_stored_key", blob(c.scramStoredKey()))
+            .setByteBuffer("scram_server_key", blob(c.scramServerKey()))
+            .build();
     }
 
     private static SubmissionUser toUser(Row row) {

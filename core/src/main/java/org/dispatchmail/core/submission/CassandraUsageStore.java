@@ -23,15 +23,16 @@ public final class CassandraUsageStore implements UsageStore {
     public CassandraUsageStore(CqlSession session, String keyspace) {
         this.session = session;
         insert = session.prepare("INSERT INTO " + keyspace + ".submission_usage (login, hour, at, id, recipients)"
-            + " VALUES (?, ?, ?, ?, ?)");
+            + " VALUES (:login, :hour, :at, :id, :recipients)");
         select = session.prepare("SELECT recipients FROM " + keyspace + ".submission_usage"
-            + " WHERE login = ? AND hour = ? AND at >= ? AND at <= ?");
+            + " WHERE login = :login AND hour = :hour AND at >= :since AND at <= :until");
     }
 
     @Override
     public void record(String login, Instant at, int recipients) {
         try {
-            session.execute(insert.bind(login, hour(at), at, UUID.randomUUID(), recipients));
+            session.execute(insert.bind().setString("login", login).setLong("hour", hour(at)).setInstant("at", at)
+                .setUuid("id", UUID.randomUUID()).setInt("recipients", recipients));
         } catch (DriverException e) {
             throw new CassandraUnavailableException("Cassandra could not record the usage of " + login + ": "
                 + e.getMessage(), e);
@@ -43,7 +44,8 @@ public final class CassandraUsageStore implements UsageStore {
         List<Integer> counts = new ArrayList<>();
         try {
             for (long hour = hour(from); hour <= hour(to); hour++) {
-                for (Row row : session.execute(select.bind(login, hour, from, to))) {
+                for (Row row : session.execute(select.bind().setString("login", login).setLong("hour", hour)
+                    .setInstant("since", from).setInstant("until", to))) {
                     counts.add(row.getInt("recipients"));
                 }
             }

@@ -1,22 +1,36 @@
 package org.dispatchmail.it.support;
 
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.function.Predicate;
 
+import org.dispatchmail.core.admin.QueueAdmin;
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
 import org.dispatchmail.core.queue.CassandraQueueStore;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.worker.DeliveryReports;
+import org.dispatchmail.core.worker.QueueMetrics;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.cql.Row;
 
-/** Reads Dispatch's queue tables straight from Cassandra, to check what the queue recorded. */
+/**
+ * What the queue recorded, read from the node's Cassandra: recipients and their attempts as the queue admin shows
+ * them ({@link #recipients}, {@link #attempts(RecipientRecord)}), and, for what the admin does not show, rows of
+ * Dispatch's tables. Open it once a node has created the keyspace.
+ */
 public final class QueueState implements AutoCloseable {
     private final CqlSession session;
     private final String keyspace;
+    private QueueAdmin admin;
 
     public QueueState(EmbeddedCassandra cassandra, String keyspace) {
         this.session = CqlSession.builder()
@@ -24,6 +38,52 @@ public final class QueueState implements AutoCloseable {
             .withLocalDatacenter(cassandra.localDatacenter())
             .build();
         this.keyspace = keyspace;
+    }
+
+    /** Every recipient record of this address, whatever the message, as the queue admin shows it. */
+    public List<RecipientRecord> recipients(String recipient) {
+        List<RecipientRecord> records = new ArrayList<>();
+        for (UUID messageId : messagesTo(recipient)) {
+            for (RecipientRecord record : admin().recipients(messageId)) {
+                if (record.recipient().equals(recipient)) {
+                    records.add(record);
+                }
+            }
+        }
+        return records;
+    }
+
+    /** The attempt history of one recipient, as the queue admin shows it. */
+    public List<AttemptHistoryEntry> attempts(RecipientRecord record) {
+        return admin().attempts(record.messageId(), record.recipient());
+    }
+
+    /** The messages with a recipient of this address: only the key columns, to find them. */
+    private Set<UUID> messagesTo(String recipient) {
+        Set<UUID> ids = new LinkedHashSet<>();
+        for (Row row : session.execute("SELECT message_id, recipient FROM " + keyspace + ".recipients")) {
+            if (recipient.equals(row.getString("recipient"))) {
+                ids.add(row.getUuid("message_id"));
+            }
+        }
+        return ids;
+    }
+
+    /**
+     * An admin over the node's queue, for reading: the shard count, bucket size and retention given here matter
+     * only to writes and listings, which these tests make through the node.
+     */
+    private QueueAdmin admin() {
+        if (admin == null) {
+            Clock clock = Clock.systemUTC();
+            CassandraQueueStore store = new CassandraQueueStore(session, keyspace, 1, Duration.ofMinutes(1),
+                Duration.ofDays(1), clock);
+            DeliveryReports noReports = new DeliveryReports((recipient, message) -> {
+                throw new IllegalStateException("a queue reader sends no reports");
+            }, "queue-state.test", 0, QueueMetrics.NONE, clock);
+            admin = new QueueAdmin(store, noReports, Duration.ofDays(1), clock);
+        }
+        return admin;
     }
 
     /** Rows of the recipients table for one recipient address, whatever the message. */
