@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.dispatchmail.core.delivery.AttemptStage;
+import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.queue.AttemptHistoryEntry;
@@ -41,9 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class OutcomeRecorder {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.dispatchmail.delivery");
-
-    /** RFC 3463 X.4.7: delivery time expired. */
-    static final String EXPIRED_STATUS = "4.4.7";
 
     private final QueueStore store;
     private final GreylistMemory greylistMemory;
@@ -83,7 +82,7 @@ final class OutcomeRecorder {
         for (int i = 0; i < records.size(); i++) {
             RecipientRecord record = records.get(i);
             RecipientOutcome outcome = outcomes.get(i);
-            metrics.attempt(outcome.status().name().toLowerCase(Locale.ROOT), replyClass(outcome.reply()));
+            metrics.attempt(outcome.status().name().toLowerCase(Locale.ROOT), replyClass(outcome.serverReply()));
             // A report still owed from an earlier step is superseded by what this attempt decides.
             RecipientRecord.Builder next = record.toBuilder().attempts(record.attempts() + 1).unclaimed()
                 .lastResult(Optional.of(outcome.describe())).reportOwed(Optional.empty());
@@ -178,8 +177,8 @@ final class OutcomeRecorder {
      */
     void expireWithoutAttempt(StoredMessage message, RecipientRecord seen, boolean claimed, String reason) {
         Instant now = clock.instant();
-        RecipientOutcome outcome = RecipientOutcome.fromError(RecipientOutcome.Status.TEMPORARY, seen.recipient(),
-            null, null, "queue", reason, EXPIRED_STATUS);
+        RecipientOutcome outcome = RecipientOutcome.failure(seen.recipient(), AttemptStage.QUEUE, FailureKind.EXPIRED,
+            reason);
         RecipientRecord.Builder next = seen.toBuilder().state(RecipientState.EXPIRED).nextAttemptAt(now).unclaimed()
             .lastResult(Optional.of(outcome.describe())).reportOwed(Optional.empty());
         OwedReports owed = new OwedReports(message);
@@ -343,18 +342,15 @@ final class OutcomeRecorder {
                      RecipientRecord after, String basis) {
         LOGGER.info("queue={} rcpt={} route={} host={} ip={} tls={} stage={} status={} result=\"{}\" decision={}{}"
                 + " next={} attempts={} delay={}s",
-            message.id(), record.recipient(), route, orDash(outcome.host()), orDash(outcome.address()),
-            orDash(outcome.tls()), outcome.stage(), outcome.enhancedStatus(), outcome.describe(),
+            message.id(), record.recipient(), route, outcome.hostName().orElse("-"),
+            outcome.hostAddress().orElse("-"), outcome.tls().orElse("-"), outcome.attemptStage().wireName(),
+            outcome.enhancedStatus(), outcome.describe(),
             after.state().name().toLowerCase(Locale.ROOT), basis,
             after.state().isFinal() ? "-" : after.nextAttemptAt().toString(), after.attempts(),
             Duration.between(message.createdAt(), clock.instant()).getSeconds());
     }
 
-    private static String orDash(String value) {
-        return value == null ? "-" : value;
-    }
-
-    private static String replyClass(SmtpReply reply) {
-        return reply == null ? "none" : (reply.code() / 100) + "xx";
+    private static String replyClass(Optional<SmtpReply> reply) {
+        return reply.map(r -> (r.code() / 100) + "xx").orElse("none");
     }
 }
