@@ -62,7 +62,7 @@ final class GreylistProbing {
         return new Round(message, domain, now);
     }
 
-    final class Round {
+    final class Round implements AttemptPlanner.ProberCoordination {
         private final StoredMessage message;
         private final String domain;
         private final Instant now;
@@ -86,7 +86,8 @@ final class GreylistProbing {
          * The decision for a recipient greylisted in this transaction: as the policy decided (this message
          * probes, or the decision was no probe), or a wait for another message probing the destination.
          */
-        RetryDecision greylisted(RecipientRecord record, RetryDecision decision) {
+        @Override
+        public RetryDecision greylisted(RecipientRecord record, RetryDecision decision) {
             if (!settings.greylistSingleProber()) {
                 return decision;
             }
@@ -133,7 +134,8 @@ final class GreylistProbing {
         }
 
         /** The message a waiting recipient of this round waits for. */
-        Optional<UUID> waitingFor() {
+        @Override
+        public Optional<UUID> waitingFor() {
             return role.map(Prober::messageId).filter(id -> !id.equals(message.id()));
         }
 
