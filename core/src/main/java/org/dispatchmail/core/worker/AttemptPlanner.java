@@ -96,7 +96,8 @@ final class AttemptPlanner {
         Optional<GreylistWindow> window = learned;
         Optional<GreylistWindow> taught = Optional.empty();
         // The window the retries use is the one known when the first recipient is deferred.
-        Optional<Optional<GreylistWindow>> windowForRetries = Optional.empty();
+        Optional<GreylistWindow> windowForRetries = Optional.empty();
+        boolean windowForRetriesFixed = false;
         // Recipients of the transaction deferred alike (same basis, same planned time) share one retry time,
         // so that they are tried together again rather than drifting apart by their own jitter.
         Map<String, Instant> sharedRetryTimes = new HashMap<>();
@@ -136,10 +137,11 @@ final class AttemptPlanner {
                     metrics.add(AttemptPlan.MetricEvent.failed("bounced"));
                     break;
                 default:
-                    if (windowForRetries.isEmpty()) {
-                        windowForRetries = Optional.of(window);
+                    if (!windowForRetriesFixed) {
+                        windowForRetries = window;
+                        windowForRetriesFixed = true;
                     }
-                    RetryDecision decision = policy.decide(state, outcome, windowForRetries.get(), now);
+                    RetryDecision decision = policy.decide(state, outcome, windowForRetries, now);
                     if (decision.expired()) {
                         notes.add(AttemptPlan.ProbingNote.ended(record));
                         next.state(RecipientState.EXPIRED).nextAttemptAt(now);
