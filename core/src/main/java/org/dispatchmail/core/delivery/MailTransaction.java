@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 import org.dispatchmail.core.dsn.MessageDsn;
@@ -23,8 +25,6 @@ final class MailTransaction {
     // RCPTs per write when pipelining, so that neither side's socket buffer can fill up with unread replies
     private static final int PIPELINE_BATCH = 100;
     private static final Pattern TOO_MANY_TEXT = Pattern.compile("(?i)too many recipients");
-    // RFC 3463 "other or undefined mail system status": our own storage failed, not the network
-    static final String LOCAL_ERROR_STATUS = "4.3.0";
 
     private final SmtpSession session;
     private final DeliverySettings settings;
@@ -35,19 +35,17 @@ final class MailTransaction {
     private final boolean needsSmtpUtf8;
     private final String host;
     private final String address;
-    private final RecipientOutcome[] outcomes;
 
+    private final Map<Integer, RecipientOutcome> decided = new HashMap<>();
     private final List<Integer> accepted = new ArrayList<>();
     private final List<Integer> deferred = new ArrayList<>();
     private SmtpReply deferReply;
-    private String stage = RecipientOutcome.STAGE_MAIL;
+    private AttemptStage stage = AttemptStage.MAIL;
     private boolean tryNextHost;
 
-    /**
-     * @param outcomes one slot per envelope recipient; this transaction fills those of {@code indices} it decides
-     */
+    /** @param indices the envelope recipients (by position) this transaction is for */
     MailTransaction(SmtpSession session, DeliverySettings settings, Envelope envelope, MessageContent content,
-                    List<Integer> indices, boolean eightBit, boolean needsSmtpUtf8, RecipientOutcome[] outcomes) {
+                    List<Integer> indices, boolean eightBit, boolean needsSmtpUtf8) {
         this.session = session;
         this.settings = settings;
         this.envelope = envelope;
@@ -57,25 +55,50 @@ final class MailTransaction {
         this.needsSmtpUtf8 = needsSmtpUtf8;
         this.host = session.target().hostName();
         this.address = session.target().address().getHostAddress();
-        this.outcomes = outcomes;
     }
 
-    /** Recipients refused as "too many" while others were accepted: they go into the next transaction. */
-    List<Integer> deferred() {
-        return deferred;
-    }
+    /** What one transaction decided. */
+    static final class Result {
+        private final Map<Integer, RecipientOutcome> decided;
+        private final List<Integer> deferred;
+        private final boolean tryNextHost;
 
-    /** True when the failure is about the server (a 421, a dropped connection before any recipient was accepted). */
-    boolean tryNextHost() {
-        return tryNextHost;
+        private Result(Map<Integer, RecipientOutcome> decided, List<Integer> deferred, boolean tryNextHost) {
+            this.decided = Map.copyOf(decided);
+            this.deferred = List.copyOf(deferred);
+            this.tryNextHost = tryNextHost;
+        }
+
+        /** The outcomes of the recipients this transaction decided, by their position in the envelope. */
+        Map<Integer, RecipientOutcome> decided() {
+            return decided;
+        }
+
+        /** Recipients refused as "too many" while others were accepted: they go into the next transaction. */
+        List<Integer> deferred() {
+            return deferred;
+        }
+
+        /**
+         * True when the failure is about the server (a 421, a dropped connection before any recipient was
+         * accepted).
+         */
+        boolean tryNextHost() {
+            return tryNextHost;
+        }
     }
 
     /**
-     * Runs the transaction. Marks the session broken or closing when it cannot be used again.
+     * Runs the transaction, once. Marks the session broken or closing when it cannot be used again.
      *
      * @throws UnreadableContentException when the stored message cannot be read (the session is then broken)
      */
-    void run() throws UnreadableContentException {
+    Result run() throws UnreadableContentException {
+        converse();
+        return new Result(decided, deferred, tryNextHost);
+    }
+
+    private void converse() throws UnreadableContentException {
         try {
             if (session.extensions().has("PIPELINING")) {
                 pipelined();
@@ -88,10 +111,11 @@ final class MailTransaction {
         } catch (IOException e) {
             session.markBroken();
             String error = SessionOpener.ioError(e);
-            if (RecipientOutcome.STAGE_END_OF_DATA.equals(stage)) {
-                failAll(error + "; the message may have been delivered", false);
+            if (stage == AttemptStage.END_OF_DATA) {
+                failAll(FailureKind.CONNECTION_LOST_IN_TRANSACTION, error + "; the message may have been delivered");
             } else {
-                failAll(error, accepted.isEmpty());
+                failAll(accepted.isEmpty() ? FailureKind.CONNECTION_LOST : FailureKind.CONNECTION_LOST_IN_TRANSACTION,
+                        error);
             }
         }
     }
@@ -103,7 +127,7 @@ final class MailTransaction {
             session.needsReset(true);
             return;
         }
-        stage = RecipientOutcome.STAGE_RCPT;
+        stage = AttemptStage.RCPT;
         for (int index : indices) {
             if (deferReply != null) {
                 // RFC 5321 §4.5.3.1.10: after "too many recipients", stop and send the rest in another transaction
@@ -116,7 +140,7 @@ final class MailTransaction {
         }
         SmtpReply data = null;
         if (!accepted.isEmpty()) {
-            stage = RecipientOutcome.STAGE_DATA;
+            stage = AttemptStage.DATA;
             data = command("DATA");
         }
         finishData(data);
@@ -142,7 +166,7 @@ final class MailTransaction {
             connection.write(batch.toString().getBytes(StandardCharsets.UTF_8),
                     settings.commandTimeout());
             if (start == 0) {
-                stage = RecipientOutcome.STAGE_MAIL;
+                stage = AttemptStage.MAIL;
                 mail = read();
                 if (mail.code() == SERVICE_NOT_AVAILABLE) {
                     decideAll(mail, true);
@@ -150,7 +174,7 @@ final class MailTransaction {
                 }
             }
             for (int index : indices.subList(start, end)) {
-                stage = RecipientOutcome.STAGE_RCPT;
+                stage = AttemptStage.RCPT;
                 SmtpReply rcpt = read();
                 if (!mail.isPositive()) {
                     // the server refuses the RCPTs after a refused MAIL: only the MAIL reply tells why
@@ -165,12 +189,12 @@ final class MailTransaction {
                 }
             }
             if (last) {
-                stage = RecipientOutcome.STAGE_DATA;
+                stage = AttemptStage.DATA;
                 data = read();
             }
         }
         if (!mail.isPositive()) {
-            stage = RecipientOutcome.STAGE_MAIL;
+            stage = AttemptStage.MAIL;
             decideAll(mail, false);
             if (data.code() == START_MAIL_INPUT) {
                 endEmptyData();
@@ -199,7 +223,7 @@ final class MailTransaction {
                 deferReply = rcpt;
             }
         } else {
-            outcomes[index] = decide(index, rcpt);
+            decided.put(index, decide(index, rcpt));
         }
         return true;
     }
@@ -208,15 +232,15 @@ final class MailTransaction {
     private void finishData(SmtpReply data) throws IOException {
         if (accepted.isEmpty()) {
             // a "too many" for the first recipient: waiting is the only way forward
-            stage = RecipientOutcome.STAGE_RCPT;
+            stage = AttemptStage.RCPT;
             for (int index : deferred) {
-                outcomes[index] = decide(index, deferReply);
+                decided.put(index, decide(index, deferReply));
             }
             deferred.clear();
             session.needsReset(true);
             return;
         }
-        stage = RecipientOutcome.STAGE_DATA;
+        stage = AttemptStage.DATA;
         if (data.code() == SERVICE_NOT_AVAILABLE) {
             decideAll(data, true);
             return;
@@ -227,7 +251,7 @@ final class MailTransaction {
             return;
         }
         sendMessage();
-        stage = RecipientOutcome.STAGE_END_OF_DATA;
+        stage = AttemptStage.END_OF_DATA;
         decideAccepted(session.connection().readReply(settings.finalDotTimeout()));
         session.needsReset(false);
         session.transactionDone();
@@ -333,9 +357,7 @@ final class MailTransaction {
             session.markServerClosing();
         }
         for (int index : indices) {
-            if (outcomes[index] == null) {
-                outcomes[index] = decide(index, reply);
-            }
+            decided.computeIfAbsent(index, undecided -> decide(undecided, reply));
         }
         deferred.clear();
         tryNextHost = nextHost;
@@ -343,7 +365,7 @@ final class MailTransaction {
 
     private void decideAccepted(SmtpReply reply) {
         for (int index : accepted) {
-            outcomes[index] = decide(index, reply);
+            decided.put(index, decide(index, reply));
         }
     }
 
@@ -360,20 +382,17 @@ final class MailTransaction {
         if (reply.isTransient() || reply.isPermanent()) {
             return true;
         }
-        return reply.isPositive() && RecipientOutcome.STAGE_END_OF_DATA.equals(stage);
+        return reply.isPositive() && stage == AttemptStage.END_OF_DATA;
     }
 
-    /** An error with no reply: every undecided recipient of this transaction gets a temporary outcome. */
-    private void failAll(String error, boolean nextHost) {
+    /** An error with no reply: every undecided recipient of this transaction gets an outcome of that kind. */
+    private void failAll(FailureKind kind, String error) {
         for (int index : indices) {
-            if (outcomes[index] == null) {
-                outcomes[index] = RecipientOutcome.fromError(RecipientOutcome.Status.TEMPORARY,
-                        envelope.recipients().get(index), host, address, stage, error,
-                        RecipientOutcome.CONNECTION_DROPPED_STATUS).withTls(session.tls());
-            }
+            decided.computeIfAbsent(index, undecided -> RecipientOutcome.failureAt(envelope.recipients().get(undecided),
+                    host, address, stage, kind, error).withTls(session.tls()));
         }
         deferred.clear();
-        tryNextHost = nextHost;
+        tryNextHost = kind.tryNextHost();
     }
 
     /** A failure to read the stored message, as opposed to a failure of the connection. */

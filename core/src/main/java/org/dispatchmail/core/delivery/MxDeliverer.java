@@ -30,9 +30,6 @@ public final class MxDeliverer {
 
     private static final Logger LOG = LoggerFactory.getLogger(MxDeliverer.class);
 
-    /** RFC 3463 X.1.3: the recipient's domain is not a valid domain name. */
-    static final String BAD_DOMAIN_STATUS = "5.1.3";
-
     private final MxResolver resolver;
     private final SmtpTransport transport;
     private final DeliverySettings settings;
@@ -73,8 +70,7 @@ public final class MxDeliverer {
             route = rules.routeFor(domain);
         } catch (IllegalArgumentException e) {
             // a name that cannot be valid never will be: no DNS, no relay can fix it
-            return new Result(null, failAll(envelope, RecipientOutcome.Status.PERMANENT, RecipientOutcome.STAGE_DNS,
-                    e.getMessage(), BAD_DOMAIN_STATUS));
+            return new Result(null, failAll(envelope, AttemptStage.DNS, FailureKind.BAD_DOMAIN, e.getMessage()));
         }
         List<RecipientOutcome> outcomes = route.isSmartHost()
                 ? viaSmartHost(domain, route, envelope, content)
@@ -89,14 +85,11 @@ public final class MxDeliverer {
         MxResolution resolution = lookUp(() -> resolver.resolve(domain), domain);
         switch (resolution.kind()) {
             case NULL_MX:
-                return failAll(envelope, RecipientOutcome.Status.PERMANENT, RecipientOutcome.STAGE_DNS,
-                        resolution.detail(), RecipientOutcome.NULL_MX_STATUS);
+                return failAll(envelope, AttemptStage.DNS, FailureKind.NULL_MX, resolution.detail());
             case NO_SUCH_DOMAIN:
-                return failAll(envelope, RecipientOutcome.Status.PERMANENT, RecipientOutcome.STAGE_DNS,
-                        resolution.detail(), RecipientOutcome.NO_SUCH_DOMAIN_STATUS);
+                return failAll(envelope, AttemptStage.DNS, FailureKind.NO_SUCH_DOMAIN, resolution.detail());
             case TEMPORARY_FAILURE:
-                return failAll(envelope, RecipientOutcome.Status.TEMPORARY, RecipientOutcome.STAGE_DNS,
-                        resolution.detail(), RecipientOutcome.DNS_TEMPORARY_STATUS);
+                return failAll(envelope, AttemptStage.DNS, FailureKind.DNS_TEMPORARY, resolution.detail());
             default:
                 break;
         }
@@ -115,8 +108,8 @@ public final class MxDeliverer {
         MxResolution resolution = lookUp(() -> resolver.resolveHost(route.host()), route.host());
         if (resolution.kind() != MxResolution.Kind.HOSTS) {
             // the relay is our own configuration: a relay that does not resolve must not bounce anyone's mail
-            return failAll(envelope, RecipientOutcome.Status.TEMPORARY, RecipientOutcome.STAGE_DNS,
-                    relay + " has no usable address: " + resolution.detail(), RecipientOutcome.DNS_TEMPORARY_STATUS);
+            return failAll(envelope, AttemptStage.DNS, FailureKind.DNS_TEMPORARY,
+                    relay + " has no usable address: " + resolution.detail());
         }
         List<SmtpTarget> targets = new ArrayList<>();
         addTargets(targets, resolution.hosts().get(0), route.port(), route);
@@ -151,9 +144,8 @@ public final class MxDeliverer {
         if (live.isEmpty()) {
             // nothing changed since they last failed: connecting again would only wait out the same timeouts
             long ago = Duration.between(latest.since(), clock.instant()).getSeconds();
-            return failAll(envelope, RecipientOutcome.Status.TEMPORARY, RecipientOutcome.STAGE_CONNECT,
-                    allServers + " were unreachable recently (last error: " + latest.error() + ", " + ago
-                            + "s ago)", RecipientOutcome.NO_ANSWER_STATUS);
+            return failAll(envelope, AttemptStage.CONNECT, FailureKind.ALL_RECENTLY_UNREACHABLE,
+                    allServers + " were unreachable recently (last error: " + latest.error() + ", " + ago + "s ago)");
         }
         if (live.size() < seen.size()) {
             LOG.debug("{}: skipping {} recently unreachable server(s)", allServers, seen.size() - live.size());
@@ -164,7 +156,7 @@ public final class MxDeliverer {
             InetSocketAddress server = socketAddress(target);
             if (unreachable(last)) {
                 String error = target.hostName() + "[" + target.address().getHostAddress() + "]:" + target.port()
-                        + ": " + last.outcomes().get(0).error();
+                        + ": " + last.outcomes().get(0).errorDetail().orElse("");
                 deadHosts.markDead(server, error);
                 LOG.info("{} is unreachable, skipped for {}", error, deadHosts.deadTime());
             } else {
@@ -185,20 +177,19 @@ public final class MxDeliverer {
         } catch (RuntimeException e) {
             // the transport promises not to throw; if it does, stop here rather than repeat the fault on every server
             LOG.warn("SMTP transport failed unexpectedly with {}", target, e);
-            return new TransactionResult(failAll(envelope, RecipientOutcome.Status.TEMPORARY,
-                    RecipientOutcome.STAGE_CONNECT, "internal error: " + e, RecipientOutcome.CONNECTION_DROPPED_STATUS),
-                    false);
+            return new TransactionResult(failAll(envelope, AttemptStage.CONNECT, FailureKind.INTERNAL_ERROR,
+                    "internal error: " + e), FailureKind.INTERNAL_ERROR.tryNextHost());
         }
     }
 
-    /** No connection at all: refused, timed out or unroutable, as the transport reports it (4.4.1 at connect). */
+    /** No connection at all: refused, timed out or unroutable, as the transport reports it (NO_ANSWER at connect). */
     private static boolean unreachable(TransactionResult result) {
         if (!result.tryNextHost() || result.outcomes().isEmpty()) {
             return false;
         }
         for (RecipientOutcome outcome : result.outcomes()) {
-            if (!RecipientOutcome.STAGE_CONNECT.equals(outcome.stage()) || outcome.reply() != null
-                    || !RecipientOutcome.NO_ANSWER_STATUS.equals(outcome.enhancedStatus())) {
+            if (outcome.attemptStage() != AttemptStage.CONNECT
+                    || outcome.failureKind().filter(kind -> kind == FailureKind.NO_ANSWER).isEmpty()) {
                 return false;
             }
         }
@@ -218,11 +209,11 @@ public final class MxDeliverer {
         }
     }
 
-    private static List<RecipientOutcome> failAll(Envelope envelope, RecipientOutcome.Status status, String stage,
-                                                  String detail, String enhancedStatus) {
+    private static List<RecipientOutcome> failAll(Envelope envelope, AttemptStage stage, FailureKind kind,
+                                                  String detail) {
         List<RecipientOutcome> outcomes = new ArrayList<>();
         for (String recipient : envelope.recipients()) {
-            outcomes.add(RecipientOutcome.fromError(status, recipient, null, null, stage, detail, enhancedStatus));
+            outcomes.add(RecipientOutcome.failure(recipient, stage, kind, detail));
         }
         return outcomes;
     }

@@ -74,7 +74,7 @@ final class SessionOpener {
         private final SmtpTarget target;
         private final TlsPolicy policy;
         private final TransactionDeadline deadline;
-        private String stage = RecipientOutcome.STAGE_CONNECT;
+        private AttemptStage stage = AttemptStage.CONNECT;
         private String tlsDescription;
         private boolean handshakeFailedOpportunistically;
         // false once the connection is closing or in an unknown state (421, failed TLS)
@@ -88,7 +88,7 @@ final class SessionOpener {
 
         Opened run() {
             if (deadline.passed()) {
-                return failed(deadline.exceeded(), RecipientOutcome.CONNECTION_DROPPED_STATUS);
+                return failed(FailureKind.CONNECTION_LOST, deadline.exceeded());
             }
             Socket socket = new Socket();
             SmtpConnection connection;
@@ -102,18 +102,18 @@ final class SessionOpener {
                             Math.toIntExact(deadline.cap(settings.connectTimeout()).toMillis()));
                 } catch (IOException e) {
                     closeQuietly(socket);
-                    return failed(connectError(e), RecipientOutcome.NO_ANSWER_STATUS);
+                    return failed(FailureKind.NO_ANSWER, connectError(e));
                 }
                 // from here on the deadline closes the socket, which ends a handshake or read in progress
                 deadline.guard(socket);
                 Socket transport = socket;
                 if (policy == TlsPolicy.IMPLICIT) {
-                    stage = RecipientOutcome.STAGE_STARTTLS;
+                    stage = AttemptStage.STARTTLS;
                     TlsSupport.Handshake handshake = tls.handshake(socket, target.hostName(), target.port(), true,
                             settings.greetingTimeout());
                     if (!handshake.succeeded()) {
-                        return deadline.fired() ? failed(deadline.exceeded(), RecipientOutcome.CONNECTION_DROPPED_STATUS)
-                                : failed(handshake.failure(), RecipientOutcome.TLS_FAILED_STATUS);
+                        return deadline.fired() ? failed(FailureKind.CONNECTION_LOST, deadline.exceeded())
+                                : failed(FailureKind.TLS_FAILED, handshake.failure());
                     }
                     transport = handshake.socket();
                     tlsDescription = handshake.description();
@@ -131,7 +131,7 @@ final class SessionOpener {
                 return opened;
             } catch (IOException e) {
                 closeQuietly(socket);
-                return failed(ioError(e), RecipientOutcome.CONNECTION_DROPPED_STATUS);
+                return failed(FailureKind.CONNECTION_LOST, ioError(e));
             } catch (RuntimeException e) {
                 closeQuietly(socket);
                 throw e;
@@ -139,13 +139,13 @@ final class SessionOpener {
         }
 
         private Opened converse(SmtpConnection connection) throws IOException {
-            stage = RecipientOutcome.STAGE_GREETING;
+            stage = AttemptStage.GREETING;
             SmtpReply greeting = connection.readReply(settings.greetingTimeout());
             if (greeting.code() != SERVICE_READY) {
                 return byReply(greeting);
             }
 
-            stage = RecipientOutcome.STAGE_EHLO;
+            stage = AttemptStage.EHLO;
             SmtpReply hello = command(connection, "EHLO " + settings.heloName());
             Extensions extensions = Extensions.NONE;
             if (hello.isPositive()) {
@@ -161,35 +161,35 @@ final class SessionOpener {
                 boolean mandatory = policy == TlsPolicy.REQUIRED;
                 if (!extensions.has("STARTTLS")) {
                     if (mandatory) {
-                        return failed("TLS is required, but " + target.hostName() + " does not offer STARTTLS",
-                                RecipientOutcome.TLS_NOT_OFFERED_STATUS);
+                        return failed(FailureKind.TLS_NOT_OFFERED,
+                                "TLS is required, but " + target.hostName() + " does not offer STARTTLS");
                     }
                 } else {
-                    stage = RecipientOutcome.STAGE_STARTTLS;
+                    stage = AttemptStage.STARTTLS;
                     SmtpReply reply = command(connection, "STARTTLS");
                     if (reply.code() == SERVICE_READY) {
                         if (connection.hasUnreadInput()) {
                             mayQuit = false;
                             // never let plain-text bytes pass as if they had come over TLS
-                            return failed("the server sent data after its STARTTLS reply, before TLS started",
-                                    RecipientOutcome.TLS_FAILED_STATUS);
+                            return failed(FailureKind.TLS_FAILED,
+                                    "the server sent data after its STARTTLS reply, before TLS started");
                         }
                         TlsSupport.Handshake handshake = tls.handshake(connection.socket(), target.hostName(),
                                 target.port(), mandatory, settings.commandTimeout());
                         if (!handshake.succeeded()) {
                             mayQuit = false;
                             if (deadline.fired()) {
-                                return failed(deadline.exceeded(), RecipientOutcome.CONNECTION_DROPPED_STATUS);
+                                return failed(FailureKind.CONNECTION_LOST, deadline.exceeded());
                             }
                             if (!mandatory) {
                                 handshakeFailedOpportunistically = true;
                             }
-                            return failed(handshake.failure(), RecipientOutcome.TLS_FAILED_STATUS);
+                            return failed(FailureKind.TLS_FAILED, handshake.failure());
                         }
                         connection.upgrade(handshake.socket());
                         tlsDescription = handshake.description();
                         // RFC 3207: forget what was learnt before TLS, ask again
-                        stage = RecipientOutcome.STAGE_EHLO;
+                        stage = AttemptStage.EHLO;
                         hello = command(connection, "EHLO " + settings.heloName());
                         if (!hello.isPositive()) {
                             return byReply(hello);
@@ -198,8 +198,8 @@ final class SessionOpener {
                     } else if (reply.code() == SERVICE_NOT_AVAILABLE) {
                         return byReply(reply);
                     } else if (mandatory) {
-                        return failed("TLS is required, but " + target.hostName() + " refused STARTTLS: " + reply,
-                                RecipientOutcome.TLS_NOT_OFFERED_STATUS);
+                        return failed(FailureKind.TLS_NOT_OFFERED,
+                                "TLS is required, but " + target.hostName() + " refused STARTTLS: " + reply);
                     }
                     // opportunistic and refused: the session goes on in plain text
                 }
@@ -218,10 +218,10 @@ final class SessionOpener {
         /** Null when logged in, else the failure. */
         private Opened authenticate(SmtpConnection connection, Extensions extensions, SmtpCredentials credentials)
                 throws IOException {
-            stage = RecipientOutcome.STAGE_AUTH;
+            stage = AttemptStage.AUTH;
             if (tlsDescription == null) {
-                return failed("will not send the password for " + credentials.username() + " to "
-                        + target.hostName() + " without TLS", RecipientOutcome.ENCRYPTION_NEEDED_STATUS);
+                return failed(FailureKind.ENCRYPTION_NEEDED, "will not send the password for "
+                        + credentials.username() + " to " + target.hostName() + " without TLS");
             }
             Set<String> mechanisms = extensions.authMechanisms();
             SmtpReply reply;
@@ -237,9 +237,9 @@ final class SessionOpener {
                     reply = command(connection, base64(credentials.password()));
                 }
             } else {
-                return failed(target.hostName() + " offers no AUTH mechanism this client supports (PLAIN, LOGIN)"
-                        + (mechanisms.isEmpty() ? ": it offers no AUTH at all" : ": it offers " + mechanisms),
-                        "4.7.0");
+                return failed(FailureKind.NO_AUTH_MECHANISM, target.hostName()
+                        + " offers no AUTH mechanism this client supports (PLAIN, LOGIN)"
+                        + (mechanisms.isEmpty() ? ": it offers no AUTH at all" : ": it offers " + mechanisms));
             }
             if (reply.code() == AUTH_SUCCEEDED) {
                 return null;
@@ -251,9 +251,8 @@ final class SessionOpener {
                 // a challenge we cannot answer: cancel the exchange (RFC 4954 §4)
                 reply = command(connection, "*");
             }
-            // kept, not bounced, while the admin fixes the password
-            return failed("authentication as " + credentials.username() + " failed: " + reply,
-                    RecipientOutcome.AUTH_FAILED_STATUS);
+            return failed(FailureKind.AUTH_FAILED, "authentication as " + credentials.username() + " failed: "
+                    + reply);
         }
 
         private SmtpReply command(SmtpConnection connection, String command) throws IOException {
@@ -263,12 +262,11 @@ final class SessionOpener {
 
         private Opened byReply(SmtpReply reply) {
             mayQuit = reply.code() != SERVICE_NOT_AVAILABLE;
-            // any reply that ends the session before MAIL FROM is about the server: try the next one
-            return Opened.failed(AttemptFailure.byReply(stage, reply, true, tlsDescription));
+            return Opened.failed(AttemptFailure.byReply(stage, reply, tlsDescription));
         }
 
-        private Opened failed(String error, String enhancedStatus) {
-            return Opened.failed(AttemptFailure.temporary(stage, error, enhancedStatus, true, tlsDescription));
+        private Opened failed(FailureKind kind, String detail) {
+            return Opened.failed(AttemptFailure.of(kind, stage, detail, tlsDescription));
         }
 
         private String connectError(IOException e) {

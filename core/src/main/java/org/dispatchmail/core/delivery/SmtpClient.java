@@ -5,8 +5,9 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -91,12 +92,13 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
         pool.close();
     }
 
-    /** One call of send: the recipients' outcomes fill in as transactions decide them. */
+    /** One call of send: the recipients' outcomes are collected as transactions decide them. */
     private final class Delivery {
         private final SmtpTarget target;
         private final Envelope envelope;
         private final MessageContent content;
-        private final RecipientOutcome[] outcomes;
+        /** By position in the envelope; a recipient is absent until decided. */
+        private final Map<Integer, RecipientOutcome> outcomes = new HashMap<>();
         private final boolean needsSmtpUtf8;
         private final boolean pooled;
         private final TransactionDeadline deadline;
@@ -111,14 +113,14 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
             this.target = target;
             this.envelope = envelope;
             this.content = content;
-            this.outcomes = new RecipientOutcome[envelope.recipients().size()];
             this.needsSmtpUtf8 = !MailTransaction.isAscii(envelope.mailFrom())
                     || envelope.recipients().stream().anyMatch(r -> !MailTransaction.isAscii(r));
         }
 
         TransactionResult run() {
             try {
-                List<Integer> pending = IntStream.range(0, outcomes.length).boxed().collect(Collectors.toList());
+                List<Integer> pending = IntStream.range(0, envelope.recipients().size()).boxed()
+                        .collect(Collectors.toList());
                 while (!pending.isEmpty()) {
                     if (session == null && !connect()) {
                         break;
@@ -126,49 +128,49 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
                     if (!acceptable()) {
                         break;
                     }
-                    MailTransaction transaction = new MailTransaction(session, settings, envelope, content, pending,
-                            eightBit(), needsSmtpUtf8, outcomes);
-                    transaction.run();
+                    MailTransaction.Result transaction = new MailTransaction(session, settings, envelope, content,
+                            pending, eightBit(), needsSmtpUtf8).run();
+                    outcomes.putAll(transaction.decided());
                     tryNextHost = transaction.tryNextHost();
                     pending = new ArrayList<>(transaction.deferred());
-                    anyDelivered |= Arrays.stream(outcomes)
-                            .anyMatch(o -> o != null && o.status() == RecipientOutcome.Status.DELIVERED);
+                    anyDelivered |= transaction.decided().values().stream()
+                            .anyMatch(o -> o.status() == RecipientOutcome.Status.DELIVERED);
                     if (!pending.isEmpty() && !readyForAnother()) {
                         giveBack();
                     }
                 }
             } catch (MailTransaction.UnreadableContentException e) {
-                failUndecided(AttemptFailure.temporary(RecipientOutcome.STAGE_DATA,
+                failUndecided(AttemptFailure.of(FailureKind.UNREADABLE_CONTENT, AttemptStage.DATA,
                         "cannot read the message: " + SessionOpener.messageOf(e.getCause()),
-                        MailTransaction.LOCAL_ERROR_STATUS, false, session == null ? null : session.tls()));
-                tryNextHost = false;
+                        session == null ? null : session.tls()));
             } catch (RuntimeException e) {
                 // a bug or a misbehaving MessageContent must not escape as an exception
                 LOG.warn("unexpected failure delivering to {}", target, e);
                 if (session != null) {
                     session.markBroken();
                 }
-                failUndecided(AttemptFailure.temporary(RecipientOutcome.STAGE_CONNECT, "internal error: " + e,
-                        RecipientOutcome.CONNECTION_DROPPED_STATUS, false, null));
-                tryNextHost = false;
+                failUndecided(AttemptFailure.of(FailureKind.INTERNAL_ERROR, AttemptStage.CONNECT,
+                        "internal error: " + e, null));
             } finally {
                 giveBack();
                 deadline.disarm();
             }
             // another host would get every recipient again: never after one was delivered here
-            return new TransactionResult(Arrays.asList(outcomes), tryNextHost && !anyDelivered);
+            List<RecipientOutcome> inOrder = new ArrayList<>();
+            for (int i = 0; i < envelope.recipients().size(); i++) {
+                inOrder.add(outcomes.get(i));
+            }
+            return new TransactionResult(inOrder, tryNextHost && !anyDelivered);
         }
 
         /** Takes an idle session or opens one; false when none (the undecided recipients are then decided). */
         private boolean connect() {
             ConnectionPool.Lease lease = pool.borrow(target, deadline);
             if (!lease.granted()) {
-                failUndecided(AttemptFailure.temporary(RecipientOutcome.STAGE_CONNECT, "too many connections to "
-                        + target.hostName() + "[" + target.address().getHostAddress() + "] from this node ("
-                        + settings.maxConnectionsPerHost() + " open, none free within "
-                        + SmtpConnection.seconds(settings.connectionWaitTime()) + ")",
-                        RecipientOutcome.TOO_MANY_CONNECTIONS_STATUS, false, null));
-                tryNextHost = false;
+                failUndecided(AttemptFailure.of(FailureKind.TOO_MANY_CONNECTIONS, AttemptStage.CONNECT,
+                        "too many connections to " + target.hostName() + "[" + target.address().getHostAddress()
+                        + "] from this node (" + settings.maxConnectionsPerHost() + " open, none free within "
+                        + SmtpConnection.seconds(settings.connectionWaitTime()) + ")", null));
                 return false;
             }
             if (lease.session() != null) {
@@ -185,7 +187,6 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
             if (opened.session() == null) {
                 pool.openFailed(target);
                 failUndecided(opened.failure());
-                tryNextHost = opened.failure().tryNextHost();
                 return false;
             }
             session = opened.session();
@@ -196,18 +197,16 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
         private boolean acceptable() throws MailTransaction.UnreadableContentException {
             Extensions extensions = session.extensions();
             if (needsSmtpUtf8 && !extensions.has("SMTPUTF8")) {
-                failUndecided(AttemptFailure.permanent(RecipientOutcome.STAGE_MAIL, "the envelope has non-ASCII "
-                        + "addresses and " + target.hostName() + " does not support SMTPUTF8",
-                        RecipientOutcome.SMTPUTF8_REQUIRED_STATUS, session.tls()));
-                tryNextHost = false;
+                failUndecided(AttemptFailure.of(FailureKind.SMTPUTF8_REQUIRED, AttemptStage.MAIL, "the envelope has "
+                        + "non-ASCII addresses and " + target.hostName() + " does not support SMTPUTF8",
+                        session.tls()));
                 return false;
             }
             long max = extensions.maxSize();
             if (max > 0 && content.size() > max) {
-                failUndecided(AttemptFailure.permanent(RecipientOutcome.STAGE_MAIL, "message too large for "
-                        + target.hostName() + " (" + max + " bytes max, the message has " + content.size() + ")",
-                        RecipientOutcome.MESSAGE_TOO_LARGE_STATUS, session.tls()));
-                tryNextHost = false;
+                failUndecided(AttemptFailure.of(FailureKind.MESSAGE_TOO_LARGE, AttemptStage.MAIL,
+                        "message too large for " + target.hostName() + " (" + max + " bytes max, the message has "
+                        + content.size() + ")", session.tls()));
                 return false;
             }
             return true;
@@ -261,13 +260,13 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
             }
         }
 
+        /** Every recipient not decided yet fails alike; the failure says whether the next server is worth a try. */
         private void failUndecided(AttemptFailure failure) {
-            for (int i = 0; i < outcomes.length; i++) {
-                if (outcomes[i] == null) {
-                    outcomes[i] = failure.outcomeFor(envelope.recipients().get(i), target.hostName(),
-                            target.address().getHostAddress());
-                }
+            for (int i = 0; i < envelope.recipients().size(); i++) {
+                outcomes.computeIfAbsent(i, undecided -> failure.outcomeFor(envelope.recipients().get(undecided),
+                        target.hostName(), target.address().getHostAddress()));
             }
+            tryNextHost = failure.tryNextHost();
         }
     }
 }

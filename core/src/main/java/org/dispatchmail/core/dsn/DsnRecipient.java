@@ -6,6 +6,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.dispatchmail.core.delivery.RecipientOutcome;
+import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.RecipientDsn;
 
 /** What one recipient's part of a delivery status notification says. */
@@ -67,11 +68,11 @@ public final class DsnRecipient {
      */
     public static DsnRecipient fromOutcome(RecipientOutcome outcome, RecipientDsn dsn, DsnAction action,
                                            Instant lastAttempt, Optional<Instant> willRetryUntil) {
-        Optional<String> diagnostic = outcome.reply() == null ? Optional.empty() : Optional.of(outcome.reply().toString());
-        Optional<String> explanation = outcome.reply() == null || outcome.error() != null
+        Optional<String> diagnostic = outcome.serverReply().map(SmtpReply::toString);
+        Optional<String> explanation = outcome.serverReply().isEmpty() || outcome.errorDetail().isPresent()
             ? Optional.of(outcome.describe()) : Optional.empty();
         return new DsnRecipient(outcome.recipient(), dsn, action, outcome.enhancedStatus(),
-            Optional.ofNullable(outcome.host()), diagnostic, lastAttempt, willRetryUntil, explanation);
+            outcome.hostName(), diagnostic, lastAttempt, willRetryUntil, explanation);
     }
 
     public String recipient() {

@@ -66,6 +66,6 @@ public final class AttemptRecord {
 
     /** The TLS protocol and cipher of the connection, empty for plain SMTP or when none was made. */
     public Optional<String> tls() {
-        return Optional.ofNullable(outcome.tls());
+        return outcome.tls();
     }
 }

@@ -55,11 +55,11 @@ public final class GreylistDetector {
         Pattern.CASE_INSENSITIVE);
 
     public Optional<GreylistSignal> detect(RecipientOutcome outcome) {
-        if (outcome.status() != RecipientOutcome.Status.TEMPORARY || outcome.reply() == null
-            || !outcome.reply().isTransient()) {
+        Optional<SmtpReply> reply = outcome.serverReply();
+        if (outcome.status() != RecipientOutcome.Status.TEMPORARY || reply.isEmpty() || !reply.get().isTransient()) {
             return Optional.empty();
         }
-        return detect(outcome.reply());
+        return detect(reply.get());
     }
 
     /** The same judgement on a bare reply. */

@@ -3,10 +3,7 @@ package org.dispatchmail.core.worker;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -15,7 +12,6 @@ import org.dispatchmail.core.queue.GreylistMemory.Prober;
 import org.dispatchmail.core.queue.GreylistMemory.Waiter;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.queue.RecipientRecord;
-import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
 import org.dispatchmail.core.retry.GreylistWindow;
 import org.dispatchmail.core.retry.RetryDecision;
@@ -62,7 +58,7 @@ final class GreylistProbing {
         return new Round(message, domain, now);
     }
 
-    final class Round {
+    final class Round implements AttemptPlanner.ProberCoordination {
         private final StoredMessage message;
         private final String domain;
         private final Instant now;
@@ -86,7 +82,8 @@ final class GreylistProbing {
          * The decision for a recipient greylisted in this transaction: as the policy decided (this message
          * probes, or the decision was no probe), or a wait for another message probing the destination.
          */
-        RetryDecision greylisted(RecipientRecord record, RetryDecision decision) {
+        @Override
+        public RetryDecision greylisted(RecipientRecord record, RetryDecision decision) {
             if (!settings.greylistSingleProber()) {
                 return decision;
             }
@@ -133,7 +130,8 @@ final class GreylistProbing {
         }
 
         /** The message a waiting recipient of this round waits for. */
-        Optional<UUID> waitingFor() {
+        @Override
+        public Optional<UUID> waitingFor() {
             return role.map(Prober::messageId).filter(id -> !id.equals(message.id()));
         }
 
@@ -179,8 +177,7 @@ final class GreylistProbing {
          * probing, frees the role, then times the waiters.
          */
         void finish() {
-            if (!settings.greylistSingleProber()
-                || (taughtUpperBound.isEmpty() && (!endedOtherwise || probing))) {
+            if (!mayBeDoneProbing()) {
                 return;
             }
             try {
@@ -199,46 +196,35 @@ final class GreylistProbing {
             }
         }
 
+        /**
+         * Whether this round may have ended the message's probing, decided from what the round saw alone: a
+         * recipient taught a window, or one left greylisting otherwise while none goes on probing.
+         */
+        private boolean mayBeDoneProbing() {
+            return settings.greylistSingleProber() && (taughtUpperBound.isPresent() || endedOtherwise && !probing);
+        }
+
+        /** Reads the waiters and their records, lets {@link WaiterRelease} decide, then writes what it decided. */
         private void release(Optional<Duration> upperBound) {
-            Map<UUID, List<Waiter>> byMessage = new LinkedHashMap<>();
+            List<WaiterRelease.Seen> seen = new ArrayList<>();
             for (Waiter waiter : memory.waiters(domain)) {
-                byMessage.computeIfAbsent(waiter.messageId(), id -> new ArrayList<>()).add(waiter);
+                seen.add(new WaiterRelease.Seen(waiter, store.recipient(waiter.messageId(), waiter.recipient())));
             }
+            WaiterRelease release = WaiterRelease.plan(seen, upperBound, now, policy);
             int released = 0;
-            for (Map.Entry<UUID, List<Waiter>> entry : byMessage.entrySet()) {
-                // one time per first deferral: a message's recipients deferred together stay together
-                Map<Instant, Instant> times = new HashMap<>();
-                for (Waiter waiter : entry.getValue()) {
-                    if (release(waiter, upperBound, times)) {
+            for (UUID waiting : release.messages()) {
+                for (WaiterRelease.Update update : release.updates(waiting)) {
+                    if (store.update(update.seen(), update.after())) {
                         released++;
+                        LOGGER.info("queue={} rcpt={}: greylisting prober {} done, next={}", waiting,
+                            update.waiter().recipient(), message.id(), update.after().nextAttemptAt());
                     }
                 }
-                memory.removeWaiters(domain, entry.getKey());
+                memory.removeWaiters(domain, waiting);
             }
             LOGGER.info("queue={}: greylisting prober of {} done ({}); {} waiting recipients of {} messages released",
                 message.id(), domain, upperBound.map(u -> "window " + u.getSeconds() + "s").orElse("no window"),
-                released, byMessage.size());
-        }
-
-        private boolean release(Waiter waiter, Optional<Duration> upperBound, Map<Instant, Instant> times) {
-            Optional<RecipientRecord> seen = store.recipient(waiter.messageId(), waiter.recipient());
-            if (seen.isEmpty() || seen.get().state() != RecipientState.DEFERRED || seen.get().claimedBy().isPresent()
-                || seen.get().firstGreylistedAt().isEmpty() || seen.get().lastGreylistedAt().isEmpty()) {
-                return false;
-            }
-            RecipientRecord record = seen.get();
-            Instant at = times.computeIfAbsent(record.firstGreylistedAt().get(),
-                first -> policy.releasedAt(first, upperBound, now));
-            // only ever earlier: a recipient already due sooner keeps its time
-            if (!at.isBefore(record.nextAttemptAt())) {
-                return false;
-            }
-            boolean written = store.update(record, record.toBuilder().nextAttemptAt(at).build());
-            if (written) {
-                LOGGER.info("queue={} rcpt={}: greylisting prober {} done, next={}", waiter.messageId(),
-                    waiter.recipient(), message.id(), at);
-            }
-            return written;
+                released, release.messages().size());
         }
     }
 }

@@ -1,19 +1,15 @@
 package org.dispatchmail.core.worker;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 
+import org.dispatchmail.core.delivery.AttemptStage;
+import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.RecipientOutcome;
-import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.queue.AttemptHistoryEntry;
 import org.dispatchmail.core.queue.AttemptRecord;
 import org.dispatchmail.core.queue.GreylistMemory;
@@ -24,10 +20,8 @@ import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
 import org.dispatchmail.core.dsn.DsnAction;
 import org.dispatchmail.core.retry.GreylistWindow;
-import org.dispatchmail.core.retry.RetryDecision;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.retry.RetrySettings;
-import org.dispatchmail.core.retry.RetryState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,133 +32,63 @@ import org.slf4j.LoggerFactory;
  * state was written (an attempt that lost its claim reports nothing); a report that could not be sent
  * stays owed and is sent again later (see {@link DeliveryReports}). Writes one log line per recipient and
  * attempt.
+ *
+ * <p>The decisions are {@link AttemptPlanner}'s, made before anything is written; this class reads what they
+ * need, then carries out the {@link AttemptPlan}.
  */
 final class OutcomeRecorder {
     private static final Logger LOGGER = LoggerFactory.getLogger("org.dispatchmail.delivery");
 
-    /** RFC 3463 X.4.7: delivery time expired. */
-    static final String EXPIRED_STATUS = "4.4.7";
-
     private final QueueStore store;
     private final GreylistMemory greylistMemory;
-    private final RetryPolicy policy;
     private final RetrySettings retrySettings;
     private final DeliveryReports reports;
     private final QueueMetrics metrics;
     private final String node;
     private final Clock clock;
     private final GreylistProbing probing;
+    private final AttemptPlanner planner;
 
     OutcomeRecorder(QueueStore store, GreylistMemory greylistMemory, RetryPolicy policy, RetrySettings retrySettings,
                     DeliveryReports reports, QueueMetrics metrics, String node, Clock clock) {
         this.store = store;
         this.greylistMemory = greylistMemory;
-        this.policy = policy;
         this.retrySettings = retrySettings;
         this.reports = reports;
         this.metrics = metrics;
         this.node = node;
         this.clock = clock;
         this.probing = new GreylistProbing(store, greylistMemory, policy, retrySettings);
+        this.planner = new AttemptPlanner(policy, retrySettings, node);
     }
 
     /** Records the outcomes of the recipients of one message and one destination domain. */
     void record(StoredMessage message, String domain, String route, List<RecipientRecord> records,
                 List<RecipientOutcome> outcomes) {
         Instant now = clock.instant();
-        List<RecipientRecord> updated = new ArrayList<>();
-        OwedReports owed = new OwedReports(message);
-        Optional<LearnedWindow> learned = Optional.empty();
-        boolean learnedRead = false;
+        Optional<GreylistWindow> learned = planner.needsLearnedWindow(message, records, outcomes, now)
+            ? readWindow(domain) : Optional.empty();
         GreylistProbing.Round round = probing.round(message, domain, now);
-        // Recipients of the transaction deferred alike (same basis, same planned time) share one retry time,
-        // so that they are tried together again rather than drifting apart by their own jitter.
-        Map<String, Instant> sharedRetryTimes = new HashMap<>();
-        for (int i = 0; i < records.size(); i++) {
-            RecipientRecord record = records.get(i);
-            RecipientOutcome outcome = outcomes.get(i);
-            metrics.attempt(outcome.status().name().toLowerCase(Locale.ROOT), replyClass(outcome.reply()));
-            // A report still owed from an earlier step is superseded by what this attempt decides.
-            RecipientRecord.Builder next = record.toBuilder().attempts(record.attempts() + 1).unclaimed()
-                .lastResult(Optional.of(outcome.describe())).reportOwed(Optional.empty());
-            boolean greylisted = false;
-            String note = "";
-            switch (outcome.status()) {
-                case DELIVERED:
-                    next.state(RecipientState.DELIVERED).nextAttemptAt(now);
-                    metrics.delivered(Duration.between(message.createdAt(), now));
-                    if (record.dsn().wantsSuccess() && !outcome.dsnPassedOn()) {
-                        owed.add(next, DsnAction.RELAYED, new DeliveryReports.Line(record, outcome, Optional.empty()));
-                    }
-                    round.delivered(record, learnWindow(domain, message, record, now));
-                    break;
-                case PERMANENT:
-                    round.ended(record);
-                    next.state(RecipientState.BOUNCED).nextAttemptAt(now);
-                    owed.add(next, DsnAction.FAILED, new DeliveryReports.Line(record, outcome, Optional.empty()));
-                    metrics.failed("bounced");
-                    break;
-                default:
-                    if (!learnedRead) {
-                        learned = readWindow(domain);
-                        learnedRead = true;
-                    }
-                    RetryDecision decision = policy.decide(retryState(message, record), outcome,
-                        learned.map(OutcomeRecorder::toWindow), now);
-                    if (decision.expired()) {
-                        round.ended(record);
-                        next.state(RecipientState.EXPIRED).nextAttemptAt(now);
-                        owed.add(next, DsnAction.FAILED, new DeliveryReports.Line(record, outcome,
-                            Optional.empty()));
-                        metrics.failed("expired");
-                        break;
-                    }
-                    greylisted = decision.greylisted();
-                    if (greylisted) {
-                        metrics.greylisted();
-                        decision = round.greylisted(record, decision);
-                        note = decision.basis() == RetryDecision.Basis.WAIT_FOR_PROBER
-                            ? round.waitingFor().map(id -> ", waiting for prober " + id).orElse("") : "";
-                    } else {
-                        round.ended(record);
-                    }
-                    RetryDecision chosen = decision;
-                    Instant retryAt = sharedRetryTimes.computeIfAbsent(
-                        decision.basis() + "@" + decision.plannedAt().orElseThrow(),
-                        key -> chosen.retryAt().orElseThrow());
-                    next.state(RecipientState.DEFERRED).nextAttemptAt(retryAt)
-                        .greylistAttempts(decision.greylistAttempts())
-                        .firstGreylistedAt(decision.firstGreylistedAt())
-                        .lastGreylistedAt(greylisted ? Optional.of(now) : record.lastGreylistedAt());
-                    RetryState state = retryState(message, record);
-                    if (policy.delayWarningDue(state, now)) {
-                        next.delayWarningsSent(policy.afterDelayWarning(state, now).delayWarningsSent());
-                        owed.add(next, DsnAction.DELAYED, new DeliveryReports.Line(record, outcome,
-                            Optional.of(message.createdAt().plus(retrySettings.maxLifetime()))));
-                    }
-            }
-            RecipientRecord after = next.build();
-            updated.add(after);
-            log(message, record, route, outcome, after, greylisted ? " (greylisted" + note + ")" : "");
-        }
+        AttemptPlan plan = planner.plan(message, route, records, outcomes, learned, round, now);
+        carryOut(message, domain, plan, round, records.size() == message.recipientCount());
+    }
+
+    /** Performs a plan: its writes, then the reports of what was written, the counts and the log. */
+    private void carryOut(StoredMessage message, String domain, AttemptPlan plan, GreylistProbing.Round round,
+                          boolean wholeMessage) {
+        plan.windowToRemember().ifPresent(window -> rememberWindow(domain, window));
+        plan.metrics().forEach(event -> event.applyTo(metrics));
+        plan.logLines().forEach(LOGGER::info);
+        plan.probingNotes().forEach(note -> note.tell(round));
         round.finish();
-        List<AttemptRecord> attempts = new ArrayList<>();
-        boolean allFinal = true;
-        for (int i = 0; i < records.size(); i++) {
-            RecipientRecord after = updated.get(i);
-            attempts.add(new AttemptRecord(message.id(), node, tokenOf(records.get(i)), now, outcomes.get(i),
-                after.state(),
-                after.state().isFinal() ? Optional.empty() : Optional.of(after.nextAttemptAt())));
-            allFinal &= after.state().isFinal();
-        }
-        owed.indexForRetry(updated);
-        List<String> lost = store.complete(attempts, updated);
+        indexForRetry(plan.updated());
+        List<String> lost = store.complete(plan.attempts(), plan.updated());
         for (String recipient : lost) {
             LOGGER.warn("queue={} rcpt={}: the claim was lost to another node meanwhile; its state is theirs",
                 message.id(), recipient);
         }
-        boolean allSent = owed.send(lost);
-        if (allFinal && lost.isEmpty() && allSent && records.size() == message.recipientCount()) {
+        boolean allSent = send(message, plan.reports(), lost);
+        if (plan.allFinal() && lost.isEmpty() && allSent && wholeMessage) {
             // Every recipient of the message was in this transaction and is done: no need to read them back.
             store.finish(message);
         } else {
@@ -178,31 +102,25 @@ final class OutcomeRecorder {
      */
     void expireWithoutAttempt(StoredMessage message, RecipientRecord seen, boolean claimed, String reason) {
         Instant now = clock.instant();
-        RecipientOutcome outcome = RecipientOutcome.fromError(RecipientOutcome.Status.TEMPORARY, seen.recipient(),
-            null, null, "queue", reason, EXPIRED_STATUS);
+        RecipientOutcome outcome = RecipientOutcome.failure(seen.recipient(), AttemptStage.QUEUE, FailureKind.EXPIRED,
+            reason);
         RecipientRecord.Builder next = seen.toBuilder().state(RecipientState.EXPIRED).nextAttemptAt(now).unclaimed()
             .lastResult(Optional.of(outcome.describe())).reportOwed(Optional.empty());
-        OwedReports owed = new OwedReports(message);
-        owed.add(next, DsnAction.FAILED, new DeliveryReports.Line(seen, outcome, Optional.empty()));
+        AttemptPlan.ReportLines owed = new AttemptPlan.ReportLines();
+        owed.add(message, next, DsnAction.FAILED, new DeliveryReports.Line(seen, outcome, Optional.empty()));
         RecipientRecord after = next.build();
-        owed.indexForRetry(List.of(after));
+        indexForRetry(List.of(after));
         // Report only what was written: a recipient released or taken meanwhile is still queued.
         boolean written = claimed
-            ? store.complete(new AttemptRecord(message.id(), node, tokenOf(seen), now, outcome, RecipientState.EXPIRED,
-                Optional.empty()), after)
+            ? store.complete(new AttemptRecord(message.id(), node, AttemptPlanner.tokenOf(seen), now, outcome,
+                RecipientState.EXPIRED, Optional.empty()), after)
             : store.update(seen, after);
         if (written) {
-            owed.send(List.of());
+            send(message, owed, List.of());
             metrics.failed("expired");
-            log(message, seen, "-", outcome, after, "");
+            LOGGER.info(AttemptPlanner.logLine(message, seen, "-", outcome, after, "", clock.instant()));
             finishIfDone(message);
         }
-    }
-
-    /** The token of the claim this node holds on the record (as the claim returned it). */
-    private static UUID tokenOf(RecipientRecord claimed) {
-        return claimed.claimToken().orElseThrow(() -> new IllegalStateException(
-            "no claim token on " + claimed + ": only a recipient claimed by this node can be completed"));
     }
 
     /**
@@ -210,16 +128,17 @@ final class OutcomeRecorder {
      * write and the send), rebuilt from their stored state and last attempt; then finishes the message if done.
      */
     void sendOwedReports(StoredMessage message, List<RecipientRecord> owing) {
-        OwedReports owed = new OwedReports(message);
+        AttemptPlan.ReportLines owed = new AttemptPlan.ReportLines();
         for (RecipientRecord record : owing) {
             DsnAction action = record.reportOwed().orElseThrow();
             Optional<Instant> until = action == DsnAction.DELAYED
                 ? Optional.of(message.createdAt().plus(retrySettings.maxLifetime())) : Optional.empty();
-            owed.add(record.toBuilder(), action, DeliveryReports.Line.owed(record, action, lastAttempt(record), until));
+            owed.add(message, record.toBuilder(), action,
+                DeliveryReports.Line.owed(record, action, lastAttempt(record), until));
         }
         // indexed again first: if this send fails too, the reports come back once more
-        owed.indexForRetry(owing);
-        if (owed.send(List.of())) {
+        indexForRetry(owing);
+        if (send(message, owed, List.of())) {
             LOGGER.info("queue={}: {} owed report line(s) sent", message.id(), owing.size());
         }
         finishIfDone(message);
@@ -240,72 +159,50 @@ final class OutcomeRecorder {
         store.finish(message);
     }
 
-    /** The reports one step of one message owes, by kind; marked in the state, sent after it is written. */
-    private final class OwedReports {
-        private final StoredMessage message;
-        private final Map<DsnAction, List<DeliveryReports.Line>> lines = new EnumMap<>(DsnAction.class);
-
-        OwedReports(StoredMessage message) {
-            this.message = message;
-        }
-
-        /** Marks {@code next} as owing the report, when the sender wants one about this recipient. */
-        void add(RecipientRecord.Builder next, DsnAction action, DeliveryReports.Line line) {
-            if (DeliveryReports.wanted(message, line.record(), action)) {
-                next.reportOwed(Optional.of(action));
-                lines.computeIfAbsent(action, a -> new ArrayList<>()).add(line);
+    /** An index entry that brings an owing recipient back if its report is not sent now (written first). */
+    private void indexForRetry(List<RecipientRecord> states) {
+        Instant retryAt = clock.instant().plus(DeliveryReports.RETRY);
+        for (RecipientRecord state : states) {
+            if (state.reportOwed().isPresent()) {
+                store.index(state.messageId(), state.recipient(), retryAt);
             }
-        }
-
-        /** An index entry that brings an owing recipient back if its report is not sent now (written first). */
-        void indexForRetry(List<RecipientRecord> states) {
-            Instant retryAt = clock.instant().plus(DeliveryReports.RETRY);
-            for (RecipientRecord state : states) {
-                if (state.reportOwed().isPresent()) {
-                    store.index(state.messageId(), state.recipient(), retryAt);
-                }
-            }
-        }
-
-        /** Sends the reports of the recipients whose state was written (not {@code lost}); true when all went. */
-        boolean send(List<String> lost) {
-            boolean all = true;
-            List<String> sent = new ArrayList<>();
-            for (Map.Entry<DsnAction, List<DeliveryReports.Line>> kind : lines.entrySet()) {
-                List<DeliveryReports.Line> written = new ArrayList<>();
-                for (DeliveryReports.Line line : kind.getValue()) {
-                    if (!lost.contains(line.record().recipient())) {
-                        written.add(line);
-                    }
-                }
-                if (written.isEmpty()) {
-                    continue;
-                }
-                if (reports.send(message, written, kind.getKey())) {
-                    written.forEach(line -> sent.add(line.record().recipient()));
-                } else {
-                    all = false;
-                }
-            }
-            try {
-                store.reportsSent(message.id(), sent);
-            } catch (RuntimeException e) {
-                LOGGER.warn("queue={}: reports sent, but their marks could not be cleared; they may be sent again: {}",
-                    message.id(), e.getMessage());
-                return false;
-            }
-            return all;
         }
     }
 
-    private RetryState retryState(StoredMessage message, RecipientRecord record) {
-        return new RetryState(message.createdAt(), record.attempts(), record.greylistAttempts(),
-            record.firstGreylistedAt(), record.delayWarningsSent());
-    }
-
-    private Optional<LearnedWindow> readWindow(String domain) {
+    /** Sends the reports of the recipients whose state was written (not {@code lost}); true when all went. */
+    private boolean send(StoredMessage message, AttemptPlan.ReportLines owed, List<String> lost) {
+        boolean all = true;
+        List<String> sent = new ArrayList<>();
+        for (Map.Entry<DsnAction, List<DeliveryReports.Line>> kind : owed.byAction().entrySet()) {
+            List<DeliveryReports.Line> written = new ArrayList<>();
+            for (DeliveryReports.Line line : kind.getValue()) {
+                if (!lost.contains(line.record().recipient())) {
+                    written.add(line);
+                }
+            }
+            if (written.isEmpty()) {
+                continue;
+            }
+            if (reports.send(message, written, kind.getKey())) {
+                written.forEach(line -> sent.add(line.record().recipient()));
+            } else {
+                all = false;
+            }
+        }
         try {
-            return greylistMemory.window(domain);
+            store.reportsSent(message.id(), sent);
+        } catch (RuntimeException e) {
+            LOGGER.warn("queue={}: reports sent, but their marks could not be cleared; they may be sent again: {}",
+                message.id(), e.getMessage());
+            return false;
+        }
+        return all;
+    }
+
+    private Optional<GreylistWindow> readWindow(String domain) {
+        try {
+            return greylistMemory.window(domain)
+                .map(window -> new GreylistWindow(window.lower(), window.upper(), window.observedAt()));
         } catch (RuntimeException e) {
             // The learned window only makes retries earlier; the probes work without it.
             LOGGER.debug("No greylisting window for {}: {}", domain, e.getMessage());
@@ -313,48 +210,12 @@ final class OutcomeRecorder {
         }
     }
 
-    /** Remembers what a delivery after greylisting taught about the domain's window; returns the window now known. */
-    private Optional<GreylistWindow> learnWindow(String domain, StoredMessage message, RecipientRecord record,
-                                                 Instant deliveredAt) {
-        if (record.firstGreylistedAt().isEmpty() || record.lastGreylistedAt().isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<GreylistWindow> observed = policy.learnFromDelivery(retryState(message, record), deliveredAt,
-            record.lastGreylistedAt().get());
-        if (observed.isEmpty()) {
-            return Optional.empty();
-        }
-        GreylistWindow merged = readWindow(domain).map(OutcomeRecorder::toWindow)
-            .map(old -> policy.merge(old, observed.get())).orElse(observed.get());
+    private void rememberWindow(String domain, GreylistWindow window) {
         try {
-            greylistMemory.remember(domain, new LearnedWindow(merged.lowerBound(), merged.upperBound(),
-                merged.observedAt()), retrySettings.learnedWindowTtl());
+            greylistMemory.remember(domain, new LearnedWindow(window.lowerBound(), window.upperBound(),
+                window.observedAt()), retrySettings.learnedWindowTtl());
         } catch (RuntimeException e) {
             LOGGER.debug("Could not store the greylisting window of {}: {}", domain, e.getMessage());
         }
-        return Optional.of(merged);
-    }
-
-    private static GreylistWindow toWindow(LearnedWindow window) {
-        return new GreylistWindow(window.lower(), window.upper(), window.observedAt());
-    }
-
-    private void log(StoredMessage message, RecipientRecord record, String route, RecipientOutcome outcome,
-                     RecipientRecord after, String basis) {
-        LOGGER.info("queue={} rcpt={} route={} host={} ip={} tls={} stage={} status={} result=\"{}\" decision={}{}"
-                + " next={} attempts={} delay={}s",
-            message.id(), record.recipient(), route, orDash(outcome.host()), orDash(outcome.address()),
-            orDash(outcome.tls()), outcome.stage(), outcome.enhancedStatus(), outcome.describe(),
-            after.state().name().toLowerCase(Locale.ROOT), basis,
-            after.state().isFinal() ? "-" : after.nextAttemptAt().toString(), after.attempts(),
-            Duration.between(message.createdAt(), clock.instant()).getSeconds());
-    }
-
-    private static String orDash(String value) {
-        return value == null ? "-" : value;
-    }
-
-    private static String replyClass(SmtpReply reply) {
-        return reply == null ? "none" : (reply.code() / 100) + "xx";
     }
 }

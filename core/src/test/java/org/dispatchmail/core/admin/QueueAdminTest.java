@@ -15,6 +15,7 @@ import java.util.UUID;
 import java.util.stream.Collectors;
 
 import org.dispatchmail.core.MovableClock;
+import org.dispatchmail.core.delivery.AttemptStage;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.queue.AttemptRecord;
@@ -70,7 +71,7 @@ class QueueAdminTest {
         RecipientRecord seen = record(id, recipient);
         assertThat(store.claim(seen, "node-a", clock.instant().plus(Duration.ofMinutes(15)))).isTrue();
         RecipientOutcome outcome = RecipientOutcome.fromReply(recipient, "mx.example", "192.0.2.9",
-            RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of("451 4.3.0 Temporary local problem")));
+            AttemptStage.RCPT, SmtpReply.parse(List.of("451 4.3.0 Temporary local problem")));
         assertThat(store.complete(new AttemptRecord(id, "node-a", record(id, recipient).claimToken().orElseThrow(),
             clock.instant(), outcome, RecipientState.DEFERRED,
             Optional.of(next)), seen.toBuilder().state(RecipientState.DEFERRED).attempts(1).nextAttemptAt(next)
@@ -81,7 +82,7 @@ class QueueAdminTest {
         RecipientRecord seen = record(id, recipient);
         assertThat(store.claim(seen, "node-a", clock.instant().plus(Duration.ofMinutes(15)))).isTrue();
         RecipientOutcome outcome = RecipientOutcome.fromReply(recipient, "mx.example", "192.0.2.9",
-            RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of("250 ok")));
+            AttemptStage.RCPT, SmtpReply.parse(List.of("250 ok")));
         assertThat(store.complete(new AttemptRecord(id, "node-a", record(id, recipient).claimToken().orElseThrow(),
             clock.instant(), outcome, RecipientState.DELIVERED,
             Optional.empty()), seen.toBuilder().state(RecipientState.DELIVERED).attempts(1).build())).isTrue();

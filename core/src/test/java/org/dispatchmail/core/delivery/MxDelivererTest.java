@@ -145,7 +145,7 @@ class MxDelivererTest {
         assertThat(transport.tried()).containsExactly("up.fallback.test[127.0.0.1]:25");
         assertThat(outcomes).allSatisfy(outcome -> {
             assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(outcome.stage()).isEqualTo("mail");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.MAIL);
         });
     }
 
@@ -217,7 +217,7 @@ class MxDelivererTest {
         assertThat(transport.tried()).isEmpty();
         assertThat(outcomes).hasSize(2).allSatisfy(outcome -> {
             assertThat(outcome.status()).isEqualTo(Status.PERMANENT);
-            assertThat(outcome.stage()).isEqualTo("dns");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.DNS);
             assertThat(outcome.host()).isNull();
             assertThat(outcome.reply()).isNull();
             assertThat(outcome.enhancedStatus()).isEqualTo("5.1.10");
@@ -272,7 +272,7 @@ class MxDelivererTest {
             assertThat(transport.tried()).isEmpty();
             assertThat(outcomes).hasSize(2).allSatisfy(outcome -> {
                 assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-                assertThat(outcome.stage()).isEqualTo("dns");
+                assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.DNS);
                 assertThat(outcome.enhancedStatus()).isEqualTo("4.4.3");
                 assertThat(outcome.error()).contains("SERVFAIL");
             });
@@ -290,7 +290,7 @@ class MxDelivererTest {
         assertThat(transport.tried()).isEmpty();
         assertThat(outcomes).hasSize(2).allSatisfy(outcome -> {
             assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(outcome.stage()).isEqualTo("dns");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.DNS);
             assertThat(outcome.enhancedStatus()).isEqualTo("4.4.3");
             assertThat(outcome.error()).contains("fallback.test");
         });
@@ -367,7 +367,7 @@ class MxDelivererTest {
         assertThat(outcomes).hasSize(2).allSatisfy(outcome -> {
             assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
             assertThat(outcome.enhancedStatus()).isEqualTo("4.4.1");
-            assertThat(outcome.stage()).isEqualTo("connect");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.CONNECT);
             assertThat(outcome.error())
                     .startsWith("all mail servers of alldown.test were unreachable recently (last error: ")
                     .contains("down2.alldown.test[127.0.0.3]:25: cannot connect: Connection refused")
@@ -592,7 +592,7 @@ class MxDelivererTest {
         // every server failed: the last one tells the story
         assertThat(first).hasSize(2).allSatisfy(outcome -> {
             assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(outcome.stage()).isEqualTo("connect");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.CONNECT);
             assertThat(outcome.host()).isEqualTo("down2.alldown.test");
             assertThat(outcome.address()).isEqualTo("127.0.0.3");
             assertThat(outcome.enhancedStatus()).isEqualTo("4.4.1");
@@ -639,26 +639,26 @@ class MxDelivererTest {
         static TransactionResult refused(SmtpTarget target, Envelope envelope) {
             List<RecipientOutcome> outcomes = new ArrayList<>();
             for (String recipient : envelope.recipients()) {
-                outcomes.add(RecipientOutcome.fromError(Status.TEMPORARY, recipient, target.hostName(),
-                        target.address().getHostAddress(), RecipientOutcome.STAGE_CONNECT,
-                        "cannot connect: Connection refused", RecipientOutcome.NO_ANSWER_STATUS));
+                outcomes.add(RecipientOutcome.failureAt(recipient, target.hostName(),
+                        target.address().getHostAddress(), AttemptStage.CONNECT, FailureKind.NO_ANSWER,
+                        "cannot connect: Connection refused"));
             }
             return new TransactionResult(outcomes, true);
         }
 
         static TransactionResult delivered(SmtpTarget target, Envelope envelope) {
-            return replyToAll(target, envelope, RecipientOutcome.STAGE_END_OF_DATA, "250 2.0.0 queued", false);
+            return replyToAll(target, envelope, AttemptStage.END_OF_DATA, "250 2.0.0 queued", false);
         }
 
         static TransactionResult busy(SmtpTarget target, Envelope envelope) {
-            return replyToAll(target, envelope, RecipientOutcome.STAGE_GREETING, "421 4.3.2 too busy", true);
+            return replyToAll(target, envelope, AttemptStage.GREETING, "421 4.3.2 too busy", true);
         }
 
         static TransactionResult temporaryAtMail(SmtpTarget target, Envelope envelope) {
-            return replyToAll(target, envelope, RecipientOutcome.STAGE_MAIL, "451 4.3.0 try again later", false);
+            return replyToAll(target, envelope, AttemptStage.MAIL, "451 4.3.0 try again later", false);
         }
 
-        private static TransactionResult replyToAll(SmtpTarget target, Envelope envelope, String stage, String reply,
+        private static TransactionResult replyToAll(SmtpTarget target, Envelope envelope, AttemptStage stage, String reply,
                                                     boolean tryNextHost) {
             List<RecipientOutcome> outcomes = new ArrayList<>();
             for (String recipient : envelope.recipients()) {

@@ -12,7 +12,7 @@ class RecipientOutcomeTest {
     void replyOutcomeTakesItsStatusFromTheReplyCode() {
         SmtpReply reply = SmtpReply.parse(List.of("550 5.1.1 no such user"));
 
-        RecipientOutcome outcome = RecipientOutcome.fromReply("a@x.test", "mx.x.test", "192.0.2.1", "rcpt", reply);
+        RecipientOutcome outcome = RecipientOutcome.fromReply("a@x.test", "mx.x.test", "192.0.2.1", AttemptStage.RCPT, reply);
 
         assertThat(outcome.status()).isEqualTo(Status.PERMANENT);
         assertThat(outcome.enhancedStatus()).isEqualTo("5.1.1");
@@ -24,7 +24,7 @@ class RecipientOutcomeTest {
     void replyWithoutEnhancedCodeGetsAGenericOne() {
         SmtpReply reply = SmtpReply.parse(List.of("451 try later"));
 
-        RecipientOutcome outcome = RecipientOutcome.fromReply("a@x.test", "mx.x.test", "192.0.2.1", "mail", reply);
+        RecipientOutcome outcome = RecipientOutcome.fromReply("a@x.test", "mx.x.test", "192.0.2.1", AttemptStage.MAIL, reply);
 
         assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
         assertThat(outcome.enhancedStatus()).isEqualTo("4.0.0");
@@ -35,7 +35,7 @@ class RecipientOutcomeTest {
         SmtpReply reply = SmtpReply.parse(List.of("250 2.0.0 fine"));
 
         RecipientOutcome outcome = RecipientOutcome.fromUnexpectedReply("a@x.test", "mx.x.test", "192.0.2.1",
-                "data", reply);
+                AttemptStage.DATA, reply);
 
         assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
         assertThat(outcome.enhancedStatus()).isEqualTo("4.5.0");
@@ -45,10 +45,12 @@ class RecipientOutcomeTest {
 
     @Test
     void dnsOutcomeCarriesASynthesizedStatus() {
-        RecipientOutcome outcome = RecipientOutcome.fromError(Status.PERMANENT, "a@x.test", null, null, "dns",
-                "x.test publishes a null MX: it accepts no mail", RecipientOutcome.NULL_MX_STATUS);
+        RecipientOutcome outcome = RecipientOutcome.failure("a@x.test", AttemptStage.DNS, FailureKind.NULL_MX,
+                "x.test publishes a null MX: it accepts no mail");
 
-        assertThat(outcome.reply()).isNull();
+        assertThat(outcome.status()).isEqualTo(Status.PERMANENT);
+        assertThat(outcome.serverReply()).isEmpty();
+        assertThat(outcome.hostName()).isEmpty();
         assertThat(outcome.enhancedStatus()).isEqualTo("5.1.10");
         assertThat(outcome.describe()).isEqualTo(
                 "5.1.10 x.test publishes a null MX: it accepts no mail (while looking up the mail servers)");

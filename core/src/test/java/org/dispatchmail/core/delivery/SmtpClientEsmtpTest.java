@@ -56,7 +56,7 @@ class SmtpClientEsmtpTest {
             assertThat(result.outcomes()).extracting(RecipientOutcome::status)
                     .containsExactly(Status.PERMANENT, Status.DELIVERED);
             assertThat(result.outcomes().get(0).enhancedStatus()).isEqualTo("5.1.1");
-            assertThat(result.outcomes().get(0).stage()).isEqualTo(RecipientOutcome.STAGE_RCPT);
+            assertThat(result.outcomes().get(0).attemptStage()).isEqualTo(AttemptStage.RCPT);
             assertThat(result.outcomes().get(1).reply().toString()).isEqualTo("250 2.0.0 queued");
         }
     }
@@ -80,7 +80,7 @@ class SmtpClientEsmtpTest {
             assertThat(result.outcomes()).allSatisfy(o -> {
                 assertThat(o.status()).isEqualTo(Status.PERMANENT);
                 assertThat(o.enhancedStatus()).isEqualTo("5.7.1");
-                assertThat(o.stage()).isEqualTo(RecipientOutcome.STAGE_MAIL);
+                assertThat(o.attemptStage()).isEqualTo(AttemptStage.MAIL);
             });
             assertThat(server.messages()).isEmpty();
         }

@@ -62,7 +62,7 @@ class SmtpClientTest {
             assertThat(alice.recipient()).isEqualTo("alice@dest.test");
             assertThat(alice.host()).isEqualTo("mx.dest.test");
             assertThat(alice.address()).isEqualTo("127.0.0.1");
-            assertThat(alice.stage()).isEqualTo(RecipientOutcome.STAGE_END_OF_DATA);
+            assertThat(alice.attemptStage()).isEqualTo(AttemptStage.END_OF_DATA);
             assertThat(alice.reply().toString()).isEqualTo("250 2.0.0 Ok: queued as 4711");
             assertThat(alice.error()).isNull();
             assertThat(alice.describe())
@@ -92,14 +92,14 @@ class SmtpClientTest {
             assertThat(result.tryNextHost()).isFalse();
             RecipientOutcome alice = result.outcomes().get(0);
             assertThat(alice.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(alice.stage()).isEqualTo("rcpt");
+            assertThat(alice.attemptStage()).isEqualTo(AttemptStage.RCPT);
             assertThat(alice.reply().code()).isEqualTo(450);
             assertThat(alice.enhancedStatus()).isEqualTo("4.2.0");
             assertThat(alice.describe()).isEqualTo("mx.dest.test[127.0.0.1] said 450 4.2.0 <alice@dest.test>: "
                     + "Greylisted, see http://postgrey.example/ (in reply to RCPT TO)");
             RecipientOutcome bob = result.outcomes().get(1);
             assertThat(bob.status()).isEqualTo(Status.DELIVERED);
-            assertThat(bob.stage()).isEqualTo("end-of-data");
+            assertThat(bob.attemptStage()).isEqualTo(AttemptStage.END_OF_DATA);
         }
     }
 
@@ -139,7 +139,7 @@ class SmtpClientTest {
             assertThat(result.tryNextHost()).isFalse();
             assertThat(result.outcomes()).allSatisfy(outcome -> {
                 assertThat(outcome.status()).isEqualTo(Status.PERMANENT);
-                assertThat(outcome.stage()).isEqualTo("mail");
+                assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.MAIL);
                 assertThat(outcome.enhancedStatus()).isEqualTo("5.7.1");
             });
             assertThat(server.commands()).noneMatch(c -> c.startsWith("RCPT"));
@@ -183,10 +183,10 @@ class SmtpClientTest {
 
             RecipientOutcome alice = result.outcomes().get(0);
             RecipientOutcome bob = result.outcomes().get(1);
-            assertThat(alice.stage()).isEqualTo("rcpt");
+            assertThat(alice.attemptStage()).isEqualTo(AttemptStage.RCPT);
             assertThat(alice.reply().text()).isEqualTo("no such user");
             assertThat(bob.status()).isEqualTo(Status.PERMANENT);
-            assertThat(bob.stage()).isEqualTo("end-of-data");
+            assertThat(bob.attemptStage()).isEqualTo(AttemptStage.END_OF_DATA);
             assertThat(bob.reply().text()).isEqualTo("message looks like spam");
         }
     }
@@ -249,7 +249,7 @@ class SmtpClientTest {
             assertThat(result.tryNextHost()).isTrue();
             assertThat(result.outcomes()).allSatisfy(outcome -> {
                 assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-                assertThat(outcome.stage()).isEqualTo("greeting");
+                assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.GREETING);
                 assertThat(outcome.reply().code()).isEqualTo(421);
             });
             assertThat(server.commands()).as("the server closes after 421, nothing more to say").isEmpty();
@@ -288,7 +288,7 @@ class SmtpClientTest {
             assertThat(result.tryNextHost()).isTrue();
             assertThat(result.outcomes()).allSatisfy(outcome -> {
                 assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-                assertThat(outcome.stage()).isEqualTo("rcpt");
+                assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.RCPT);
                 assertThat(outcome.reply().code()).isEqualTo(421);
             });
         }
@@ -303,7 +303,7 @@ class SmtpClientTest {
             assertThat(result.tryNextHost()).isTrue();
             RecipientOutcome outcome = result.outcomes().get(0);
             assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(outcome.stage()).isEqualTo("greeting");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.GREETING);
             assertThat(outcome.reply()).isNull();
             assertThat(outcome.error()).contains("connection closed");
             assertThat(outcome.enhancedStatus()).isEqualTo("4.4.2");
@@ -332,7 +332,7 @@ class SmtpClientTest {
             assertThat(result.outcomes().get(0).status()).isEqualTo(Status.PERMANENT);
             RecipientOutcome bob = result.outcomes().get(1);
             assertThat(bob.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(bob.stage()).isIn("data", "end-of-data");
+            assertThat(bob.attemptStage()).isIn(AttemptStage.DATA, AttemptStage.END_OF_DATA);
             assertThat(bob.reply()).isNull();
             assertThat(bob.enhancedStatus()).isEqualTo("4.4.2");
         }
@@ -355,7 +355,7 @@ class SmtpClientTest {
             RecipientOutcome alice = result.outcomes().get(0);
             assertThat(result.tryNextHost()).isFalse();
             assertThat(alice.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(alice.stage()).isEqualTo("end-of-data");
+            assertThat(alice.attemptStage()).isEqualTo(AttemptStage.END_OF_DATA);
             assertThat(alice.error()).contains("may have been delivered");
             assertThat(alice.enhancedStatus()).isEqualTo("4.4.2");
             assertThat(alice.describe()).startsWith("mx.dest.test[127.0.0.1]: 4.4.2 ");
@@ -372,7 +372,7 @@ class SmtpClientTest {
 
             assertThat(result.tryNextHost()).isTrue();
             RecipientOutcome outcome = result.outcomes().get(0);
-            assertThat(outcome.stage()).isEqualTo("greeting");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.GREETING);
             assertThat(outcome.error()).isEqualTo("no reply within 300 ms");
         }
     }
@@ -391,7 +391,7 @@ class SmtpClientTest {
         assertThat(result.tryNextHost()).isTrue();
         assertThat(result.outcomes()).hasSize(2).allSatisfy(outcome -> {
             assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(outcome.stage()).isEqualTo("connect");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.CONNECT);
             assertThat(outcome.reply()).isNull();
             assertThat(outcome.error()).startsWith("cannot connect");
             assertThat(outcome.enhancedStatus()).isEqualTo("4.4.1");
@@ -410,7 +410,7 @@ class SmtpClientTest {
 
             RecipientOutcome outcome = result.outcomes().get(0);
             assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(outcome.stage()).isEqualTo("ehlo");
+            assertThat(outcome.attemptStage()).isEqualTo(AttemptStage.EHLO);
             assertThat(outcome.error()).contains("malformed reply");
             assertThat(result.tryNextHost()).isTrue();
         }

@@ -50,8 +50,8 @@ class TransactionDeadlineTest {
 
             RecipientOutcome alice = result.outcomes().get(0);
             assertThat(alice.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(alice.stage()).isEqualTo(RecipientOutcome.STAGE_GREETING);
-            assertThat(alice.enhancedStatus()).isEqualTo(RecipientOutcome.CONNECTION_DROPPED_STATUS);
+            assertThat(alice.attemptStage()).isEqualTo(AttemptStage.GREETING);
+            assertThat(alice.failureKind()).contains(FailureKind.CONNECTION_LOST);
             assertThat(alice.error()).isEqualTo("transaction deadline of 1500 ms exceeded");
             assertThat(result.tryNextHost()).as("the server is the problem: another MX may do better").isTrue();
             assertThat(took).isGreaterThanOrEqualTo(DEADLINE).isLessThan(Duration.ofSeconds(4));
@@ -76,7 +76,7 @@ class TransactionDeadlineTest {
 
             RecipientOutcome alice = result.outcomes().get(0);
             assertThat(alice.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(alice.stage()).isEqualTo(RecipientOutcome.STAGE_END_OF_DATA);
+            assertThat(alice.attemptStage()).isEqualTo(AttemptStage.END_OF_DATA);
             assertThat(alice.enhancedStatus()).isEqualTo("4.4.2");
             assertThat(alice.error()).isEqualTo("transaction deadline of 1500 ms exceeded; the message may have been"
                     + " delivered");
@@ -101,7 +101,7 @@ class TransactionDeadlineTest {
 
             RecipientOutcome alice = result.outcomes().get(0);
             assertThat(alice.status()).isEqualTo(Status.TEMPORARY);
-            assertThat(alice.stage()).isEqualTo(RecipientOutcome.STAGE_MAIL);
+            assertThat(alice.attemptStage()).isEqualTo(AttemptStage.MAIL);
             assertThat(alice.error()).isEqualTo("transaction deadline of 1500 ms exceeded");
             assertThat(server.commands()).containsExactly("EHLO client.test", "MAIL FROM:<sender@origin.test>",
                     "RCPT TO:<alice@dest.test>", "DATA");

@@ -29,6 +29,8 @@ import javax.mail.internet.MimeMultipart;
 import javax.mail.util.ByteArrayDataSource;
 
 import org.dispatchmail.core.delivery.MessageContent;
+import org.dispatchmail.core.delivery.AttemptStage;
+import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.DsnNotify;
@@ -59,7 +61,7 @@ class DsnMessageBuilderTest {
     }
 
     private static RecipientOutcome rcptOutcome(String rcpt, String line) {
-        return RecipientOutcome.fromReply(rcpt, "mx.example.net", "192.0.2.25", RecipientOutcome.STAGE_RCPT,
+        return RecipientOutcome.fromReply(rcpt, "mx.example.net", "192.0.2.25", AttemptStage.RCPT,
             SmtpReply.parse(List.of(line)));
     }
 
@@ -69,9 +71,8 @@ class DsnMessageBuilderTest {
     }
 
     private static DsnRecipient carolDnsFailed() {
-        RecipientOutcome outcome = RecipientOutcome.fromError(RecipientOutcome.Status.PERMANENT, "carol@example.org",
-            null, null, RecipientOutcome.STAGE_DNS, "example.org publishes a null MX: it accepts no mail",
-            RecipientOutcome.NULL_MX_STATUS);
+        RecipientOutcome outcome = RecipientOutcome.failure("carol@example.org", AttemptStage.DNS,
+            FailureKind.NULL_MX, "example.org publishes a null MX: it accepts no mail");
         return DsnRecipient.fromOutcome(outcome, RecipientDsn.NONE, DsnAction.FAILED, ATTEMPT, Optional.empty());
     }
 
@@ -246,7 +247,7 @@ class DsnMessageBuilderTest {
     void aSuccessReportReturnsTheHeader() throws Exception {
         RecipientDsn success = new RecipientDsn(EnumSet.of(DsnNotify.SUCCESS), Optional.empty());
         DsnRecipient bob = DsnRecipient.fromOutcome(RecipientOutcome.fromReply("bob@example.net", "mx.example.net",
-            "192.0.2.25", RecipientOutcome.STAGE_END_OF_DATA, SmtpReply.parse(List.of("250 2.0.0 Ok: queued as 4F2"))),
+            "192.0.2.25", AttemptStage.END_OF_DATA, SmtpReply.parse(List.of("250 2.0.0 Ok: queued as 4F2"))),
             success, DsnAction.DELIVERED, ATTEMPT, Optional.empty());
 
         MimeMessage message = parse(builder(1 << 20).build(report(MessageDsn.NONE, bob), content(ORIGINAL)));

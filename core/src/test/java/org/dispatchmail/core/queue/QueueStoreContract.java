@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.UUID;
 
+import org.dispatchmail.core.delivery.AttemptStage;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.DsnNotify;
@@ -159,7 +160,7 @@ public abstract class QueueStoreContract {
         assertThat(store().claim(store().recipient(id, "bob@remote.test").orElseThrow(), "node-a",
             T0.plusSeconds(900))).isTrue();
         Instant next = T0.plus(Duration.ofMinutes(5));
-        RecipientOutcome busy = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1", "rcpt",
+        RecipientOutcome busy = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1", AttemptStage.RCPT,
             SmtpReply.parse(List.of("451 4.3.0 try later")));
         RecipientRecord updated = store().recipient(id, "bob@remote.test").orElseThrow().toBuilder()
             .state(RecipientState.DEFERRED).attempts(1).nextAttemptAt(next).unclaimed()
@@ -274,7 +275,7 @@ public abstract class QueueStoreContract {
         UUID id = store().enqueue(message("owed-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
         RecipientRecord claimed = store().claim(List.of(store().recipient(id, "bob@remote.test").orElseThrow()),
             "node-a", T0.plusSeconds(900), T0.plusSeconds(900)).get(0);
-        RecipientOutcome refused = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1", "rcpt",
+        RecipientOutcome refused = RecipientOutcome.fromReply("bob@remote.test", "mx.remote.test", "192.0.2.1", AttemptStage.RCPT,
             SmtpReply.parse(List.of("550 5.1.1 no such user")));
         RecipientRecord bounced = claimed.toBuilder().state(RecipientState.BOUNCED).attempts(1).unclaimed()
             .reportOwed(Optional.of(DsnAction.FAILED)).build();
@@ -379,7 +380,7 @@ public abstract class QueueStoreContract {
     }
 
     private static RecipientOutcome busyFor(String recipient) {
-        return RecipientOutcome.fromReply(recipient, "mx.remote.test", "192.0.2.1", "rcpt",
+        return RecipientOutcome.fromReply(recipient, "mx.remote.test", "192.0.2.1", AttemptStage.RCPT,
             SmtpReply.parse(List.of("451 4.3.0 try later")));
     }
 
@@ -417,7 +418,7 @@ public abstract class QueueStoreContract {
 
     private static AttemptRecord deliveredTo(UUID id, String recipient, UUID token) {
         RecipientOutcome ok = RecipientOutcome.fromReply(recipient, "mx.remote.test", "192.0.2.1",
-            "end-of-data", SmtpReply.parse(List.of("250 2.0.0 Ok: queued")));
+            AttemptStage.END_OF_DATA, SmtpReply.parse(List.of("250 2.0.0 Ok: queued")));
         return new AttemptRecord(id, "node-a", token, T0.plusSeconds(1), ok, RecipientState.DELIVERED,
             Optional.empty());
     }

@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import org.dispatchmail.core.delivery.AttemptStage;
+import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.junit.jupiter.api.Test;
@@ -18,7 +20,7 @@ class GreylistDetectorTest {
 
     private static RecipientOutcome rcptReply(String... lines) {
         return RecipientOutcome.fromReply("rcpt@example.net", "mx.example.net", "192.0.2.25",
-            RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of(lines)));
+            AttemptStage.RCPT, SmtpReply.parse(List.of(lines)));
     }
 
     private Optional<GreylistSignal> detect(String... lines) {
@@ -112,11 +114,10 @@ class GreylistDetectorTest {
 
     @Test
     void failuresWithoutAReplyAreNotGreylisting() {
-        RecipientOutcome dns = RecipientOutcome.fromError(RecipientOutcome.Status.TEMPORARY, "rcpt@example.net",
-            null, null, RecipientOutcome.STAGE_DNS, "SERVFAIL for example.net", RecipientOutcome.DNS_TEMPORARY_STATUS);
-        RecipientOutcome dropped = RecipientOutcome.fromError(RecipientOutcome.Status.TEMPORARY, "rcpt@example.net",
-            "mx.example.net", "192.0.2.25", RecipientOutcome.STAGE_RCPT, "connection reset",
-            RecipientOutcome.CONNECTION_DROPPED_STATUS);
+        RecipientOutcome dns = RecipientOutcome.failure("rcpt@example.net", AttemptStage.DNS,
+            FailureKind.DNS_TEMPORARY, "SERVFAIL for example.net");
+        RecipientOutcome dropped = RecipientOutcome.failureAt("rcpt@example.net", "mx.example.net",
+            "192.0.2.25", AttemptStage.RCPT, FailureKind.CONNECTION_LOST, "connection reset");
 
         assertThat(detector.detect(dns)).isEmpty();
         assertThat(detector.detect(dropped)).isEmpty();
@@ -131,7 +132,7 @@ class GreylistDetectorTest {
     @Test
     void anUnexpectedReplyTreatedAsTemporaryIsNotGreylisting() {
         RecipientOutcome odd = RecipientOutcome.fromUnexpectedReply("rcpt@example.net", "mx.example.net",
-            "192.0.2.25", RecipientOutcome.STAGE_DATA, SmtpReply.parse(List.of("250 greylist ok")));
+            "192.0.2.25", AttemptStage.DATA, SmtpReply.parse(List.of("250 greylist ok")));
 
         assertThat(detector.detect(odd)).isEmpty();
     }
@@ -139,7 +140,7 @@ class GreylistDetectorTest {
     @Test
     void greylistingAtEndOfDataCounts() {
         RecipientOutcome outcome = RecipientOutcome.fromReply("rcpt@example.net", "mx.example.net", "192.0.2.25",
-            RecipientOutcome.STAGE_END_OF_DATA, SmtpReply.parse(List.of("451 4.7.1 Try again later")));
+            AttemptStage.END_OF_DATA, SmtpReply.parse(List.of("451 4.7.1 Try again later")));
 
         assertThat(detector.detect(outcome)).isPresent();
     }

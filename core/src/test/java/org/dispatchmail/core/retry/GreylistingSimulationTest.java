@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.Random;
 
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.delivery.AttemptStage;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.junit.jupiter.api.Test;
@@ -35,7 +36,7 @@ class GreylistingSimulationTest {
     private static final long[] PROBE_OFFSETS = {35, 65, 125, 185, 245, 305, 365, 425, 485, 545, 605, 905, 1805};
     private static final Instant T0 = Instant.parse("2024-03-01T10:00:00Z");
     private static final RecipientOutcome GREYLISTED = RecipientOutcome.fromReply("rcpt@example.net",
-        "mx.example.net", "192.0.2.25", RecipientOutcome.STAGE_RCPT,
+        "mx.example.net", "192.0.2.25", AttemptStage.RCPT,
         SmtpReply.parse(List.of("451 4.7.1 Greylisting in action, please come back later")));
 
     /** The result of delivering one recipient through a greylister with window D. */

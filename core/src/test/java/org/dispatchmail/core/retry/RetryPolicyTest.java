@@ -12,6 +12,8 @@ import java.util.Optional;
 import java.util.Random;
 
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.delivery.AttemptStage;
+import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.retry.RetryDecision.Basis;
@@ -48,7 +50,7 @@ class RetryPolicyTest {
 
     static RecipientOutcome reply(String line) {
         return RecipientOutcome.fromReply("rcpt@example.net", "mx.example.net", "192.0.2.25",
-            RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of(line)));
+            AttemptStage.RCPT, SmtpReply.parse(List.of(line)));
     }
 
     static final RecipientOutcome GREYLISTED =
@@ -78,9 +80,8 @@ class RetryPolicyTest {
 
     @Test
     void aFailureWithoutReplyFollowsTheSchedule() {
-        RecipientOutcome refused = RecipientOutcome.fromError(RecipientOutcome.Status.TEMPORARY, "rcpt@example.net",
-            "mx.example.net", "192.0.2.25", RecipientOutcome.STAGE_CONNECT, "connection refused",
-            RecipientOutcome.NO_ANSWER_STATUS);
+        RecipientOutcome refused = RecipientOutcome.failureAt("rcpt@example.net", "mx.example.net",
+            "192.0.2.25", AttemptStage.CONNECT, FailureKind.NO_ANSWER, "connection refused");
 
         RetryDecision d = noJitter().decide(RetryState.queued(T0), refused, Optional.empty(), T0);
 

@@ -26,6 +26,7 @@ import org.dispatchmail.core.admin.QueueSelector;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.MessageContent;
+import org.dispatchmail.core.delivery.AttemptStage;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.queue.AttemptRecord;
@@ -129,7 +130,7 @@ class DeliveryWorkerTest {
         for (String recipient : envelope.recipients()) {
             attempted.add(node + " " + recipient);
             String reply = replies.isEmpty() ? "250 2.0.0 ok" : replies.removeFirst();
-            outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1", RecipientOutcome.STAGE_RCPT,
+            outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1", AttemptStage.RCPT,
                 SmtpReply.parse(List.of(reply))));
         }
         return outcomes;
@@ -195,7 +196,7 @@ class DeliveryWorkerTest {
                 for (String recipient : envelope.recipients()) {
                     delivered.add(recipient);
                     outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1",
-                        RecipientOutcome.STAGE_RCPT, SmtpReply.parse(List.of("250 2.0.0 ok"))));
+                        AttemptStage.RCPT, SmtpReply.parse(List.of("250 2.0.0 ok"))));
                 }
                 return outcomes;
             }

@@ -15,6 +15,7 @@ import java.util.UUID;
 
 import org.dispatchmail.core.MovableClock;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.delivery.AttemptStage;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.MessageDsn;
@@ -76,7 +77,7 @@ class GreylistProbingTest {
             RecipientRecord record = store.recipient(id, recipient).orElseThrow();
             seen.add(claimed(record, clock.instant().plus(Duration.ofMinutes(15))));
             String line = reply.equals("grey") ? String.format(POSTGREY, recipient) : reply;
-            outcomes.add(RecipientOutcome.fromReply(recipient, "mx.one.test", "192.0.2.7", RecipientOutcome.STAGE_RCPT,
+            outcomes.add(RecipientOutcome.fromReply(recipient, "mx.one.test", "192.0.2.7", AttemptStage.RCPT,
                 SmtpReply.parse(List.of(line))));
         }
         recorder.record(message, "one.test", "mx", seen, outcomes);

@@ -16,6 +16,7 @@ import java.util.UUID;
 
 import org.dispatchmail.core.MovableClock;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.delivery.AttemptStage;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
 import org.dispatchmail.core.dsn.DsnNotify;
@@ -86,7 +87,7 @@ class OutcomeRecorderTest {
 
     private static RecipientOutcome outcome(String recipient, String reply) {
         String domain = recipient.substring(recipient.indexOf('@') + 1);
-        return RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.7", RecipientOutcome.STAGE_RCPT,
+        return RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.7", AttemptStage.RCPT,
             SmtpReply.parse(List.of(reply)));
     }
 
