@@ -35,7 +35,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 import org.dispatchmail.core.submission.SendingLimits;
 import org.dispatchmail.core.submission.SubmissionSettings;
 import org.dispatchmail.core.routing.MxResolution;

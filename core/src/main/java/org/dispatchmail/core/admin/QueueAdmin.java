@@ -19,6 +19,7 @@ import org.dispatchmail.core.queue.StoredMessage;
 import org.dispatchmail.core.dsn.DsnAction;
 import org.dispatchmail.core.worker.DeliveryReports;
 import org.dispatchmail.core.worker.DeliveryWorker;
+import org.dispatchmail.core.queue.QueueSummary;
 
 /**
  * What an admin can see and do with the queue: a summary, lists, one message with its history,

@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
 
 /**
  * One mail transaction on an open session for some of the envelope's recipients: MAIL FROM, RCPT TO each, DATA,

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.dispatchmail.core.delivery.RecipientOutcome;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 
 /** What one recipient's part of a delivery status notification says. */
 public final class DsnRecipient {

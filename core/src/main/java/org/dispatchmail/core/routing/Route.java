@@ -3,8 +3,6 @@ package org.dispatchmail.core.routing;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import org.dispatchmail.core.delivery.SmtpCredentials;
-import org.dispatchmail.core.delivery.TlsPolicy;
 
 /** How mail for one recipient domain leaves: to the domain's MX hosts or to a smart host, and how securely. */
 public final class Route {

@@ -15,8 +15,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.config.SecretFile;
-import org.dispatchmail.core.delivery.SmtpCredentials;
-import org.dispatchmail.core.delivery.TlsPolicy;
 
 /**
  * Which {@link Route} mail for a recipient domain takes, from the transport.* rules of dispatch.properties.

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.RecipientOutcome;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.queue.DueEntry;
 import org.dispatchmail.core.queue.GreylistMemory;
 import org.dispatchmail.core.queue.ShardLeases;

@@ -1,4 +1,4 @@
-package org.dispatchmail.core.delivery;
+package org.dispatchmail.core.routing;
 
 import java.util.Objects;
 
