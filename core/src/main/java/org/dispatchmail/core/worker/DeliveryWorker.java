@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,6 +30,7 @@ import org.dispatchmail.core.queue.DueEntry;
 import org.dispatchmail.core.queue.GreylistMemory;
 import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.retry.RetryPolicy;
+import org.dispatchmail.core.routing.DomainNames;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
@@ -388,12 +388,12 @@ public final class DeliveryWorker implements AutoCloseable {
                 }
                 continue;
             }
-            byDomain.computeIfAbsent(delivery.destinationOf(domainOf(record.recipient())), d -> new ArrayList<>())
+            byDomain.computeIfAbsent(delivery.destinationOf(DomainNames.recipientDomain(record.recipient())), d -> new ArrayList<>())
                 .add(record);
         }
         // One transaction per destination: a recipient domain, or a smart host that takes several domains.
         byDomain.forEach((destination, records) -> {
-            String domain = domainOf(records.get(0).recipient());
+            String domain = DomainNames.recipientDomain(records.get(0).recipient());
             List<String> addresses = new ArrayList<>();
             List<RecipientDsn> dsn = new ArrayList<>();
             for (RecipientRecord record : records) {
@@ -423,7 +423,7 @@ public final class DeliveryWorker implements AutoCloseable {
     private Set<String> destinationsOf(List<DueEntry> entries) {
         Set<String> destinations = new HashSet<>();
         for (DueEntry entry : entries) {
-            destinations.add(delivery.destinationOf(domainOf(entry.recipient())));
+            destinations.add(delivery.destinationOf(DomainNames.recipientDomain(entry.recipient())));
         }
         return destinations;
     }
@@ -437,11 +437,6 @@ public final class DeliveryWorker implements AutoCloseable {
             return (seconds / 3600) + " hours";
         }
         return seconds % 60 == 0 ? (seconds / 60) + " minutes" : seconds + " seconds";
-    }
-
-    /** The recipient's domain, lower-cased: how delivery and the queue's summaries group recipients. */
-    public static String domainOf(String recipient) {
-        return recipient.substring(recipient.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
     }
 
     @Override
