@@ -111,6 +111,22 @@ public final class Route {
         return s.append(')').toString();
     }
 
+    /** A value: the same rule, kind, host, port, TLS policy and login. */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Route)) {
+            return false;
+        }
+        Route other = (Route) o;
+        return rule.equals(other.rule) && kind == other.kind && Objects.equals(host, other.host) && port == other.port
+                && tls == other.tls && credentials.equals(other.credentials);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(rule, kind, host, port, tls);
+    }
+
     @Override
     public String toString() {
         return describe();

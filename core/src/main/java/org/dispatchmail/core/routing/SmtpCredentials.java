@@ -20,6 +20,18 @@ public final class SmtpCredentials {
         return password;
     }
 
+    /** The same login and password: a route with either changed is another destination. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SmtpCredentials && ((SmtpCredentials) o).username.equals(username)
+                && ((SmtpCredentials) o).password.equals(password);
+    }
+
+    @Override
+    public int hashCode() {
+        return username.hashCode();
+    }
+
     @Override
     public String toString() {
         // never the password, not even in a debug log
