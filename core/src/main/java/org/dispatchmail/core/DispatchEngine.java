@@ -3,7 +3,6 @@ package org.dispatchmail.core;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Executors;
@@ -20,10 +19,7 @@ import org.dispatchmail.core.intake.IntakeRecovery;
 import org.dispatchmail.core.intake.IntakeSettings;
 import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.dkim.DkimSigner;
-import org.dispatchmail.core.delivery.Envelope;
-import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.MxDeliverer;
-import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpClient;
 import org.dispatchmail.core.queue.CassandraGreylistMemory;
 import org.dispatchmail.core.queue.CassandraQueueStore;
@@ -38,7 +34,6 @@ import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.secrets.CassandraClusterSecrets;
 import org.dispatchmail.core.secrets.ClusterSecrets;
 import org.dispatchmail.core.routing.MxResolver;
-import org.dispatchmail.core.routing.Route;
 import org.dispatchmail.core.routing.TransportRules;
 import org.dispatchmail.core.dkim.CassandraDomainKeyStore;
 import org.dispatchmail.core.dkim.DkimKeys;
@@ -175,7 +170,8 @@ public final class DispatchEngine implements AutoCloseable {
             DeliveryReports reports = new DeliveryReports(reportSender, settings.delivery().heloName(),
                 settings.reportMaxReturnedSize(), metrics, clock);
             DeliveryWorker worker = DeliveryWorker.create(store, new CassandraShardLeases(session, keyspace, clock),
-                new CassandraGreylistMemory(session, keyspace), destinations(deliverer, settings.routing().rules()),
+                new CassandraGreylistMemory(session, keyspace),
+                DomainDelivery.byRules(settings.routing().rules(), deliverer),
                 new RetryPolicy(settings.retry(), new SecureRandom()), reports, metrics, settings.worker(), clock);
             QueueAdmin admin = new QueueAdmin(store, reports, settings.retry().maxLifetime(), clock);
             QueueGauges gauges = new QueueGauges(admin::summary, worker::ownedShards);
@@ -191,37 +187,6 @@ public final class DispatchEngine implements AutoCloseable {
             session.close();
             throw e;
         }
-    }
-
-    /** Delivery by route, with the recipients of every domain a smart host takes sharing one transaction. */
-    private static DomainDelivery destinations(MxDeliverer deliverer, TransportRules rules) {
-        return new DomainDelivery() {
-            @Override
-            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
-                return deliverer.deliver(domain, envelope, content);
-            }
-
-            @Override
-            public String destinationOf(String domain) {
-                try {
-                    Route route = rules.routeFor(domain);
-                    return route.isSmartHost() ? "smarthost " + route.rule().orElse("") : domain;
-                } catch (IllegalArgumentException notADomainName) {
-                    return domain;
-                }
-            }
-
-            @Override
-            public String routeOf(String domain) {
-                try {
-                    Route route = rules.routeFor(domain);
-                    String kind = route.isSmartHost() ? "smarthost" : "mx";
-                    return route.rule().map(rule -> kind + ":" + rule).orElse(kind);
-                } catch (IllegalArgumentException notADomainName) {
-                    return "mx";
-                }
-            }
-        };
     }
 
     /** Returns once the message is durable at the configured consistency; throws if it is not. */

@@ -12,10 +12,10 @@ import java.util.Random;
 import java.util.UUID;
 
 import org.dispatchmail.core.cassandra.QueueSchema;
-import org.dispatchmail.core.dsn.DsnNotify;
-import org.dispatchmail.core.dsn.DsnRet;
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.DsnNotify;
+import org.dispatchmail.core.delivery.DsnRet;
+import org.dispatchmail.core.delivery.MessageDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.queue.CassandraGreylistMemory;
 import org.dispatchmail.core.queue.CassandraQueueStore;
 import org.dispatchmail.core.queue.CassandraShardLeases;

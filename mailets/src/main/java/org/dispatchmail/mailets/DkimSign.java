@@ -18,6 +18,7 @@ import org.dispatchmail.core.dkim.SigningKey;
 import org.dispatchmail.core.dkim.DkimKeys;
 import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.dkim.SigningPolicy;
+import org.dispatchmail.core.routing.DomainNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,8 +97,8 @@ public class DkimSign extends GenericMailet {
                 return Optional.empty();
             }
             String address = ((InternetAddress) from[0]).getAddress();
-            int at = address == null ? -1 : address.lastIndexOf('@');
-            return at < 0 ? Optional.empty() : Optional.of(address.substring(at + 1));
+            return address == null || address.indexOf('@') < 0 ? Optional.empty()
+                : Optional.of(DomainNames.domainOf(address));
         } catch (MessagingException e) {
             return Optional.empty();
         }

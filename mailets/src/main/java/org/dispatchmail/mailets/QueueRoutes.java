@@ -15,7 +15,7 @@ import org.apache.james.webadmin.Routes;
 import org.dispatchmail.core.admin.QueueAdmin;
 import org.dispatchmail.core.admin.QueueEntry;
 import org.dispatchmail.core.admin.QueueSelector;
-import org.dispatchmail.core.admin.QueueSummary;
+import org.dispatchmail.core.queue.QueueSummary;
 import org.dispatchmail.core.admin.QueueText;
 import org.dispatchmail.core.queue.AttemptHistoryEntry;
 import org.dispatchmail.core.queue.RecipientRecord;

@@ -6,7 +6,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 import org.dispatchmail.core.dkim.SigningPolicy;
 
 /** Reads from a mail's attributes (set by the server, never by the message) what the signing policy decides on. */

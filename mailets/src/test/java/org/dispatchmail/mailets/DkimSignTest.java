@@ -25,7 +25,7 @@ import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
 import org.apache.mailet.base.test.FakeMailetConfig;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.dkim.DkimKeys;

@@ -7,7 +7,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.test.FakeMail;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 import org.dispatchmail.core.dkim.SigningPolicy;
 import org.dispatchmail.core.dkim.SigningPolicy.Grant;
 import org.junit.jupiter.api.Test;

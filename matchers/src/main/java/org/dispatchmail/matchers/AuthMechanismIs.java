@@ -13,7 +13,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 
 /**
  * Matches mail whose client authenticated with the given SASL mechanism

@@ -9,7 +9,7 @@ import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
 import org.apache.mailet.base.GenericMatcher;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 
 /**
  * Matches mail received on a submission listener (587, 465, ... as tagged by ListenerPolicy) by

@@ -6,7 +6,7 @@ import org.apache.mailet.Attribute;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.Mail;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 
 /**
  * Tags each mail with the listener it arrived on: role, name, local port, TLS state (protocol and cipher when

@@ -11,7 +11,7 @@ import org.apache.james.protocols.api.ProtocolSession;
 import org.apache.mailet.AttributeName;
 import org.apache.mailet.AttributeValue;
 import org.apache.mailet.base.test.FakeMail;
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 import org.junit.jupiter.api.Test;
 
 class ListenerTaggingTest {

@@ -19,6 +19,8 @@ import org.dispatchmail.core.queue.StoredMessage;
 import org.dispatchmail.core.dsn.DsnAction;
 import org.dispatchmail.core.worker.DeliveryReports;
 import org.dispatchmail.core.worker.DeliveryWorker;
+import org.dispatchmail.core.queue.QueueSummary;
+import org.dispatchmail.core.routing.DomainNames;
 
 /**
  * What an admin can see and do with the queue: a summary, lists, one message with its history,
@@ -53,7 +55,7 @@ public final class QueueAdmin {
             Duration age = Duration.between(message.get().createdAt(), now);
             for (RecipientRecord record : store.recipients(id)) {
                 if (!record.state().isFinal()) {
-                    summary.add(DeliveryWorker.domainOf(record.recipient()), stateName(record.state()), age);
+                    summary.add(DomainNames.recipientDomain(record.recipient()), stateName(record.state()), age);
                 }
             }
         }

@@ -1,8 +1,9 @@
 package org.dispatchmail.core.admin;
 
-import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+
+import org.dispatchmail.core.routing.DomainNames;
 
 /** Which queue entries an admin command applies to: one message, one recipient domain, or everything. */
 public final class QueueSelector {
@@ -11,7 +12,7 @@ public final class QueueSelector {
 
     private QueueSelector(Optional<UUID> messageId, Optional<String> domain) {
         this.messageId = messageId;
-        this.domain = domain.map(d -> d.toLowerCase(Locale.ROOT));
+        this.domain = domain.map(DomainNames::comparable);
     }
 
     public static QueueSelector message(UUID id) {
@@ -36,7 +37,7 @@ public final class QueueSelector {
 
     /** Whether a recipient address falls under this selector (the message itself is checked by the caller). */
     public boolean matchesRecipient(String recipient) {
-        return domain.map(d -> recipient.toLowerCase(Locale.ROOT).endsWith("@" + d)).orElse(true);
+        return domain.map(d -> DomainNames.recipientDomain(recipient).equals(d)).orElse(true);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.function.Function;
 import org.dispatchmail.core.queue.AttemptHistoryEntry;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.StoredMessage;
+import org.dispatchmail.core.queue.QueueSummary;
 
 /** The queue as plain-text tables for a terminal: what "./dispatch queue ..." prints. */
 public final class QueueText {

@@ -4,8 +4,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
 
 /** The SMTP envelope of one transaction: the reverse-path for MAIL FROM and the forward-paths for RCPT TO. */
 public final class Envelope {

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
 
 /**
  * One mail transaction on an open session for some of the envelope's recipients: MAIL FROM, RCPT TO each, DATA,

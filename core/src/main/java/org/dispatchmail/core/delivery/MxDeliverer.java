@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.dispatchmail.core.routing.DeadHosts;
+import org.dispatchmail.core.routing.Destination;
 import org.dispatchmail.core.routing.MailHost;
 import org.dispatchmail.core.routing.MxResolution;
 import org.dispatchmail.core.routing.MxResolver;
@@ -22,9 +23,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers a message to the recipients of one domain along its {@link Route}: the domain's MX hosts, or the smart
- * host of its transport rule. Tries the servers in order and moves on while the server (not the message) is the
- * problem; skips server addresses that were unreachable within delivery.deadHostTime.
+ * Delivers a message to the recipients of one domain along its {@link Route}, resolved once as a {@link Destination}:
+ * the domain's MX hosts, or the smart host of its transport rule. Tries the servers in order and moves on while the
+ * server (not the message) is the problem; skips server addresses that were unreachable within delivery.deadHostTime.
  */
 public final class MxDeliverer {
 
@@ -63,15 +64,29 @@ public final class MxDeliverer {
 
     /** As {@link #deliver}, and tells which route was taken. */
     public Result deliverRouted(String domain, Envelope envelope, MessageContent content) {
+        return deliverRouted(rules.destinationFor(domain), domain, envelope, content);
+    }
+
+    /**
+     * Delivers to recipients that share {@code destination}, resolved for their domain (for a smart host that takes
+     * several domains, the domain of the first recipient, named in failure texts): one outcome per envelope
+     * recipient, in envelope order; never throws.
+     */
+    public List<RecipientOutcome> deliver(Destination destination, String domain, Envelope envelope,
+                                          MessageContent content) {
+        return deliverRouted(destination, domain, envelope, content).outcomes();
+    }
+
+    /** As {@link #deliver(Destination, String, Envelope, MessageContent)}, and tells which route was taken. */
+    public Result deliverRouted(Destination destination, String domain, Envelope envelope, MessageContent content) {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(content, "content");
-        Route route;
-        try {
-            route = rules.routeFor(domain);
-        } catch (IllegalArgumentException e) {
+        if (destination.route().isEmpty()) {
             // a name that cannot be valid never will be: no DNS, no relay can fix it
-            return new Result(null, failAll(envelope, AttemptStage.DNS, FailureKind.BAD_DOMAIN, e.getMessage()));
+            return new Result(null, failAll(envelope, AttemptStage.DNS, FailureKind.BAD_DOMAIN,
+                    destination.problem().orElse(domain)));
         }
+        Route route = destination.route().get();
         List<RecipientOutcome> outcomes = route.isSmartHost()
                 ? viaSmartHost(domain, route, envelope, content)
                 : viaMx(domain, route, envelope, content);

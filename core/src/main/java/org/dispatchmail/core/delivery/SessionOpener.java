@@ -11,6 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
+import org.dispatchmail.core.routing.TlsPolicy;
+import org.dispatchmail.core.routing.SmtpCredentials;
 
 /**
  * Opens a session with one server: connect (from the configured source address), greeting, EHLO (HELO after a

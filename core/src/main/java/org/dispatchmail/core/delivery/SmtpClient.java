@@ -12,6 +12,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.dispatchmail.core.routing.TlsPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -10,6 +10,8 @@ import java.util.Optional;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.dispatchmail.core.routing.TlsPolicy;
+import org.dispatchmail.core.routing.SmtpCredentials;
 
 /** One server address to deliver to, and how to talk to it. */
 public final class SmtpTarget {

@@ -1,6 +1,5 @@
 package org.dispatchmail.core.dkim;
 
-import java.net.IDN;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -20,6 +19,7 @@ import org.dispatchmail.core.dkim.DkimKeyGenerator;
 import org.dispatchmail.core.dkim.DkimPrivateKey;
 import org.dispatchmail.core.dkim.DnsRecord;
 import org.dispatchmail.core.dkim.SigningKey;
+import org.dispatchmail.core.routing.DomainNames;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,16 +48,16 @@ public final class DkimKeys {
         this.clock = clock;
     }
 
-    /** A domain as keys are filed under it: lower case, A-labels. */
+    /**
+     * A domain as keys are filed under it: the A-label form of {@link DomainNames#toAscii}, and then a host name
+     * of two labels or more, letters, digits and hyphens only (a name that can publish a key record).
+     */
     public static String normalizeDomain(String domain) {
         String ascii;
         try {
-            ascii = IDN.toASCII(domain.trim(), IDN.ALLOW_UNASSIGNED).toLowerCase(Locale.ROOT);
+            ascii = DomainNames.toAscii(domain);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("'" + domain + "' is not a domain name");
-        }
-        if (ascii.endsWith(".")) {
-            ascii = ascii.substring(0, ascii.length() - 1);
         }
         if (!DOMAIN.matcher(ascii).matches()) {
             throw new IllegalArgumentException("'" + domain + "' is not a domain name");

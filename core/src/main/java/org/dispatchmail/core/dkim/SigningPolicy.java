@@ -4,7 +4,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 
 /**
  * Whether a mail may carry a hosted domain's DKIM signature. A key signs only what its owner sent: mail

@@ -16,8 +16,8 @@ import java.util.Objects;
 import java.util.Random;
 
 import org.dispatchmail.core.delivery.MessageContent;
-import org.dispatchmail.core.dsn.DsnRet;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.DsnRet;
+import org.dispatchmail.core.delivery.RecipientDsn;
 
 /**
  * Builds RFC 3464 delivery status notifications: a multipart/report (RFC 6522) with a text/plain

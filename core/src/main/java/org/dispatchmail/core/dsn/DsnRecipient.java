@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 import org.dispatchmail.core.delivery.RecipientOutcome;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.delivery.SmtpReply;
-import org.dispatchmail.core.dsn.RecipientDsn;
 
 /** What one recipient's part of a delivery status notification says. */
 public final class DsnRecipient {

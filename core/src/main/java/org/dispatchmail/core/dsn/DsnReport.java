@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
-import org.dispatchmail.core.dsn.MessageDsn;
+import org.dispatchmail.core.delivery.MessageDsn;
 
 /** Everything a delivery status notification about one message reports, except the message itself. */
 public final class DsnReport {

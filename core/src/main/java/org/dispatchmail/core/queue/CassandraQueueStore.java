@@ -25,8 +25,8 @@ import org.dispatchmail.core.cassandra.ChunkWriter;
 import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.MessageDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.dsn.DsnAction;
 
 import com.datastax.oss.driver.api.core.CqlSession;

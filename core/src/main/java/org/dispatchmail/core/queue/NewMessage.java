@@ -5,8 +5,8 @@ import java.util.List;
 import java.util.Objects;
 
 import org.dispatchmail.core.delivery.MessageContent;
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.MessageDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 
 /**
  * A message handed to the queue: its envelope and its RFC 5322 content (CRLF line endings), read as a

@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.dsn.DsnAction;
 
 /** The stored state of one recipient of one message. Immutable; {@link #toBuilder()} makes a changed copy. */

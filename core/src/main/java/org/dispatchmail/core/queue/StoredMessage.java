@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.UUID;
 
 import org.dispatchmail.core.delivery.MessageContent;
-import org.dispatchmail.core.dsn.MessageDsn;
+import org.dispatchmail.core.delivery.MessageDsn;
 
 /** A queued message's envelope facts and a way to stream its content back. */
 public final class StoredMessage {

@@ -7,7 +7,10 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** Domain names as DNS compares them: A-labels, lower case, no trailing dot. */
+/**
+ * Domain names as DNS compares them: A-labels, lower case, no trailing dot. The one place where an address's
+ * domain is taken out and a domain is put in that form.
+ */
 public final class DomainNames {
 
     private static final int MAX_NAME_LENGTH = 253;
@@ -15,6 +18,30 @@ public final class DomainNames {
     private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
 
     private DomainNames() {
+    }
+
+    /** The domain part of an address: the text after its last "@", as written; "" when there is no "@". */
+    public static String domainOf(String address) {
+        int at = address.lastIndexOf('@');
+        return at < 0 ? "" : address.substring(at + 1);
+    }
+
+    /** The domain of an address as {@link #comparable} gives it: how recipients are grouped by domain. */
+    public static String recipientDomain(String address) {
+        return comparable(domainOf(address));
+    }
+
+    /**
+     * A domain in the form that is equal for every way of writing it ({@link #toAscii}); a name that is not valid
+     * stays as written, lower-cased, so that it still has a group and a queue entry (delivery then reports it as
+     * not a domain name, and never throws for it).
+     */
+    public static String comparable(String domain) {
+        try {
+            return toAscii(domain);
+        } catch (IllegalArgumentException notADomainName) {
+            return domain.toLowerCase(Locale.ROOT);
+        }
     }
 
     /**

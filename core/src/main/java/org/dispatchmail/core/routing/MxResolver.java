@@ -1,7 +1,6 @@
 package org.dispatchmail.core.routing;
 
 import java.io.IOException;
-import java.net.IDN;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
@@ -12,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -226,24 +224,9 @@ public final class MxResolver {
         return MxResolution.noSuchDomain(ascii + ": " + found.problem);
     }
 
-    /** The lower-case A-label form of the domain as an absolute DNS name. */
+    /** The lower-case A-label form of the domain ({@link DomainNames#toAscii}) as an absolute DNS name. */
     private static Name lookupName(String domain) {
-        if (domain == null || domain.isBlank()) {
-            throw new IllegalArgumentException("empty domain name");
-        }
-        String trimmed = domain.trim();
-        if (trimmed.endsWith(".")) {
-            trimmed = trimmed.substring(0, trimmed.length() - 1);
-        }
-        String ascii;
-        try {
-            ascii = IDN.toASCII(trimmed).toLowerCase(Locale.ROOT);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("invalid domain name '" + domain + "': " + e.getMessage());
-        }
-        if (ascii.isEmpty() || ascii.startsWith("[")) {
-            throw new IllegalArgumentException("invalid domain name '" + domain + "'");
-        }
+        String ascii = DomainNames.toAscii(domain);
         try {
             return Name.fromString(ascii, Name.root);
         } catch (TextParseException e) {

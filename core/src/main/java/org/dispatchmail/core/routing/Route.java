@@ -3,8 +3,6 @@ package org.dispatchmail.core.routing;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import org.dispatchmail.core.delivery.SmtpCredentials;
-import org.dispatchmail.core.delivery.TlsPolicy;
 
 /** How mail for one recipient domain leaves: to the domain's MX hosts or to a smart host, and how securely. */
 public final class Route {
@@ -111,6 +109,22 @@ public final class Route {
         s.append(" (tls ").append(tls.name().toLowerCase(Locale.ROOT));
         credentials.ifPresent(c -> s.append(", auth as ").append(c.username()));
         return s.append(')').toString();
+    }
+
+    /** A value: the same rule, kind, host, port, TLS policy and login. */
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Route)) {
+            return false;
+        }
+        Route other = (Route) o;
+        return rule.equals(other.rule) && kind == other.kind && Objects.equals(host, other.host) && port == other.port
+                && tls == other.tls && credentials.equals(other.credentials);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(rule, kind, host, port, tls);
     }
 
     @Override

@@ -3,7 +3,6 @@ package org.dispatchmail.core.routing;
 import java.time.Duration;
 import java.util.Objects;
 import org.dispatchmail.core.config.ConfigReader;
-import org.dispatchmail.core.delivery.TlsPolicy;
 
 /** Where each domain's mail goes (transport rules, delivery.tls) and how long unreachable servers are skipped. */
 public final class RoutingSettings {

@@ -15,8 +15,6 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.config.SecretFile;
-import org.dispatchmail.core.delivery.SmtpCredentials;
-import org.dispatchmail.core.delivery.TlsPolicy;
 
 /**
  * Which {@link Route} mail for a recipient domain takes, from the transport.* rules of dispatch.properties.
@@ -134,6 +132,21 @@ public final class TransportRules {
             }
         }
         return anyDomain != null ? anyDomain : defaultRoute;
+    }
+
+    /**
+     * Where mail to {@code domain} goes, resolved once and carried to the deliverer: its MX hosts along the route
+     * of its rule, the smart host of its rule, or no route when {@code domain} is not a valid domain name. Never
+     * throws.
+     */
+    public Destination destinationFor(String domain) {
+        Route route;
+        try {
+            route = routeFor(domain);
+        } catch (IllegalArgumentException notADomainName) {
+            return Destination.unroutable(domain, notADomainName.getMessage());
+        }
+        return route.isSmartHost() ? Destination.smartHost(route) : Destination.mx(DomainNames.toAscii(domain), route);
     }
 
     /** The route of domains that no rule matches. */

@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.dispatchmail.core.routing.DomainNames;
+
 /**
  * Whether a login may use a sender address (MAIL FROM, header From:). Strict: the address is the
  * login itself or one it was granted (exact, or a whole domain "@example.com"). Relaxed: any address
@@ -24,22 +26,19 @@ public final class SenderAlignment {
      */
     public boolean allows(String login, List<String> granted, String address) {
         String wanted = address.trim().toLowerCase(Locale.ROOT);
+        String wantedDomain = DomainNames.domainOf(wanted);
         List<String> entries = new ArrayList<>(granted);
         entries.add(login);
         for (String entry : entries) {
             String allowed = entry.trim().toLowerCase(Locale.ROOT);
-            if (allowed.startsWith("@") ? domainOf(wanted).equals(allowed.substring(1)) : wanted.equals(allowed)) {
+            if (allowed.startsWith("@") ? wantedDomain.equals(allowed.substring(1)) : wanted.equals(allowed)) {
                 return true;
             }
-            if (mode == Mode.RELAXED && domainOf(wanted).equals(allowed.startsWith("@") ? allowed.substring(1) : domainOf(allowed))) {
+            String allowedDomain = allowed.startsWith("@") ? allowed.substring(1) : DomainNames.domainOf(allowed);
+            if (mode == Mode.RELAXED && wantedDomain.equals(allowedDomain)) {
                 return true;
             }
         }
         return false;
-    }
-
-    private static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1);
     }
 }

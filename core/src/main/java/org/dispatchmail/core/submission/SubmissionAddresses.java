@@ -45,12 +45,6 @@ final class SubmissionAddresses {
         return text.toLowerCase(Locale.ROOT);
     }
 
-    /** The part after the last "@", or "" when there is none. */
-    static String domainOf(String address) {
-        int at = address.lastIndexOf('@');
-        return at < 0 ? "" : address.substring(at + 1);
-    }
-
     private static boolean isAddress(String text) {
         int at = text.lastIndexOf('@');
         if (at <= 0) {

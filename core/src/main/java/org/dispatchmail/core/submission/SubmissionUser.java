@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 
+import org.dispatchmail.core.routing.DomainNames;
+
 /** One login that may submit mail: who it is, whom it may send as, and its credentials (package-private). */
 public final class SubmissionUser {
     private final String login;
@@ -48,7 +50,7 @@ public final class SubmissionUser {
         if (lower.equals(login)) {
             return true;
         }
-        String domainEntry = "@" + SubmissionAddresses.domainOf(lower);
+        String domainEntry = "@" + DomainNames.domainOf(lower);
         for (String entry : allowedSenders) {
             if (entry.equals(lower) || entry.equals(domainEntry)) {
                 return true;

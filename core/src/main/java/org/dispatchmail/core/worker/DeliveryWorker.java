@@ -9,7 +9,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -26,11 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import org.dispatchmail.core.delivery.Envelope;
 import org.dispatchmail.core.delivery.RecipientOutcome;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.queue.DueEntry;
 import org.dispatchmail.core.queue.GreylistMemory;
 import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.retry.RetryPolicy;
+import org.dispatchmail.core.routing.Destination;
+import org.dispatchmail.core.routing.DomainNames;
 import org.dispatchmail.core.queue.QueueStore;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
@@ -184,7 +185,7 @@ public final class DeliveryWorker implements AutoCloseable {
         backlogSeen = false;
         handedInLastPoll = 0;
         // destinations found holding their share of the threads: this poll skips their messages
-        Set<String> busyDestinations = new HashSet<>();
+        Set<Destination> busyDestinations = new HashSet<>();
         for (int shard : ownership.owned()) {
             claimed += pollShard(shard, current, settled, now, busyDestinations);
             if (Thread.currentThread().isInterrupted()) {
@@ -195,7 +196,7 @@ public final class DeliveryWorker implements AutoCloseable {
     }
 
     private int pollShard(int shard, long currentBucket, long settledBucket, Instant now,
-                          Set<String> busyDestinations) {
+                          Set<Destination> busyDestinations) {
         long start = cursors.computeIfAbsent(shard, s -> store.cursor(s)
             .orElseGet(() -> store.bucketOf(now.minus(FIRST_LOOKBACK))));
         boolean canAdvance = true;
@@ -215,7 +216,8 @@ public final class DeliveryWorker implements AutoCloseable {
             // are removed there, so the cursor waits for the next poll to see the bucket empty.
             boolean allHandled = entries.isEmpty();
             for (Map.Entry<UUID, List<DueEntry>> message : byMessage.entrySet()) {
-                Set<String> destinations = destinationsOf(message.getValue());
+                Map<String, Destination> byDomain = destinationsOf(message.getValue());
+                Set<Destination> destinations = new HashSet<>(byDomain.values());
                 boolean taken = false;
                 try {
                     taken = Collections.disjoint(destinations, busyDestinations)
@@ -235,7 +237,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     return claimed;
                 }
-                claimed += submit(message.getKey(), message.getValue(), destinations);
+                claimed += submit(message.getKey(), message.getValue(), byDomain);
                 handedInLastPoll++;
             }
             // Past buckets that are fully handled are never read again: their tombstones stay behind. A bucket
@@ -256,7 +258,8 @@ public final class DeliveryWorker implements AutoCloseable {
      * compare-and-set writes run in parallel, not one by one in the polling thread) and delivers them.
      * Returns how many were claimed when the thread ran at once (as in tests), else 0.
      */
-    private int submit(UUID messageId, List<DueEntry> entries, Set<String> destinations) {
+    private int submit(UUID messageId, List<DueEntry> entries, Map<String, Destination> byDomain) {
+        Set<Destination> destinations = new HashSet<>(byDomain.values());
         inProgress.addAll(entries);
         AtomicInteger claimed = new AtomicInteger();
         try {
@@ -266,7 +269,7 @@ public final class DeliveryWorker implements AutoCloseable {
                     List<RecipientRecord> mine = claim(messageId, entries, clock.instant(), ownership.liveNodes());
                     claimed.set(mine.size());
                     if (!mine.isEmpty()) {
-                        deliver(messageId, mine);
+                        deliver(messageId, mine, byDomain);
                     }
                 } catch (RuntimeException e) {
                     // The claims stay; their index entries bring the recipients back when they run out.
@@ -360,15 +363,16 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    private void deliver(UUID messageId, List<RecipientRecord> recipients) {
+    private void deliver(UUID messageId, List<RecipientRecord> recipients, Map<String, Destination> byDomain) {
         ClaimRenewal renewal = new ClaimRenewal(store, settings.claimDuration(), clock, recipients);
         try (ClaimRenewal.Repeating renewing = renewals.every(ClaimRenewal.period(settings.claimDuration()),
             renewal::renew)) {
-            deliver(messageId, recipients, renewal);
+            deliver(messageId, recipients, byDomain, renewal);
         }
     }
 
-    private void deliver(UUID messageId, List<RecipientRecord> recipients, ClaimRenewal renewal) {
+    private void deliver(UUID messageId, List<RecipientRecord> recipients, Map<String, Destination> byDomain,
+                         ClaimRenewal renewal) {
         Optional<StoredMessage> stored = store.message(messageId);
         if (stored.isEmpty()) {
             LOGGER.error("Queued message {} has recipients but no content; leaving them for takeover", messageId);
@@ -376,7 +380,8 @@ public final class DeliveryWorker implements AutoCloseable {
         }
         StoredMessage message = stored.get();
         Instant now = clock.instant();
-        Map<String, List<RecipientRecord>> byDomain = new LinkedHashMap<>();
+        Map<String, Destination> resolved = new HashMap<>(byDomain);
+        Map<Destination, List<RecipientRecord>> byDestination = new LinkedHashMap<>();
         // The retry policy schedules a last attempt right at the lifetime's end: that one still runs, even
         // a little late; a recipient found long after it (a backlog, a cluster that was down) expires unattempted.
         Instant giveUp = message.createdAt().plus(maxLifetime).plus(settings.claimDuration());
@@ -388,19 +393,21 @@ public final class DeliveryWorker implements AutoCloseable {
                 }
                 continue;
             }
-            byDomain.computeIfAbsent(delivery.destinationOf(domainOf(record.recipient())), d -> new ArrayList<>())
-                .add(record);
+            // resolved when the poll took the destinations' slots; a recipient the poll did not see is resolved now
+            Destination destination = resolved.computeIfAbsent(DomainNames.recipientDomain(record.recipient()),
+                delivery::destinationOf);
+            byDestination.computeIfAbsent(destination, d -> new ArrayList<>()).add(record);
         }
         // One transaction per destination: a recipient domain, or a smart host that takes several domains.
-        byDomain.forEach((destination, records) -> {
-            String domain = domainOf(records.get(0).recipient());
+        byDestination.forEach((destination, records) -> {
+            String domain = DomainNames.recipientDomain(records.get(0).recipient());
             List<String> addresses = new ArrayList<>();
             List<RecipientDsn> dsn = new ArrayList<>();
             for (RecipientRecord record : records) {
                 addresses.add(record.recipient());
                 dsn.add(record.dsn());
             }
-            List<RecipientOutcome> outcomes = delivery.deliver(domain,
+            List<RecipientOutcome> outcomes = delivery.deliver(destination, domain,
                 new Envelope(message.sender(), addresses, message.dsn(), dsn), message.content());
             List<RecipientRecord> held = new ArrayList<>();
             List<RecipientOutcome> heldOutcomes = new ArrayList<>();
@@ -415,15 +422,16 @@ public final class DeliveryWorker implements AutoCloseable {
                 }
             }
             if (!held.isEmpty()) {
-                recorder.record(message, domain, delivery.routeOf(domain), held, heldOutcomes);
+                recorder.record(message, domain, destination.routeName(), held, heldOutcomes);
             }
         });
     }
 
-    private Set<String> destinationsOf(List<DueEntry> entries) {
-        Set<String> destinations = new HashSet<>();
+    /** The destination of each recipient domain of one message, each resolved once. */
+    private Map<String, Destination> destinationsOf(List<DueEntry> entries) {
+        Map<String, Destination> destinations = new HashMap<>();
         for (DueEntry entry : entries) {
-            destinations.add(delivery.destinationOf(domainOf(entry.recipient())));
+            destinations.computeIfAbsent(DomainNames.recipientDomain(entry.recipient()), delivery::destinationOf);
         }
         return destinations;
     }
@@ -437,11 +445,6 @@ public final class DeliveryWorker implements AutoCloseable {
             return (seconds / 3600) + " hours";
         }
         return seconds % 60 == 0 ? (seconds / 60) + " minutes" : seconds + " seconds";
-    }
-
-    /** The recipient's domain, lower-cased: how delivery and the queue's summaries group recipients. */
-    public static String domainOf(String recipient) {
-        return recipient.substring(recipient.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
     }
 
     @Override

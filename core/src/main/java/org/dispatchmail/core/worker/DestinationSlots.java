@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import org.dispatchmail.core.routing.Destination;
+
 /**
  * Delivery threads per destination (a recipient domain, or the smart host that takes it). A message goes
  * to a thread only while each of its destinations has fewer than the limit; a poll waits a little for a
@@ -16,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class DestinationSlots {
     private final int perDestination;
-    private final Map<String, Integer> busy = new HashMap<>();
+    private final Map<Destination, Integer> busy = new HashMap<>();
 
     DestinationSlots(int perDestination) {
         if (perDestination < 1) {
@@ -29,7 +31,7 @@ final class DestinationSlots {
      * Takes a slot of every destination, waiting up to {@code wait} for them (a fast destination frees one
      * within milliseconds; a tarpit does not); takes none and returns false when they stay at their limit.
      */
-    synchronized boolean take(Set<String> destinations, Duration wait) throws InterruptedException {
+    synchronized boolean take(Set<Destination> destinations, Duration wait) throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         while (!full(destinations).isEmpty()) {
             long left = deadline - System.nanoTime();
@@ -38,16 +40,16 @@ final class DestinationSlots {
             }
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
-        for (String destination : destinations) {
+        for (Destination destination : destinations) {
             busy.merge(destination, 1, Integer::sum);
         }
         return true;
     }
 
     /** The destinations among these that are at their limit. */
-    synchronized Set<String> full(Set<String> destinations) {
-        Set<String> full = new HashSet<>();
-        for (String destination : destinations) {
+    synchronized Set<Destination> full(Set<Destination> destinations) {
+        Set<Destination> full = new HashSet<>();
+        for (Destination destination : destinations) {
             if (busy.getOrDefault(destination, 0) >= perDestination) {
                 full.add(destination);
             }
@@ -55,14 +57,14 @@ final class DestinationSlots {
         return full;
     }
 
-    synchronized void release(Set<String> destinations) {
-        for (String destination : destinations) {
+    synchronized void release(Set<Destination> destinations) {
+        for (Destination destination : destinations) {
             busy.computeIfPresent(destination, (key, count) -> count > 1 ? count - 1 : null);
         }
         notifyAll();
     }
 
-    synchronized int busy(String destination) {
+    synchronized int busy(Destination destination) {
         return busy.getOrDefault(destination, 0);
     }
 }

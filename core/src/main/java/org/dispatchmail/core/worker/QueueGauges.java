@@ -7,7 +7,7 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-import org.dispatchmail.core.admin.QueueSummary;
+import org.dispatchmail.core.queue.QueueSummary;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

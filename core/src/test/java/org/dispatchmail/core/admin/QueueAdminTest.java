@@ -30,6 +30,7 @@ import org.dispatchmail.core.worker.ParsedReport;
 import org.dispatchmail.core.worker.RecordingMetrics;
 import org.dispatchmail.core.worker.RecordingReportSender;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.queue.QueueSummary;
 
 class QueueAdminTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:30Z");

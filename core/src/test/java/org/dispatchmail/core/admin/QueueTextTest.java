@@ -13,15 +13,16 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.dispatchmail.core.delivery.MessageContent;
-import org.dispatchmail.core.dsn.DsnNotify;
-import org.dispatchmail.core.dsn.DsnRet;
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.DsnNotify;
+import org.dispatchmail.core.delivery.DsnRet;
+import org.dispatchmail.core.delivery.MessageDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.queue.AttemptHistoryEntry;
 import org.dispatchmail.core.queue.RecipientRecord;
 import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.queue.StoredMessage;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.queue.QueueSummary;
 
 class QueueTextTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:30Z");

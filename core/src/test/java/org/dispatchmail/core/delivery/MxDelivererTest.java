@@ -25,6 +25,7 @@ import org.dispatchmail.core.routing.TransportRules;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.routing.TlsPolicy;
 
 /**
  * Delivery along routes, against a real DNS server (dnsmasq) and a scripted SMTP transport; the last tests use the

@@ -8,11 +8,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
-import org.dispatchmail.core.dsn.DsnNotify;
-import org.dispatchmail.core.dsn.DsnRet;
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.routing.TlsPolicy;
 
 class SmtpClientEsmtpTest {
 

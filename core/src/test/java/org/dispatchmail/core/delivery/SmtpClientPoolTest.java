@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.routing.TlsPolicy;
 
 class SmtpClientPoolTest {
 

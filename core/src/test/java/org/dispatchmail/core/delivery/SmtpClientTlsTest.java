@@ -11,6 +11,8 @@ import java.util.Optional;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.routing.TlsPolicy;
+import org.dispatchmail.core.routing.SmtpCredentials;
 
 class SmtpClientTlsTest {
 

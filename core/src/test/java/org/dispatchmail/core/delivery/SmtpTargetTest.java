@@ -6,6 +6,8 @@ import java.net.InetAddress;
 import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.routing.TlsPolicy;
+import org.dispatchmail.core.routing.SmtpCredentials;
 
 class SmtpTargetTest {
     private static SmtpTarget target(String password) throws Exception {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Optional;
 
-import org.dispatchmail.core.ListenerRole;
+import org.dispatchmail.core.submission.ListenerRole;
 import org.dispatchmail.core.dkim.SigningPolicy.Facts;
 import org.dispatchmail.core.dkim.SigningPolicy.Grant;
 import org.junit.jupiter.api.Test;

@@ -33,10 +33,10 @@ import org.dispatchmail.core.delivery.AttemptStage;
 import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
-import org.dispatchmail.core.dsn.DsnNotify;
-import org.dispatchmail.core.dsn.DsnRet;
-import org.dispatchmail.core.dsn.MessageDsn;
-import org.dispatchmail.core.dsn.RecipientDsn;
+import org.dispatchmail.core.delivery.DsnNotify;
+import org.dispatchmail.core.delivery.DsnRet;
+import org.dispatchmail.core.delivery.MessageDsn;
+import org.dispatchmail.core.delivery.RecipientDsn;
 import org.junit.jupiter.api.Test;
 
 class DsnMessageBuilderTest {

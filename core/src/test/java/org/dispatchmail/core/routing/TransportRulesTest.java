@@ -12,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
-import org.dispatchmail.core.delivery.TlsPolicy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -475,7 +474,7 @@ class TransportRulesTest {
         assertThatThrownBy(() -> Route.mx(Optional.empty(), TlsPolicy.IMPLICIT))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Route.smartHost("r", "relay.example", 587, TlsPolicy.OPPORTUNISTIC,
-                Optional.of(new org.dispatchmail.core.delivery.SmtpCredentials("u", "p"))))
+                Optional.of(new org.dispatchmail.core.routing.SmtpCredentials("u", "p"))))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,12 +39,19 @@ import org.dispatchmail.core.dsn.DsnAction;
 import org.dispatchmail.core.dsn.DsnMessageBuilder;
 import org.dispatchmail.core.retry.RetryPolicy;
 import org.dispatchmail.core.retry.RetrySettings;
+import org.dispatchmail.core.routing.Destination;
+import org.dispatchmail.core.routing.Route;
+import org.dispatchmail.core.routing.TlsPolicy;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class DeliveryWorkerTest {
     private static final Instant T0 = Instant.parse("2026-11-29T10:00:30Z");
     private static final Set<Integer> ALL_SHARDS = range(0, 16);
+    private static final Route MX = Route.mx(Optional.empty(), TlsPolicy.OPPORTUNISTIC);
+    /** The smart host that the test's *.relayed.test domains go to. */
+    private static final Destination RELAY = Destination.smartHost(
+        Route.smartHost("relay", "relay.test", 587, TlsPolicy.REQUIRED, Optional.empty()));
 
     private final MovableClock clock = new MovableClock(T0);
     private final InMemoryQueueStore store = new InMemoryQueueStore(16, Duration.ofMinutes(1));
@@ -75,16 +83,38 @@ class DeliveryWorkerTest {
     private DeliveryWorker worker(String node, String... overrides) {
         DomainDelivery delivery = new DomainDelivery() {
             @Override
-            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
-                return DeliveryWorkerTest.this.deliver(node, domain, envelope, content);
+            public Destination destinationOf(String domain) {
+                return domain.endsWith(".relayed.test") ? RELAY : Destination.mx(domain, MX);
             }
 
             @Override
-            public String destinationOf(String domain) {
-                return domain.endsWith(".relayed.test") ? "smarthost relay" : domain;
+            public List<RecipientOutcome> deliver(Destination destination, String domain, Envelope envelope,
+                                                  MessageContent content) {
+                return DeliveryWorkerTest.this.deliver(node, domain, envelope, content);
             }
         };
         return worker(node, delivery, new DirectExecutor(), overrides);
+    }
+
+    /** A delivery of one domain's recipients, for a test to stand in for the SMTP client. */
+    private interface DomainSend {
+        List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content);
+    }
+
+    /** Every domain its own destination, its MX hosts; delivered by {@code send}. */
+    private static DomainDelivery byMx(DomainSend send) {
+        return new DomainDelivery() {
+            @Override
+            public Destination destinationOf(String domain) {
+                return Destination.mx(domain, MX);
+            }
+
+            @Override
+            public List<RecipientOutcome> deliver(Destination destination, String domain, Envelope envelope,
+                                                  MessageContent content) {
+                return send.deliver(domain, envelope, content);
+            }
+        };
     }
 
     private DeliveryWorker worker(String node, DomainDelivery delivery, ExecutorService executor,
@@ -184,28 +214,20 @@ class DeliveryWorkerTest {
     @Test
     void oneBackloggedPollHandsEveryDueMessageToTheThreadsAsTheyFreeUp() throws Exception {
         List<String> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
-        DomainDelivery slow = new DomainDelivery() {
-            @Override
-            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
-                try {
-                    Thread.sleep(20); // keeps both threads busy while the poll still has messages to hand over
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                List<RecipientOutcome> outcomes = new ArrayList<>();
-                for (String recipient : envelope.recipients()) {
-                    delivered.add(recipient);
-                    outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1",
-                        AttemptStage.RCPT, SmtpReply.parse(List.of("250 2.0.0 ok"))));
-                }
-                return outcomes;
+        DomainDelivery slow = byMx((domain, envelope, content) -> {
+            try {
+                Thread.sleep(20); // keeps both threads busy while the poll still has messages to hand over
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public String destinationOf(String domain) {
-                return domain;
+            List<RecipientOutcome> outcomes = new ArrayList<>();
+            for (String recipient : envelope.recipients()) {
+                delivered.add(recipient);
+                outcomes.add(RecipientOutcome.fromReply(recipient, "mx." + domain, "192.0.2.1",
+                    AttemptStage.RCPT, SmtpReply.parse(List.of("250 2.0.0 ok"))));
             }
-        };
+            return outcomes;
+        });
         ExecutorService threads = Executors.newFixedThreadPool(2);
         DeliveryWorker worker = worker("node-a", slow, threads, "delivery.threads", "2");
         worker.refreshLeases();
@@ -242,7 +264,7 @@ class DeliveryWorkerTest {
     @Test
     void anAttemptLongerThanItsClaimKeepsTheClaimByRenewingIt() {
         UUID id = enqueue("bob@one.test");
-        DomainDelivery slow = (domain, envelope, content) -> {
+        DomainDelivery slow = byMx((domain, envelope, content) -> {
             // servers tried in turn take 25 minutes, a claim lasts 15: renewed every third of it
             for (int i = 0; i < 5; i++) {
                 clock.advance(Duration.ofMinutes(5));
@@ -251,7 +273,7 @@ class DeliveryWorkerTest {
                     .as("no other node may take it over").isFalse();
             }
             return deliver("node-a", domain, envelope, content);
-        };
+        });
         DeliveryWorker worker = worker("node-a", slow, new DirectExecutor());
         worker.refreshLeases();
 
@@ -266,14 +288,14 @@ class DeliveryWorkerTest {
     void anAttemptWhoseClaimWasTakenOverWritesNoOutcomeAndSendsNoReport() {
         UUID id = enqueue("bob@one.test");
         replies.add("550 5.1.1 no such user");
-        DomainDelivery stuck = (domain, envelope, content) -> {
+        DomainDelivery stuck = byMx((domain, envelope, content) -> {
             // no renewal got through in time (Cassandra away, say): the claim ran out and node-b took it over
             clock.advance(Duration.ofMinutes(16));
             assertThat(store.claim(record(id, "bob@one.test"), "node-b", clock.instant().plus(Duration.ofMinutes(15))))
                 .isTrue();
             renewClaims();
             return deliver("node-a", domain, envelope, content);
-        };
+        });
         DeliveryWorker worker = worker("node-a", stuck, new DirectExecutor());
         worker.refreshLeases();
 
@@ -638,12 +660,7 @@ class DeliveryWorkerTest {
 
     @Test
     void aDestinationHoldsAtMostItsShareOfTheDeliveryThreadsAndTheRestStaysDue() {
-        DomainDelivery delivery = new DomainDelivery() {
-            @Override
-            public List<RecipientOutcome> deliver(String domain, Envelope envelope, MessageContent content) {
-                return DeliveryWorkerTest.this.deliver("node-a", domain, envelope, content);
-            }
-        };
+        DomainDelivery delivery = byMx((domain, envelope, content) -> deliver("node-a", domain, envelope, content));
         HeldExecutor threads = new HeldExecutor();
         DeliveryWorker worker = worker("node-a", delivery, threads, "delivery.threads", "4",
             "delivery.maxThreadsPerDestination", "2");

@@ -25,7 +25,7 @@ import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
-import org.dispatchmail.core.dsn.MessageDsn;
+import org.dispatchmail.core.delivery.MessageDsn;
 import org.dispatchmail.core.queue.AttemptHistoryEntry;
 import org.dispatchmail.core.queue.AttemptRecord;
 import org.dispatchmail.core.queue.CassandraQueueStore;

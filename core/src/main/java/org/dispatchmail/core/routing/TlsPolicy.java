@@ -1,4 +1,4 @@
-package org.dispatchmail.core.delivery;
+package org.dispatchmail.core.routing;
 
 /** How a connection to a receiving server is secured. */
 public enum TlsPolicy {

@@ -1,4 +1,4 @@
-package org.dispatchmail.core.dsn;
+package org.dispatchmail.core.delivery;
 
 /** RFC 3461 NOTIFY keywords of one recipient. */
 public enum DsnNotify {

@@ -1,4 +1,4 @@
-package org.dispatchmail.core.dsn;
+package org.dispatchmail.core.delivery;
 
 import java.util.Locale;
 import java.util.Objects;

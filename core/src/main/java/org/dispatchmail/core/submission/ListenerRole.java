@@ -1,4 +1,4 @@
-package org.dispatchmail.core;
+package org.dispatchmail.core.submission;
 
 import java.util.Locale;
 

@@ -1,4 +1,4 @@
-package org.dispatchmail.core.delivery;
+package org.dispatchmail.core.routing;
 
 import java.util.Objects;
 
@@ -18,6 +18,18 @@ public final class SmtpCredentials {
 
     public String password() {
         return password;
+    }
+
+    /** The same login and password: a route with either changed is another destination. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof SmtpCredentials && ((SmtpCredentials) o).username.equals(username)
+                && ((SmtpCredentials) o).password.equals(password);
+    }
+
+    @Override
+    public int hashCode() {
+        return username.hashCode();
     }
 
     @Override

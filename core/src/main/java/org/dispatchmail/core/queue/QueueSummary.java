@@ -1,4 +1,4 @@
-package org.dispatchmail.core.admin;
+package org.dispatchmail.core.queue;
 
 import java.time.Duration;
 import java.util.Collections;
@@ -19,7 +19,8 @@ public final class QueueSummary {
     private Duration oldest = Duration.ZERO;
     private int total;
 
-    void add(String domain, String state, Duration age) {
+    /** Counts one unfinished recipient of {@code domain}, in {@code state}, queued {@code age} ago. */
+    public void add(String domain, String state, Duration age) {
         byState.computeIfAbsent(domain, d -> new TreeMap<>()).merge(state, 1, Integer::sum);
         int[] ages = byAge.computeIfAbsent(domain, d -> new int[AGE_BUCKETS_MINUTES.size() + 1]);
         ages[bucket(age)]++;
