@@ -95,13 +95,12 @@ final class GreylistProbing {
                 return decision;
             }
             try {
-                Optional<Prober> prober = resolveRole(decision);
-                if (prober.isEmpty() || prober.get().messageId().equals(message.id())) {
-                    probing = true;
-                    return decision;
-                }
                 RetryDecision wait = policy.waitForProber(decision, now);
-                if (wait.basis() != Basis.WAIT_FOR_PROBER) {
+                ProberTurn turn = ProberTurn.of(resolveRole(decision), message.id(), wait.basis());
+                if (turn == ProberTurn.PROBE) {
+                    probing = true;
+                }
+                if (turn != ProberTurn.WAIT) {
                     return decision;
                 }
                 memory.addWaiter(domain, new Waiter(message.id(), record.recipient()),
@@ -113,7 +112,7 @@ final class GreylistProbing {
                     Optional<Prober> again = memory.prober(domain);
                     role = Optional.of(again.orElseGet(() -> memory.becomeProber(domain,
                         new Prober(message.id(), now), proberRowTime(decision))));
-                    if (role.get().messageId().equals(message.id())) {
+                    if (ProberTurn.of(role, message.id(), wait.basis()) == ProberTurn.PROBE) {
                         probing = true;
                         return decision;
                     }
