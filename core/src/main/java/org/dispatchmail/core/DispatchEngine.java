@@ -273,6 +273,11 @@ public final class DispatchEngine implements AutoCloseable {
         return intakeJournal;
     }
 
+    /** The clock every part of this engine reads time from. */
+    public Clock clock() {
+        return clock;
+    }
+
     /** This node's id: the writer of its journal entries, the name of its heartbeat. */
     public String nodeId() {
         return nodeId;

@@ -62,7 +62,7 @@ public class IntakeService implements MailIntake {
     private final MailQueueFactory<?> queues;
     private final MailRepositoryStore repositories;
     private final MetricRegistry metrics;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private IntakeRecovery recovery;
     private ScheduledExecutorService timer;
     private Backoff reprocessBackoff;
@@ -72,14 +72,15 @@ public class IntakeService implements MailIntake {
     public IntakeService(DispatchEngine engine, QueueHandOver queue, MailQueueFactory<?> queues,
                          MailRepositoryStore repositories, MetricRegistry metrics) {
         this(engine.nodeId(), engine.intakeJournal(), engine.intakeSettings(), engine::intakeRecovery, queue, queues,
-            repositories, metrics);
+            repositories, metrics, engine.clock());
     }
 
     /** {@code recoveries} makes the takeover of dead nodes' mail, given how to put a mail back in the spool. */
     IntakeService(String nodeId, IntakeJournal journal, IntakeSettings settings,
                   Function<IntakeRecovery.Reinjector, IntakeRecovery> recoveries, QueueHandOver queue,
-                  MailQueueFactory<?> queues, MailRepositoryStore repositories, MetricRegistry metrics) {
+                  MailQueueFactory<?> queues, MailRepositoryStore repositories, MetricRegistry metrics, Clock clock) {
         this.nodeId = nodeId;
+        this.clock = clock;
         this.journal = journal;
         this.settings = settings;
         this.recoveries = recoveries;

@@ -1,7 +1,6 @@
 package org.dispatchmail.mailets;
 
 import java.io.ByteArrayInputStream;
-import java.time.Instant;
 import java.util.Properties;
 import java.util.function.Supplier;
 
@@ -58,7 +57,7 @@ final class JamesReportSender implements ReportSender {
     private void journal(Mail mail) {
         try {
             DispatchEngine dispatch = engine.get();
-            dispatch.intakeJournal().record(IntakeMail.entry(dispatch.nodeId(), mail, Instant.now()));
+            dispatch.intakeJournal().record(IntakeMail.entry(dispatch.nodeId(), mail, dispatch.clock().instant()));
         } catch (RuntimeException | MessagingException e) {
             LOGGER.warn("report mail={} not journaled: {}", mail.getName(), e.getMessage());
         }

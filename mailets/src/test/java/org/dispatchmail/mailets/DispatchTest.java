@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -47,7 +48,7 @@ class DispatchTest {
     private final IntakeService intake = new IntakeService("node-a", journal,
         IntakeSettings.from(new ConfigReader("dispatch.properties", Map.of())), reinjector -> {
             throw new AssertionError("no takeover in these tests");
-        }, queue, null, null, null);
+        }, queue, null, null, null, Clock.systemUTC());
     private final Dispatch mailet = new Dispatch(queue, intake);
 
     /** A mail as the SMTP hooks leave it: journaled, with DSN parameters for one recipient. */

@@ -38,11 +38,6 @@ public final class MxDeliverer {
     private final DeadHosts deadHosts;
     private final Clock clock;
 
-    /** Every domain by MX with opportunistic TLS; unreachable servers skipped for the default time. */
-    public MxDeliverer(MxResolver resolver, SmtpTransport transport, DeliverySettings settings) {
-        this(resolver, transport, settings, RoutingSettings.defaults(), Clock.systemUTC());
-    }
-
     /** @param clock times the dead-host cache */
     public MxDeliverer(MxResolver resolver, SmtpTransport transport, DeliverySettings settings,
                        RoutingSettings routing, Clock clock) {

@@ -32,10 +32,6 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
     private final SessionOpener opener;
     private final ConnectionPool pool;
 
-    public SmtpClient(DeliverySettings settings) {
-        this(settings, Clock.systemUTC());
-    }
-
     /** With the clock that times idle connections. */
     public SmtpClient(DeliverySettings settings, Clock clock) {
         this.settings = Objects.requireNonNull(settings, "settings");

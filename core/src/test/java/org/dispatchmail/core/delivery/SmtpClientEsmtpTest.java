@@ -3,6 +3,7 @@ package org.dispatchmail.core.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -25,7 +26,7 @@ class SmtpClientEsmtpTest {
                 .commandTimeout(Duration.ofSeconds(5))
                 .dataBlockTimeout(Duration.ofSeconds(5))
                 .finalDotTimeout(Duration.ofSeconds(5))
-                .build())) {
+                .build(), Clock.systemUTC())) {
             return client.send(new SmtpTarget("mx.dest.test", server.address(), server.port(), TlsPolicy.NONE,
                     Optional.empty()), envelope, content);
         }

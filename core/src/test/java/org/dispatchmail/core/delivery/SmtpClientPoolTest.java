@@ -94,7 +94,7 @@ class SmtpClientPoolTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            SmtpClient client = new SmtpClient(settings().build());
+            SmtpClient client = new SmtpClient(settings().build(), Clock.systemUTC());
             TransactionResult first = client.send(target(server), ENVELOPE, MESSAGE);
             TransactionResult second = client.send(target(server), ENVELOPE, MESSAGE);
             assertThat(client.openConnections(target(server))).isEqualTo(1);
@@ -120,7 +120,7 @@ class SmtpClientPoolTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            try (SmtpClient client = new SmtpClient(settings().build())) {
+            try (SmtpClient client = new SmtpClient(settings().build(), Clock.systemUTC())) {
                 client.send(target(server), ENVELOPE, MESSAGE);
                 TransactionResult second = client.send(target(server), ENVELOPE, MESSAGE);
                 assertThat(second.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
@@ -165,7 +165,7 @@ class SmtpClientPoolTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            try (SmtpClient client = new SmtpClient(settings().maxMessagesPerConnection(1).build())) {
+            try (SmtpClient client = new SmtpClient(settings().maxMessagesPerConnection(1).build(), Clock.systemUTC())) {
                 client.send(target(server), ENVELOPE, MESSAGE);
                 client.send(target(server), ENVELOPE, MESSAGE);
             }
@@ -185,7 +185,7 @@ class SmtpClientPoolTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            try (SmtpClient client = new SmtpClient(settings().build())) {
+            try (SmtpClient client = new SmtpClient(settings().build(), Clock.systemUTC())) {
                 TransactionResult first = client.send(target(server), ENVELOPE, MESSAGE);
                 assertThat(first.tryNextHost()).isTrue();
                 assertThat(first.outcomes().get(0).status()).isEqualTo(Status.TEMPORARY);
@@ -209,7 +209,7 @@ class SmtpClientPoolTest {
         };
         try (FakeSmtpServer server = FakeSmtpServer.startConcurrent(slow, slow)) {
             SmtpClient client = new SmtpClient(settings().maxConnectionsPerHost(2)
-                    .connectionWaitTime(Duration.ofMillis(200)).build());
+                    .connectionWaitTime(Duration.ofMillis(200)).build(), Clock.systemUTC());
             CompletableFuture<TransactionResult> a = CompletableFuture.supplyAsync(
                     () -> client.send(target(server), ENVELOPE, MESSAGE));
             CompletableFuture<TransactionResult> b = CompletableFuture.supplyAsync(
@@ -244,7 +244,7 @@ class SmtpClientPoolTest {
             s.expect("QUIT", "221 Bye");
         })) {
             SmtpClient client = new SmtpClient(settings().maxConnectionsPerHost(1)
-                    .connectionWaitTime(Duration.ofSeconds(10)).build());
+                    .connectionWaitTime(Duration.ofSeconds(10)).build(), Clock.systemUTC());
             CompletableFuture<TransactionResult> first = CompletableFuture.supplyAsync(
                     () -> client.send(target(server), ENVELOPE, MESSAGE));
             await(() -> client.openConnections(target(server)) == 1);
@@ -270,7 +270,7 @@ class SmtpClientPoolTest {
             s.expect("QUIT", "221 Bye");
         })) {
             try (SmtpClient client = new SmtpClient(settings()
-                    .sourceAddresses(List.of(source, InetAddress.getByName("::1"))).build())) {
+                    .sourceAddresses(List.of(source, InetAddress.getByName("::1"))).build(), Clock.systemUTC())) {
                 client.send(target(server), ENVELOPE, MESSAGE);
             }
             server.awaitScripts();

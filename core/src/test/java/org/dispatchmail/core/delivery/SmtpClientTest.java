@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
@@ -18,7 +19,7 @@ class SmtpClientTest {
             MessageContent.ofBytes("Subject: hi\r\n\r\nHello\r\n".getBytes(StandardCharsets.US_ASCII));
 
     private static SmtpClient clientFor(FakeSmtpServer server) {
-        return new SmtpClient(settingsFor(server.port()).build());
+        return new SmtpClient(settingsFor(server.port()).build(), Clock.systemUTC());
     }
 
     private static DeliverySettings.Builder settingsFor(int port) {
@@ -366,7 +367,7 @@ class SmtpClientTest {
     void silentServerTimesOutAtTheGreeting() throws Exception {
         try (FakeSmtpServer server = FakeSmtpServer.start(FakeSmtpServer.Session::awaitClientClose)) {
             SmtpClient client = new SmtpClient(settingsFor(server.port())
-                    .greetingTimeout(Duration.ofMillis(300)).build());
+                    .greetingTimeout(Duration.ofMillis(300)).build(), Clock.systemUTC());
             TransactionResult result = client.send(server.address(), "mx.dest.test", TWO_RECIPIENTS, MESSAGE);
             server.awaitScripts();
 
@@ -383,7 +384,7 @@ class SmtpClientTest {
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             closedPort = probe.getLocalPort();
         }
-        SmtpClient client = new SmtpClient(settingsFor(closedPort).build());
+        SmtpClient client = new SmtpClient(settingsFor(closedPort).build(), Clock.systemUTC());
 
         TransactionResult result = client.send(InetAddress.getByName("127.0.0.1"), "mx.dest.test",
                 TWO_RECIPIENTS, MESSAGE);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -38,7 +39,7 @@ class SmtpClientTlsTest {
                 .dataBlockTimeout(Duration.ofSeconds(5))
                 .finalDotTimeout(Duration.ofSeconds(5))
                 .trustStore(pki.trustStore())
-                .build());
+                .build(), Clock.systemUTC());
     }
 
     private static SmtpTarget target(FakeSmtpServer server, String host, TlsPolicy policy) {

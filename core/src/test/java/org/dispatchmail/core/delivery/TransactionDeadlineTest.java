@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
@@ -25,7 +26,7 @@ class TransactionDeadlineTest {
         return new SmtpClient(DeliverySettings.builder().remotePort(server.port()).heloName("client.test")
                 .connectTimeout(Duration.ofSeconds(5)).greetingTimeout(Duration.ofSeconds(5))
                 .commandTimeout(Duration.ofSeconds(5)).dataBlockTimeout(Duration.ofSeconds(5))
-                .finalDotTimeout(Duration.ofSeconds(5)).transactionTimeout(DEADLINE).build());
+                .finalDotTimeout(Duration.ofSeconds(5)).transactionTimeout(DEADLINE).build(), Clock.systemUTC());
     }
 
     /** Sends {@code text} a byte every 200 ms (each well within the step timeouts) until the client hangs up. */
