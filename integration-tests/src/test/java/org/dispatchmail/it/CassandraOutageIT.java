@@ -18,6 +18,7 @@ import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.RawSmtpSession;
@@ -47,6 +48,7 @@ class CassandraOutageIT {
     private static final String PASSWORD = "outage-pass-1";
 
     private static TcpProxy proxy;
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static DnsmasqServer dns;
     private static DispatchNode node;
@@ -54,31 +56,25 @@ class CassandraOutageIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        proxy = new TcpProxy(cassandra.address(), cassandra.nativePort(), FreePorts.pick());
-        int sinkPort = FreePorts.pick();
-        sink = SmtpSink.start(MX_ADDRESS, sinkPort, "mx.outage.test");
-        dns = DnsmasqServer.start(List.of("--mx-host=outage.test,mx.outage.test,10",
+        rig = new DeliveryRig(cassandra, "outage");
+        proxy = rig.peer(new TcpProxy(cassandra.address(), cassandra.nativePort(), FreePorts.pick()));
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.outage.test"));
+        dns = rig.dns(List.of("--mx-host=outage.test,mx.outage.test,10",
             "--host-record=mx.outage.test," + MX_ADDRESS));
-        node = DispatchNode.start(Map.of(
+        // the node reaches Cassandra through the proxy, which the tests cut
+        node = rig.node(Map.of(
             "cassandra.contactPoints", "127.0.0.1:" + proxy.port(),
-            "cassandra.keyspace", "outage",
             "cassandra.requestTimeout", "3s",
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(sinkPort),
             "intake.takeoverInterval", "1s",
             "intake.reprocessFirstDelay", "1s"));
         node.admin("add-domain", "example.com");
         node.adminWithInput(PASSWORD + "\n", "add-user", "carol@example.com");
-        state = new QueueState(cassandra, "outage");
+        state = rig.peer(new QueueState(cassandra, "outage"));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {state, node, dns, sink, proxy}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @AfterEach

@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Collectors;
 
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
@@ -25,8 +28,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * DNS failures at delivery time, end to end against a real dnsmasq: a recipient domain whose lookup
@@ -117,11 +118,11 @@ class DnsFailuresDeliveryIT {
         throws Exception {
         String token = UUID.randomUUID().toString();
         String recipient = "dave-" + token.substring(0, 8) + "@vanishing.test";
-        Row bounced = bounceAfterDnsChange(cassandra, recipient, token, VANISHING_MX, List.of("vanishing.test"),
-            List.of());
-        Row last = lastAttempt(queueAttempts(cassandra, bounced));
-        assertThat(last.getString("enhanced_code")).isEqualTo("5.1.2");
-        assertThat(last.getString("reply_text")).contains("vanishing.test").contains("NXDOMAIN");
+        RecipientRecord bounced = bounceAfterDnsChange(cassandra, recipient, token, VANISHING_MX,
+            List.of("vanishing.test"), List.of());
+        AttemptHistoryEntry last = lastAttempt(queueAttempts(cassandra, bounced));
+        assertThat(last.enhancedCode()).hasValue("5.1.2");
+        assertThat(last.text().orElseThrow()).contains("vanishing.test").contains("NXDOMAIN");
 
         Map<String, String> fields = awaitFailureReport(token, recipient);
         assertThat(fields.get("status")).isEqualTo("5.1.2");
@@ -133,11 +134,11 @@ class DnsFailuresDeliveryIT {
         EmbeddedCassandra cassandra) throws Exception {
         String token = UUID.randomUUID().toString();
         String recipient = "erin-" + token.substring(0, 8) + "@nullified.test";
-        Row bounced = bounceAfterDnsChange(cassandra, recipient, token, NULLIFIED_MX, List.of("nullified.test"),
-            List.of("--mx-host=nullified.test,.,0"));
-        Row last = lastAttempt(queueAttempts(cassandra, bounced));
-        assertThat(last.getString("enhanced_code")).isEqualTo("5.1.10");
-        assertThat(last.getString("reply_text")).contains("nullified.test").contains("null MX");
+        RecipientRecord bounced = bounceAfterDnsChange(cassandra, recipient, token, NULLIFIED_MX,
+            List.of("nullified.test"), List.of("--mx-host=nullified.test,.,0"));
+        AttemptHistoryEntry last = lastAttempt(queueAttempts(cassandra, bounced));
+        assertThat(last.enhancedCode()).hasValue("5.1.10");
+        assertThat(last.text().orElseThrow()).contains("nullified.test").contains("null MX");
 
         Map<String, String> fields = awaitFailureReport(token, recipient);
         assertThat(fields.get("status")).isEqualTo("5.1.10");
@@ -153,29 +154,29 @@ class DnsFailuresDeliveryIT {
         // a lookup failure does not refuse the recipient at RCPT: the queue retries
         submit(recipient, token);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state"))
-                && row.getInt("attempts") >= 2, Duration.ofSeconds(60));
-            List<Row> attempts = queue.attempts(deferred);
+            RecipientRecord deferred = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DEFERRED
+                && r.attempts() >= 2, Duration.ofSeconds(60));
+            List<AttemptHistoryEntry> attempts = queue.attempts(deferred);
             assertThat(attempts.size()).isGreaterThanOrEqualTo(2);
-            for (Row attempt : attempts) {
-                assertThat(attempt.getString("stage")).isEqualTo("dns");
-                assertThat(attempt.isNull("host")).as("no server was contacted").isTrue();
-                assertThat(attempt.isNull("reply_code")).as("no server replied").isTrue();
-                assertThat(attempt.getString("enhanced_code")).isEqualTo("4.4.3");
-                assertThat(attempt.getString("reply_text")).contains(domainOf(recipient)).containsPattern(problemPattern);
-                assertThat(attempt.getString("decision")).isEqualTo("DEFERRED");
-                Duration delay = Duration.between(attempt.getInstant("attempted_at"),
-                    attempt.getInstant("next_attempt_at"));
+            for (AttemptHistoryEntry attempt : attempts) {
+                assertThat(attempt.stage()).isEqualTo("dns");
+                assertThat(attempt.host()).as("no server was contacted").isEmpty();
+                assertThat(attempt.replyCode()).as("no server replied").isEmpty();
+                assertThat(attempt.enhancedCode()).hasValue("4.4.3");
+                assertThat(attempt.text().orElseThrow()).contains(domainOf(recipient)).containsPattern(problemPattern);
+                assertThat(attempt.decision()).isEqualTo("DEFERRED");
+                Duration delay = Duration.between(attempt.attemptedAt(),
+                    attempt.nextAttemptAt().orElseThrow());
                 assertThat(delay).as("retry.schedule 3s with up to 10%% jitter")
                     .isBetween(RETRY, RETRY.plusMillis(RETRY.toMillis() / 10 + 50));
             }
-            assertThat(attempts.get(1).getInstant("attempted_at")).as("retried when due, not before")
-                .isAfterOrEqualTo(attempts.get(0).getInstant("next_attempt_at"));
-            assertThat(deferred.getInstant("next_attempt_at")).as("the next attempt is scheduled")
-                .isAfter(attempts.get(0).getInstant("attempted_at"));
+            assertThat(attempts.get(1).attemptedAt()).as("retried when due, not before")
+                .isAfterOrEqualTo(attempts.get(0).nextAttemptAt().orElseThrow());
+            assertThat(deferred.nextAttemptAt()).as("the next attempt is scheduled")
+                .isAfter(attempts.get(0).attemptedAt());
 
             // as the admin sees it (the recipient may be in flight for its next attempt right now)
-            String id = deferred.getUuid("message_id").toString();
+            String id = deferred.messageId().toString();
             assertThat(node.admin("queue", "show", id)).contains(recipient)
                 .containsPattern("(deferred|in_flight), \\d+ attempts").contains("next attempt")
                 .contains("dns  4.4.3 -> deferred").containsPattern(problemPattern);
@@ -189,47 +190,47 @@ class DnsFailuresDeliveryIT {
             Map<String, String> fields = awaitFailureReport(token, recipient);
             assertThat(fields.get("status")).isEqualTo("5.0.0");
             assertThat(reports.messages().stream().filter(dump -> dump.contains(token))).hasSize(1);
-            assertThat(queue.recipientRows(recipient).get(0).getString("state")).isEqualTo("BOUNCED");
+            assertThat(queue.recipients(recipient).get(0).state()).isEqualTo(RecipientState.BOUNCED);
         }
     }
 
     /**
      * Submits to a domain that resolves to a server that refuses connections, waits for the deferral, then
      * restarts the DNS server without the records of {@code dropDomains} and with {@code addRecords};
-     * returns the recipient row once bounced.
+     * returns the recipient record once bounced.
      */
-    private static Row bounceAfterDnsChange(EmbeddedCassandra cassandra, String recipient, String token,
+    private static RecipientRecord bounceAfterDnsChange(EmbeddedCassandra cassandra, String recipient, String token,
                                             String refusingMx, List<String> dropDomains, List<String> addRecords)
         throws Exception {
         submit(recipient, token);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state"))
-                && row.getInt("attempts") >= 1, Duration.ofSeconds(60));
-            Row first = queue.attempts(deferred).get(0);
-            assertThat(first.getString("stage")).isEqualTo("connect");
-            assertThat(first.getString("address")).isEqualTo(refusingMx);
-            assertThat(first.getString("decision")).isEqualTo("DEFERRED");
+            RecipientRecord deferred = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DEFERRED
+                && r.attempts() >= 1, Duration.ofSeconds(60));
+            AttemptHistoryEntry first = queue.attempts(deferred).get(0);
+            assertThat(first.stage()).isEqualTo("connect");
+            assertThat(first.address()).hasValue(refusingMx);
+            assertThat(first.decision()).isEqualTo("DEFERRED");
 
             restartDns(dropDomains, addRecords);
 
-            Row bounced = queue.awaitRecipient(recipient, row -> "BOUNCED".equals(row.getString("state")),
+            RecipientRecord bounced = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.BOUNCED,
                 Duration.ofSeconds(60));
-            List<Row> attempts = queue.attempts(bounced);
+            List<AttemptHistoryEntry> attempts = queue.attempts(bounced);
             assertThat(attempts.size()).isGreaterThanOrEqualTo(2);
             // an attempt while the DNS server restarted may have been deferred too; only the last one decided
             assertThat(attempts.subList(0, attempts.size() - 1))
-                .allMatch(row -> "DEFERRED".equals(row.getString("decision")));
-            Row last = lastAttempt(attempts);
-            assertThat(last.getString("stage")).isEqualTo("dns");
-            assertThat(last.isNull("host")).isTrue();
-            assertThat(last.isNull("reply_code")).isTrue();
-            assertThat(last.getString("decision")).isEqualTo("BOUNCED");
-            assertThat(last.isNull("next_attempt_at")).isTrue();
-            assertThat(bounced.getInt("attempts")).isEqualTo(attempts.size());
+                .allMatch(attempt -> "DEFERRED".equals(attempt.decision()));
+            AttemptHistoryEntry last = lastAttempt(attempts);
+            assertThat(last.stage()).isEqualTo("dns");
+            assertThat(last.host()).isEmpty();
+            assertThat(last.replyCode()).isEmpty();
+            assertThat(last.decision()).isEqualTo("BOUNCED");
+            assertThat(last.nextAttemptAt()).isEmpty();
+            assertThat(bounced.attempts()).isEqualTo(attempts.size());
 
-            String id = bounced.getUuid("message_id").toString();
+            String id = bounced.messageId().toString();
             assertThat(node.admin("queue", "show", id)).contains(recipient).contains("bounced, ")
-                .contains("dns  " + last.getString("enhanced_code") + " -> bounced");
+                .contains("dns  " + last.enhancedCode().orElseThrow() + " -> bounced");
             assertThat(node.admin("queue", "list", "--domain", domainOf(recipient))).doesNotContain(recipient);
             return bounced;
         }
@@ -243,14 +244,14 @@ class DnsFailuresDeliveryIT {
         dns = rig.restartDns(records);
     }
 
-    private static List<Row> queueAttempts(EmbeddedCassandra cassandra, Row recipientRow) {
+    private static List<AttemptHistoryEntry> queueAttempts(EmbeddedCassandra cassandra, RecipientRecord record) {
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            return queue.attempts(recipientRow);
+            return queue.attempts(record);
         }
     }
 
-    private static Row lastAttempt(List<Row> attempts) {
-        return attempts.stream().max((a, b) -> a.getInstant("attempted_at").compareTo(b.getInstant("attempted_at")))
+    private static AttemptHistoryEntry lastAttempt(List<AttemptHistoryEntry> attempts) {
+        return attempts.stream().max((a, b) -> a.attemptedAt().compareTo(b.attemptedAt()))
             .orElseThrow();
     }
 

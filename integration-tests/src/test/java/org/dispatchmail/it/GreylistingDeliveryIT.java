@@ -10,10 +10,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.GreylistMemory.LearnedWindow;
+import org.dispatchmail.core.queue.GreylistMemory.Prober;
+import org.dispatchmail.core.queue.GreylistMemory.Waiter;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.PostfixPeer;
 import org.dispatchmail.it.support.QueueState;
@@ -23,8 +30,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * Greylisting end to end: the MX of grey.test is a real Postfix with postgrey (every new triplet of
@@ -54,6 +59,7 @@ class GreylistingDeliveryIT {
     private static final double JITTER = 0.10;
     private static final Duration MAX_JITTER = Duration.ofSeconds(15);
 
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static PostfixPeer postfix;
     private static PostfixPeer longPostfix;
@@ -62,21 +68,19 @@ class GreylistingDeliveryIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        int mxPort = FreePorts.pick();
-        sink = SmtpSink.start(SINK_ADDRESS, FreePorts.pick(), "final.grey.test");
-        postfix = PostfixPeer.builder(POSTFIX_ADDRESS, mxPort).hostName("mx.grey.test").acceptDomains("grey.test")
-            .relayTo(sink.address(), sink.port()).greylisting(POSTGREY_ADDRESS, FreePorts.pick(), DELAY).start();
-        longPostfix = PostfixPeer.builder(LONG_POSTFIX_ADDRESS, mxPort).hostName("mx.wait.test").acceptDomains("wait.test")
-            .relayTo(sink.address(), sink.port()).greylisting(LONG_POSTGREY_ADDRESS, FreePorts.pick(), LONG_DELAY)
-            .start();
-        dns = DnsmasqServer.start(List.of("--mx-host=grey.test,mx.grey.test,10",
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        int mxPort = rig.remotePort();
+        sink = rig.peer(SmtpSink.start(SINK_ADDRESS, FreePorts.pick(), "final.grey.test"));
+        postfix = rig.peer(PostfixPeer.builder(POSTFIX_ADDRESS, mxPort).hostName("mx.grey.test")
+            .acceptDomains("grey.test").relayTo(sink.address(), sink.port())
+            .greylisting(POSTGREY_ADDRESS, FreePorts.pick(), DELAY).start());
+        longPostfix = rig.peer(PostfixPeer.builder(LONG_POSTFIX_ADDRESS, mxPort).hostName("mx.wait.test")
+            .acceptDomains("wait.test").relayTo(sink.address(), sink.port())
+            .greylisting(LONG_POSTGREY_ADDRESS, FreePorts.pick(), LONG_DELAY).start());
+        dns = rig.dns(List.of("--mx-host=grey.test,mx.grey.test,10",
             "--host-record=mx.grey.test," + POSTFIX_ADDRESS, "--mx-host=wait.test,mx.wait.test,10",
             "--host-record=mx.wait.test," + LONG_POSTFIX_ADDRESS));
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", KEYSPACE,
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(mxPort),
+        node = rig.node(Map.of(
             "delivery.heloName", "dispatch.example.com",
             "queue.pollInterval", "200ms"));
         node.admin("add-domain", "example.com");
@@ -85,11 +89,7 @@ class GreylistingDeliveryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, longPostfix, postfix, sink}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @Test
@@ -103,45 +103,45 @@ class GreylistingDeliveryIT {
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
             // the first attempt: both recipients greylisted in one transaction
-            Row firstDeferral = queue.awaitRecipient(bob, row -> row.getInt("attempts") >= 1, Duration.ofSeconds(60));
-            assertThat(firstDeferral.getString("state")).as(postfix.describe()).isEqualTo("DEFERRED");
-            assertThat(firstDeferral.getInt("greylist_attempts")).isEqualTo(1);
-            assertThat(firstDeferral.getInstant("first_greylisted_at")).isNotNull();
+            RecipientRecord firstDeferral = queue.awaitRecipient(bob, r -> r.attempts() >= 1, Duration.ofSeconds(60));
+            assertThat(firstDeferral.state()).as(postfix.describe()).isEqualTo(RecipientState.DEFERRED);
+            assertThat(firstDeferral.greylistAttempts()).isEqualTo(1);
+            assertThat(firstDeferral.firstGreylistedAt()).isPresent();
 
             Duration patience = DELAY.plusSeconds(60);
-            List<Row> bobAttempts = null;
+            List<AttemptHistoryEntry> bobAttempts = null;
             Instant firstGreylisted = null;
             Instant bobRetryAt = null;
             for (String recipient : List.of(bob, carol)) {
-                Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+                RecipientRecord delivered = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                     patience.plusSeconds(30));
-                List<Row> attempts = queue.attempts(delivered);
-                Row first = attempts.get(0);
-                assertThat(first.getString("stage")).isEqualTo("rcpt");
-                assertThat(first.getInt("reply_code")).isEqualTo(450);
-                assertThat(first.getString("enhanced_code")).isEqualTo("4.2.0");
-                assertThat(first.getString("reply_text")).contains("Greylisted");
-                assertThat(first.getString("decision")).isEqualTo("DEFERRED");
+                List<AttemptHistoryEntry> attempts = queue.attempts(delivered);
+                AttemptHistoryEntry first = attempts.get(0);
+                assertThat(first.stage()).isEqualTo("rcpt");
+                assertThat(first.replyCode()).hasValue(450);
+                assertThat(first.enhancedCode()).hasValue("4.2.0");
+                assertThat(first.text().orElseThrow()).contains("Greylisted");
+                assertThat(first.decision()).isEqualTo("DEFERRED");
                 // the retry was planned for the first probe, 35 s after the first deferral (plus jitter)
-                Duration planned = Duration.between(first.getInstant("attempted_at"), first.getInstant("next_attempt_at"));
+                Duration planned = Duration.between(first.attemptedAt(), first.nextAttemptAt().orElseThrow());
                 assertThat(planned).isBetween(FIRST_PROBE, FIRST_PROBE.plus(jitterOf(FIRST_PROBE)));
                 // postgrey's delay (20 s) is shorter than the first probe, so that probe passes: two attempts.
                 // Any more would mean a probe came before postgrey's delay was over, which the schedule rules out.
                 assertThat(attempts).as("attempts of %s", recipient).hasSize(2);
-                Row last = attempts.get(1);
-                assertThat(last.getInt("reply_code")).isEqualTo(250);
-                assertThat(last.getString("decision")).isEqualTo("DELIVERED");
-                assertThat(last.getInstant("attempted_at")).isAfterOrEqualTo(first.getInstant("next_attempt_at"));
-                assertThat(Duration.between(first.getInstant("attempted_at"), last.getInstant("attempted_at")))
+                AttemptHistoryEntry last = attempts.get(1);
+                assertThat(last.replyCode()).hasValue(250);
+                assertThat(last.decision()).isEqualTo("DELIVERED");
+                assertThat(last.attemptedAt()).isAfterOrEqualTo(first.nextAttemptAt().orElseThrow());
+                assertThat(Duration.between(first.attemptedAt(), last.attemptedAt()))
                     .isGreaterThanOrEqualTo(DELAY).isLessThanOrEqualTo(patience);
-                assertThat(delivered.getInt("attempts")).isEqualTo(2);
-                assertThat(delivered.getInt("greylist_attempts")).isEqualTo(1);
+                assertThat(delivered.attempts()).isEqualTo(2);
+                assertThat(delivered.greylistAttempts()).isEqualTo(1);
                 if (recipient.equals(bob)) {
-                    bobRetryAt = first.getInstant("next_attempt_at");
+                    bobRetryAt = first.nextAttemptAt().orElseThrow();
                     bobAttempts = attempts;
-                    firstGreylisted = delivered.getInstant("first_greylisted_at");
+                    firstGreylisted = delivered.firstGreylistedAt().orElseThrow();
                 } else {
-                    assertThat(first.getInstant("next_attempt_at")).as("one retry time for the transaction")
+                    assertThat(first.nextAttemptAt().orElseThrow()).as("one retry time for the transaction")
                         .isEqualTo(bobRetryAt);
                 }
             }
@@ -153,12 +153,13 @@ class GreylistingDeliveryIT {
 
             // the window learned for grey.test: still refused at the first deferral (lower bound), accepted
             // at the probe (upper bound); postgrey's real delay lies in between
-            Row window = queue.greylistWindow("grey.test").orElseThrow(() -> new AssertionError("no window learned"));
-            Duration lower = Duration.ofMillis(window.getLong("lower_ms"));
-            Duration upper = Duration.ofMillis(window.getLong("upper_ms"));
+            LearnedWindow window = queue.greylistWindow("grey.test")
+                .orElseThrow(() -> new AssertionError("no window learned"));
+            Duration lower = window.lower();
+            Duration upper = window.upper();
             assertThat(lower).isLessThan(DELAY);
             assertThat(upper).isGreaterThanOrEqualTo(DELAY);
-            Duration bobObserved = Duration.between(firstGreylisted, bobAttempts.get(1).getInstant("attempted_at"));
+            Duration bobObserved = Duration.between(firstGreylisted, bobAttempts.get(1).attemptedAt());
             // (stored times have millisecond precision, the window was computed before rounding)
             assertThat(upper).as("at most what bob's delivery showed").isLessThanOrEqualTo(bobObserved.plusMillis(1));
 
@@ -167,23 +168,23 @@ class GreylistingDeliveryIT {
             String dave = "dave-" + run + "@grey.test";
             String secondToken = UUID.randomUUID().toString();
             submit(List.of(dave), secondToken);
-            Row delivered = queue.awaitRecipient(dave, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord delivered = queue.awaitRecipient(dave, r -> r.state() == RecipientState.DELIVERED,
                 upper.plus(MAX_JITTER).plusSeconds(60));
-            List<Row> attempts = queue.attempts(delivered);
+            List<AttemptHistoryEntry> attempts = queue.attempts(delivered);
             assertThat(attempts).hasSize(2);
-            Row first = attempts.get(0);
-            assertThat(first.getInt("reply_code")).isEqualTo(450);
-            assertThat(first.getString("decision")).isEqualTo("DEFERRED");
+            AttemptHistoryEntry first = attempts.get(0);
+            assertThat(first.replyCode()).hasValue(450);
+            assertThat(first.decision()).isEqualTo("DEFERRED");
             Duration learnedDelay = upper;
-            Duration planned = Duration.between(first.getInstant("attempted_at"), first.getInstant("next_attempt_at"));
-            assertThat(planned).as("retry planned by the learned window %s", window.getFormattedContents())
+            Duration planned = Duration.between(first.attemptedAt(), first.nextAttemptAt().orElseThrow());
+            assertThat(planned).as("retry planned by the learned window %s..%s", window.lower(), window.upper())
                 .isBetween(learnedDelay, learnedDelay.plus(jitterOf(learnedDelay)));
-            Row last = attempts.get(1);
-            assertThat(last.getInt("reply_code")).isEqualTo(250);
-            assertThat(last.getInstant("attempted_at")).isAfterOrEqualTo(first.getInstant("next_attempt_at"));
-            assertThat(Duration.between(first.getInstant("next_attempt_at"), last.getInstant("attempted_at")))
+            AttemptHistoryEntry last = attempts.get(1);
+            assertThat(last.replyCode()).hasValue(250);
+            assertThat(last.attemptedAt()).isAfterOrEqualTo(first.nextAttemptAt().orElseThrow());
+            assertThat(Duration.between(first.nextAttemptAt().orElseThrow(), last.attemptedAt()))
                 .as("attempted soon after it was due").isLessThan(Duration.ofSeconds(10));
-            assertThat(delivered.getInt("greylist_attempts")).isEqualTo(1);
+            assertThat(delivered.greylistAttempts()).isEqualTo(1);
             assertThat(awaitMessages(secondToken, dave)).hasSize(1);
         }
     }
@@ -197,13 +198,15 @@ class GreylistingDeliveryIT {
         submit(List.of(prober), proberToken);
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row proberDeferred = queue.awaitRecipient(prober, row -> row.getInt("attempts") >= 1, Duration.ofSeconds(60));
-            assertThat(proberDeferred.getString("state")).as(longPostfix.describe()).isEqualTo("DEFERRED");
-            UUID proberId = proberDeferred.getUuid("message_id");
-            Row role = queue.greylistProber("wait.test").orElseThrow(() -> new AssertionError("no prober for wait.test"));
-            assertThat(role.getUuid("message_id")).isEqualTo(proberId);
-            Duration proberPlanned = Duration.between(queue.attempts(proberDeferred).get(0).getInstant("attempted_at"),
-                proberDeferred.getInstant("next_attempt_at"));
+            RecipientRecord proberDeferred = queue.awaitRecipient(prober, r -> r.attempts() >= 1,
+                Duration.ofSeconds(60));
+            assertThat(proberDeferred.state()).as(longPostfix.describe()).isEqualTo(RecipientState.DEFERRED);
+            UUID proberId = proberDeferred.messageId();
+            Prober role = queue.greylistProber("wait.test")
+                .orElseThrow(() -> new AssertionError("no prober for wait.test"));
+            assertThat(role.messageId()).isEqualTo(proberId);
+            Duration proberPlanned = Duration.between(queue.attempts(proberDeferred).get(0).attemptedAt(),
+                proberDeferred.nextAttemptAt());
             assertThat(proberPlanned).as("the prober probes").isBetween(FIRST_PROBE, FIRST_PROBE.plus(jitterOf(FIRST_PROBE)));
 
             // two more messages right after it, new triplets of the same domain: they wait
@@ -215,42 +218,43 @@ class GreylistingDeliveryIT {
                 submit(List.of(waiter), token);
             }
             for (String waiter : waiters) {
-                Row deferred = queue.awaitRecipient(waiter, row -> row.getInt("attempts") >= 1, Duration.ofSeconds(60));
-                assertThat(deferred.getString("state")).isEqualTo("DEFERRED");
-                assertThat(deferred.getInt("greylist_attempts")).isEqualTo(1);
-                Row first = queue.attempts(deferred).get(0);
-                assertThat(first.getInt("reply_code")).isEqualTo(450);
-                assertThat(Duration.between(first.getInstant("attempted_at"), deferred.getInstant("next_attempt_at")))
+                RecipientRecord deferred = queue.awaitRecipient(waiter, r -> r.attempts() >= 1, Duration.ofSeconds(60));
+                assertThat(deferred.state()).isEqualTo(RecipientState.DEFERRED);
+                assertThat(deferred.greylistAttempts()).isEqualTo(1);
+                AttemptHistoryEntry first = queue.attempts(deferred).get(0);
+                assertThat(first.replyCode()).hasValue(450);
+                assertThat(Duration.between(first.attemptedAt(), deferred.nextAttemptAt()))
                     .as("%s falls back to its last probe time, unless released", waiter)
                     .isBetween(LAST_PROBE, LAST_PROBE.plus(MAX_JITTER).plusMillis(1));
             }
-            assertThat(queue.greylistWaiters("wait.test")).extracting(row -> row.getString("recipient"))
+            assertThat(queue.greylistWaiters("wait.test")).extracting(Waiter::recipient)
                 .containsExactlyInAnyOrderElementsOf(waiters);
 
             // the prober: refused at the 35 s probe (postgrey waits 40 s), accepted at the 65 s one
-            Row proberDone = queue.awaitRecipient(prober, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord proberDone = queue.awaitRecipient(prober, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(120));
-            List<Row> proberAttempts = queue.attempts(proberDone);
+            List<AttemptHistoryEntry> proberAttempts = queue.attempts(proberDone);
             assertThat(proberAttempts).hasSize(3);
-            Instant proberDelivered = proberAttempts.get(2).getInstant("attempted_at");
-            Row window = queue.greylistWindow("wait.test").orElseThrow(() -> new AssertionError("no window learned"));
-            Duration upper = Duration.ofMillis(window.getLong("upper_ms"));
+            Instant proberDelivered = proberAttempts.get(2).attemptedAt();
+            LearnedWindow window = queue.greylistWindow("wait.test")
+                .orElseThrow(() -> new AssertionError("no window learned"));
+            Duration upper = window.upper();
             assertThat(upper).isGreaterThanOrEqualTo(LONG_DELAY);
 
             for (String waiter : waiters) {
-                Row delivered = queue.awaitRecipient(waiter, row -> "DELIVERED".equals(row.getString("state")),
+                RecipientRecord delivered = queue.awaitRecipient(waiter, r -> r.state() == RecipientState.DELIVERED,
                     Duration.ofSeconds(60));
-                List<Row> attempts = queue.attempts(delivered);
+                List<AttemptHistoryEntry> attempts = queue.attempts(delivered);
                 // probing on its own, it would have been refused at 35 s too: 3 attempts
                 assertThat(attempts).as("attempts of %s", waiter).hasSize(2);
-                assertThat(delivered.getInt("greylist_attempts")).isEqualTo(1);
-                Row last = attempts.get(1);
-                assertThat(last.getInt("reply_code")).isEqualTo(250);
-                Instant firstDeferral = delivered.getInstant("first_greylisted_at");
-                assertThat(Duration.between(firstDeferral, last.getInstant("attempted_at")))
+                assertThat(delivered.greylistAttempts()).isEqualTo(1);
+                AttemptHistoryEntry last = attempts.get(1);
+                assertThat(last.replyCode()).hasValue(250);
+                Instant firstDeferral = delivered.firstGreylistedAt().orElseThrow();
+                assertThat(Duration.between(firstDeferral, last.attemptedAt()))
                     .as("released to its first deferral + the learned upper bound %s", upper)
                     .isBetween(upper.minusMillis(1), upper.plusSeconds(10));
-                assertThat(Duration.between(proberDelivered, last.getInstant("attempted_at")))
+                assertThat(Duration.between(proberDelivered, last.attemptedAt()))
                     .as("shortly after the prober").isBetween(Duration.ZERO, Duration.ofSeconds(30));
                 assertThat(awaitDecisions(longPostfix, waiter, 2)).containsExactly("greylist", "pass");
             }

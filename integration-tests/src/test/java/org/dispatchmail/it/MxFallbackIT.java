@@ -17,6 +17,9 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.it.support.CassandraExtension;
@@ -30,8 +33,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * MX preference and failure handling end to end: a domain whose first MX refuses at the greeting, or
@@ -98,15 +99,15 @@ class MxFallbackIT {
         submit(recipient, token);
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row state = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord state = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(60));
-            assertThat(state.getInt("attempts")).isEqualTo(1);
-            List<Row> attempts = queue.attempts(state);
+            assertThat(state.attempts()).isEqualTo(1);
+            List<AttemptHistoryEntry> attempts = queue.attempts(state);
             assertThat(attempts).hasSize(1);
-            assertThat(attempts.get(0).getString("host")).isEqualTo("mx2.fallback.test");
-            assertThat(attempts.get(0).getString("address")).isEqualTo(GOOD_MX);
-            assertThat(attempts.get(0).getInt("reply_code")).isEqualTo(250);
-            assertThat(attempts.get(0).getString("decision")).isEqualTo("DELIVERED");
+            assertThat(attempts.get(0).host()).hasValue("mx2.fallback.test");
+            assertThat(attempts.get(0).address()).hasValue(GOOD_MX);
+            assertThat(attempts.get(0).replyCode()).hasValue(250);
+            assertThat(attempts.get(0).decision()).isEqualTo("DELIVERED");
         }
         assertThat(refuser.connections()).as("the preference 10 MX was tried first").isGreaterThan(contactsBefore);
         assertThat(goodSink.messagesWith(token)).hasSize(1).first().asString()
@@ -120,12 +121,12 @@ class MxFallbackIT {
         submit(recipient, token);
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row state = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord state = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(60));
-            List<Row> attempts = queue.attempts(state);
+            List<AttemptHistoryEntry> attempts = queue.attempts(state);
             assertThat(attempts).hasSize(1);
-            assertThat(attempts.get(0).getString("host")).isEqualTo("mx2.fallback.test");
-            assertThat(attempts.get(0).getString("address")).isEqualTo(GOOD_MX);
+            assertThat(attempts.get(0).host()).hasValue("mx2.fallback.test");
+            assertThat(attempts.get(0).address()).hasValue(GOOD_MX);
         }
         assertThat(goodSink.messagesWith(token)).hasSize(1);
         // the refused connection was noticed, and the address is skipped for a while (delivery.deadHostTime)
@@ -142,23 +143,23 @@ class MxFallbackIT {
         SmtpSink recovered = null;
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
             submit(recipient, token);
-            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state"))
-                && row.getInt("attempts") >= 2, Duration.ofSeconds(60));
-            assertThat(deferred.isNull("greylist_attempts") ? 0 : deferred.getInt("greylist_attempts")).isZero();
-            List<Row> attempts = queue.attempts(deferred);
+            RecipientRecord deferred = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DEFERRED
+                && r.attempts() >= 2, Duration.ofSeconds(60));
+            assertThat(deferred.greylistAttempts()).isZero();
+            List<AttemptHistoryEntry> attempts = queue.attempts(deferred);
             assertThat(attempts.size()).isGreaterThanOrEqualTo(2);
-            for (Row attempt : attempts) {
-                assertThat(attempt.getString("host")).isEqualTo("mx.deferring.test");
-                assertThat(attempt.getString("stage")).isEqualTo("rcpt");
-                assertThat(attempt.getInt("reply_code")).isEqualTo(451);
-                assertThat(attempt.getString("enhanced_code")).isEqualTo("4.3.0");
-                assertThat(attempt.getString("decision")).isEqualTo("DEFERRED");
-                Duration delay = Duration.between(attempt.getInstant("attempted_at"), attempt.getInstant("next_attempt_at"));
+            for (AttemptHistoryEntry attempt : attempts) {
+                assertThat(attempt.host()).hasValue("mx.deferring.test");
+                assertThat(attempt.stage()).isEqualTo("rcpt");
+                assertThat(attempt.replyCode()).hasValue(451);
+                assertThat(attempt.enhancedCode()).hasValue("4.3.0");
+                assertThat(attempt.decision()).isEqualTo("DEFERRED");
+                Duration delay = Duration.between(attempt.attemptedAt(), attempt.nextAttemptAt().orElseThrow());
                 assertThat(delay).as("retry.schedule 5s with up to 10%% jitter")
                     .isBetween(RETRY, RETRY.plusMillis(RETRY.toMillis() / 10 + 50));
             }
-            Instant firstRetryDue = attempts.get(0).getInstant("next_attempt_at");
-            Instant secondAttempt = attempts.get(1).getInstant("attempted_at");
+            Instant firstRetryDue = attempts.get(0).nextAttemptAt().orElseThrow();
+            Instant secondAttempt = attempts.get(1).attemptedAt();
             assertThat(secondAttempt).as("not before it was due").isAfterOrEqualTo(firstRetryDue);
             assertThat(Duration.between(firstRetryDue, secondAttempt)).as("soon after it was due")
                 .isLessThan(Duration.ofSeconds(5));
@@ -168,12 +169,12 @@ class MxFallbackIT {
             deferring.close();
             deferring = null;
             recovered = SmtpSink.start(DEFERRING_MX, mxPort, "mx.deferring.test");
-            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord delivered = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(60));
-            List<Row> all = queue.attempts(delivered);
-            assertThat(all.get(all.size() - 1).getInt("reply_code")).isEqualTo(250);
-            assertThat(all.subList(0, all.size() - 1)).allMatch(row -> "DEFERRED".equals(row.getString("decision")));
-            assertThat(delivered.getInt("attempts")).isEqualTo(all.size());
+            List<AttemptHistoryEntry> all = queue.attempts(delivered);
+            assertThat(all.get(all.size() - 1).replyCode()).hasValue(250);
+            assertThat(all.subList(0, all.size() - 1)).allMatch(attempt -> "DEFERRED".equals(attempt.decision()));
+            assertThat(delivered.attempts()).isEqualTo(all.size());
             SmtpSink receiver = recovered;
             assertThat(receiver.messagesWith(token)).hasSize(1);
         } finally {
@@ -193,19 +194,19 @@ class MxFallbackIT {
         try (SmtpSink rejecting = MisbehavingPeer.rejectsAtRcpt(REJECTING_MX, mxPort, "550 5.1.1 No such user here");
              QueueState queue = new QueueState(cassandra, KEYSPACE)) {
             submit(recipient, token);
-            Row bounced = queue.awaitRecipient(recipient, row -> "BOUNCED".equals(row.getString("state")),
+            RecipientRecord bounced = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.BOUNCED,
                 Duration.ofSeconds(60));
-            assertThat(bounced.getInt("attempts")).isEqualTo(1);
-            List<Row> attempts = queue.attempts(bounced);
+            assertThat(bounced.attempts()).isEqualTo(1);
+            List<AttemptHistoryEntry> attempts = queue.attempts(bounced);
             assertThat(attempts).hasSize(1);
-            Row attempt = attempts.get(0);
-            assertThat(attempt.getString("host")).isEqualTo("mx.rejecting.test");
-            assertThat(attempt.getString("stage")).isEqualTo("rcpt");
-            assertThat(attempt.getInt("reply_code")).isEqualTo(550);
-            assertThat(attempt.getString("enhanced_code")).isEqualTo("5.1.1");
-            assertThat(attempt.getString("reply_text")).contains("No such user here");
-            assertThat(attempt.getString("decision")).isEqualTo("BOUNCED");
-            assertThat(attempt.isNull("next_attempt_at")).isTrue();
+            AttemptHistoryEntry attempt = attempts.get(0);
+            assertThat(attempt.host()).hasValue("mx.rejecting.test");
+            assertThat(attempt.stage()).isEqualTo("rcpt");
+            assertThat(attempt.replyCode()).hasValue(550);
+            assertThat(attempt.enhancedCode()).hasValue("5.1.1");
+            assertThat(attempt.text().orElseThrow()).contains("No such user here");
+            assertThat(attempt.decision()).isEqualTo("BOUNCED");
+            assertThat(attempt.nextAttemptAt()).isEmpty();
             assertThat(rejecting.messagesWith(token)).isEmpty();
         }
         String report = awaitMessage(reportSink, recipient, Duration.ofSeconds(60));

@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.SmtpSink;
@@ -23,8 +25,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * A node is killed (SIGKILL, no shutdown hook) right after it answered 250: the mail it had accepted
@@ -40,7 +40,7 @@ class NodeDeathIntakeIT {
     private static final String PASSWORD = "intake death pass";
     private static final Duration LATENCY = Duration.ofSeconds(1);
 
-    private static DnsmasqServer dns;
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static DispatchNode survivor;
     private static QueueState state;
@@ -49,20 +49,16 @@ class NodeDeathIntakeIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
-        dns = DnsmasqServer.start(List.of("--mx-host=death.test,mx.death.test,10",
-            "--host-record=mx.death.test," + MX_ADDRESS));
-        sink = SmtpSink.start(MX_ADDRESS, FreePorts.pick(), "mx.death.test");
-        survivor = node(cassandra.contactPoint());
-        state = new QueueState(cassandra, KEYSPACE);
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.death.test"));
+        rig.dns(List.of("--mx-host=death.test,mx.death.test,10", "--host-record=mx.death.test," + MX_ADDRESS));
+        survivor = node(Map.of());
+        state = rig.peer(new QueueState(cassandra, KEYSPACE));
     }
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {state, survivor, sink, dns}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @AfterEach
@@ -75,19 +71,17 @@ class NodeDeathIntakeIT {
         }
     }
 
-    private static DispatchNode node(String contactPoint) throws Exception {
+    /** A node on the rig, with {@code overrides} on top of what both nodes share. */
+    private static DispatchNode node(Map<String, String> overrides) throws Exception {
         Map<String, String> properties = new HashMap<>();
-        properties.put("cassandra.contactPoints", contactPoint);
-        properties.put("cassandra.keyspace", KEYSPACE);
         properties.put("cassandra.requestTimeout", "8s");
-        properties.put("dns.servers", dns.address());
-        properties.put("delivery.remotePort", String.valueOf(sink.port()));
         // few shards: a lease round of the slowed node (heartbeat, reads, a renewal per shard, each a second
         // late) ends well within the heartbeat's 15 s, so it is never taken for dead while alive
         properties.put("queue.shards", "2");
         properties.put("queue.leaseTime", "15s");
         properties.put("intake.takeoverInterval", "1s");
-        DispatchNode node = DispatchNode.start(properties);
+        properties.putAll(overrides);
+        DispatchNode node = rig.node(properties);
         node.admin("add-domain", "example.com");
         node.adminWithInput(PASSWORD + "\n", "add-user", USER);
         return node;
@@ -95,7 +89,8 @@ class NodeDeathIntakeIT {
 
     private void startVictim(EmbeddedCassandra cassandra) throws Exception {
         proxy = new TcpProxy(cassandra.address(), cassandra.nativePort(), FreePorts.pick());
-        victim = node("127.0.0.1:" + proxy.port());
+        // closed after each test (closing it again with the rig does nothing)
+        victim = node(Map.of("cassandra.contactPoints", "127.0.0.1:" + proxy.port()));
     }
 
     /** The victim's only journal entry ("writer mail_name"), once its 250 was given. */
@@ -127,7 +122,7 @@ class NodeDeathIntakeIT {
             .until(() -> sink.messagesWith(messageId).size() == 1);
         await().atMost(Duration.ofSeconds(30)).until(() -> state.intakeEntries().isEmpty());
         assertThat(survivor.jamesLog()).content().contains("re-injected mail=" + entry[1]);
-        Row recipient = state.awaitRecipient("bob@death.test", row -> "DELIVERED".equals(row.getString("state")),
+        RecipientRecord recipient = state.awaitRecipient("bob@death.test", r -> r.state() == RecipientState.DELIVERED,
             Duration.ofSeconds(30));
         assertThat(state.attempts(recipient)).hasSize(1);
         assertThat(sink.messagesWith(messageId)).hasSize(1);
@@ -143,7 +138,7 @@ class NodeDeathIntakeIT {
         String[] entry = journaled();
         // queued, recipients included; the journal's clean-up is still on the wire: die now
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
-            .until(() -> !state.recipientRows("carol@death.test").isEmpty());
+            .until(() -> !state.recipients("carol@death.test").isEmpty());
         killVictim();
         assertThat(state.intakeEntries()).as("the journal still had it when the node died").hasSize(1);
 
@@ -151,7 +146,7 @@ class NodeDeathIntakeIT {
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
             .until(() -> state.intakeEntries().isEmpty());
         assertThat(survivor.jamesLog()).content().contains("re-injected mail=" + entry[1]);
-        Row recipient = state.awaitRecipient("carol@death.test", row -> "DELIVERED".equals(row.getString("state")),
+        RecipientRecord recipient = state.awaitRecipient("carol@death.test", r -> r.state() == RecipientState.DELIVERED,
             Duration.ofSeconds(60));
         assertThat(state.attempts(recipient)).hasSize(1);
         assertThat(sink.messagesWith(messageId)).hasSize(1);

@@ -11,10 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.SmartHostPeer;
@@ -25,8 +29,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * Transport rules to smart hosts, end to end against aiosmtpd relays that require TLS and AUTH: a
@@ -48,6 +50,7 @@ class SmartHostDeliveryIT {
     private static final String DECOY_MX = "127.0.0.92";
     private static final String AUTH_RELAY = "127.0.0.93";
 
+    private static DeliveryRig rig;
     private static SmartHostPeer startTlsRelay;
     private static SmartHostPeer implicitRelay;
     private static SmartHostPeer authRelay;
@@ -57,18 +60,19 @@ class SmartHostDeliveryIT {
 
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
+        rig = new DeliveryRig(cassandra, KEYSPACE);
         TestCertificates certificates = TestCertificates.create();
-        startTlsRelay = SmartHostPeer.start(STARTTLS_RELAY, FreePorts.pick(), SmartHostPeer.Mode.STARTTLS,
-            certificates.server("smtp.relay.test"), RELAY_USER, RELAY_PASSWORD);
-        implicitRelay = SmartHostPeer.start(IMPLICIT_RELAY, FreePorts.pick(), SmartHostPeer.Mode.IMPLICIT_TLS,
-            certificates.server("smtps.relay.test"), RELAY_USER, RELAY_PASSWORD);
+        startTlsRelay = rig.peer(SmartHostPeer.start(STARTTLS_RELAY, FreePorts.pick(), SmartHostPeer.Mode.STARTTLS,
+            certificates.server("smtp.relay.test"), RELAY_USER, RELAY_PASSWORD));
+        implicitRelay = rig.peer(SmartHostPeer.start(IMPLICIT_RELAY, FreePorts.pick(), SmartHostPeer.Mode.IMPLICIT_TLS,
+            certificates.server("smtps.relay.test"), RELAY_USER, RELAY_PASSWORD));
         // a relay of its own for the wrong password: an idle connection already logged in to another relay
         // with the same user name would be reused (connections are shared by host, port, TLS and user name)
-        authRelay = SmartHostPeer.start(AUTH_RELAY, FreePorts.pick(), SmartHostPeer.Mode.STARTTLS,
-            certificates.server("auth.relay.test"), RELAY_USER, RELAY_PASSWORD);
-        int mxPort = FreePorts.pick();
-        decoy = SmtpSink.start(DECOY_MX, mxPort, "mx.decoy.test");
-        dns = DnsmasqServer.start(List.of(
+        authRelay = rig.peer(SmartHostPeer.start(AUTH_RELAY, FreePorts.pick(), SmartHostPeer.Mode.STARTTLS,
+            certificates.server("auth.relay.test"), RELAY_USER, RELAY_PASSWORD));
+        // the MX records of the routed domains: the rig's remote port, where only the decoy listens
+        decoy = rig.peer(SmtpSink.start(DECOY_MX, rig.remotePort(), "mx.decoy.test"));
+        dns = rig.dns(List.of(
             "--host-record=smtp.relay.test," + STARTTLS_RELAY, "--host-record=smtps.relay.test," + IMPLICIT_RELAY,
             "--host-record=auth.relay.test," + AUTH_RELAY,
             "--host-record=mx.decoy.test," + DECOY_MX,
@@ -83,11 +87,7 @@ class SmartHostDeliveryIT {
         for (Path file : List.of(goodPassword, wrongPassword)) {
             Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
         }
-        node = DispatchNode.start(Map.ofEntries(
-            Map.entry("cassandra.contactPoints", cassandra.contactPoint()),
-            Map.entry("cassandra.keyspace", KEYSPACE),
-            Map.entry("dns.servers", dns.address()),
-            Map.entry("delivery.remotePort", String.valueOf(mxPort)),
+        node = rig.node(Map.ofEntries(
             Map.entry("delivery.heloName", "dispatch.example.com"),
             Map.entry("queue.pollInterval", "200ms"),
             Map.entry("delivery.tls.truststore", certificates.truststore().toString()),
@@ -118,11 +118,7 @@ class SmartHostDeliveryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, decoy, authRelay, implicitRelay, startTlsRelay}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @Test
@@ -142,13 +138,13 @@ class SmartHostDeliveryIT {
         assertThat(messagesWith(startTlsRelay, token)).hasSize(1);
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord delivered = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(30));
-            List<Row> attempts = queue.attempts(delivered);
+            List<AttemptHistoryEntry> attempts = queue.attempts(delivered);
             assertThat(attempts).hasSize(1);
-            assertThat(attempts.get(0).getString("host")).isEqualTo("smtp.relay.test");
-            assertThat(attempts.get(0).getString("address")).isEqualTo(STARTTLS_RELAY);
-            assertThat(attempts.get(0).getString("tls")).matches("TLSv1\\.[23] \\S+ verified");
+            assertThat(attempts.get(0).host()).hasValue("smtp.relay.test");
+            assertThat(attempts.get(0).address()).hasValue(STARTTLS_RELAY);
+            assertThat(attempts.get(0).tls().orElseThrow()).matches("TLSv1\\.[23] \\S+ verified");
         }
         assertThat(decoy.messages()).as("the MX records of a routed domain are not used").isEmpty();
     }
@@ -163,7 +159,7 @@ class SmartHostDeliveryIT {
         assertThat(received.login()).isEqualTo(RELAY_USER);
         assertThat(received.recipients()).containsExactly(recipient);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")), Duration.ofSeconds(30));
+            queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED, Duration.ofSeconds(30));
         }
     }
 
@@ -179,12 +175,12 @@ class SmartHostDeliveryIT {
         assertThat(received.mailFrom()).isEqualTo(LOGIN);
         assertThat(received.recipients()).containsExactly(recipient);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord delivered = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(30));
-            Row attempt = queue.attempts(delivered).get(0);
-            assertThat(attempt.getString("host")).isEqualTo("smtps.relay.test");
-            assertThat(attempt.getString("address")).isEqualTo(IMPLICIT_RELAY);
-            assertThat(attempt.getString("tls")).matches("TLSv1\\.[23] \\S+ verified");
+            AttemptHistoryEntry attempt = queue.attempts(delivered).get(0);
+            assertThat(attempt.host()).hasValue("smtps.relay.test");
+            assertThat(attempt.address()).hasValue(IMPLICIT_RELAY);
+            assertThat(attempt.tls().orElseThrow()).matches("TLSv1\\.[23] \\S+ verified");
         }
         assertThat(messagesWith(startTlsRelay, token)).isEmpty();
         assertThat(decoy.messages()).isEmpty();
@@ -196,18 +192,19 @@ class SmartHostDeliveryIT {
         String recipient = "dave-" + token.substring(0, 8) + "@badlogin.test";
         submit(recipient, token);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state")),
+            RecipientRecord deferred = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DEFERRED,
                 Duration.ofSeconds(60));
-            List<Row> attempts = queue.attempts(deferred);
+            List<AttemptHistoryEntry> attempts = queue.attempts(deferred);
             assertThat(attempts).hasSize(1);
-            Row attempt = attempts.get(0);
-            assertThat(attempt.getString("host")).isEqualTo("auth.relay.test");
-            assertThat(attempt.getString("stage")).isEqualTo("auth");
-            assertThat(attempt.getString("enhanced_code")).isEqualTo("4.7.8");
-            assertThat(attempt.getString("reply_text")).contains("authentication as " + RELAY_USER + " failed")
+            AttemptHistoryEntry attempt = attempts.get(0);
+            assertThat(attempt.host()).hasValue("auth.relay.test");
+            assertThat(attempt.stage()).isEqualTo("auth");
+            assertThat(attempt.enhancedCode()).hasValue("4.7.8");
+            assertThat(attempt.text().orElseThrow()).contains("authentication as " + RELAY_USER + " failed")
                 .contains("535");
-            assertThat(attempt.getString("decision")).isEqualTo("DEFERRED");
-            assertThat(attempt.getString("tls")).as("the password went over TLS only").matches("TLSv1\\.[23] \\S+ verified");
+            assertThat(attempt.decision()).isEqualTo("DEFERRED");
+            assertThat(attempt.tls().orElseThrow()).as("the password went over TLS only")
+                .matches("TLSv1\\.[23] \\S+ verified");
         }
         assertThat(messagesWith(authRelay, token)).isEmpty();
         assertThat(messagesWith(startTlsRelay, token)).isEmpty();

@@ -12,22 +12,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.MisbehavingPeer;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.SmtpSink;
 import org.dispatchmail.it.support.SubmissionSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * A tarpit as first MX: it holds its greeting far longer than a claim lasts. Two nodes share the queue with
@@ -48,44 +46,28 @@ class TarpitDeliveryIT {
     private static final Duration DEADLINE = Duration.ofSeconds(6);
     private static final int RECEIVER_STALL_SECONDS = 5;
 
-    private static DnsmasqServer dns;
+    private DeliveryRig rig;
     private final List<DispatchNode> nodes = new ArrayList<>();
     private SmtpSink tarpit;
     private SmtpSink receiver;
 
-    @BeforeAll
-    static void startDns() throws Exception {
-        dns = DnsmasqServer.start(List.of("--mx-host=tarpit.test,mx1.tarpit.test,10",
-            "--mx-host=tarpit.test,mx2.tarpit.test,20", "--host-record=mx1.tarpit.test," + TARPIT_ADDRESS,
-            "--host-record=mx2.tarpit.test," + RECEIVER_ADDRESS));
-    }
-
-    @AfterAll
-    static void stopDns() throws Exception {
-        if (dns != null) {
-            dns.close();
-        }
-    }
-
     @AfterEach
     void stopPeers() throws Exception {
-        for (DispatchNode node : nodes) {
-            node.close();
-        }
-        for (SmtpSink sink : new SmtpSink[] {tarpit, receiver}) {
-            if (sink != null) {
-                sink.close();
-            }
+        if (rig != null) {
+            rig.close();
         }
     }
 
     @Test
     void aTarpitSlowerThanAClaimNeverMakesAMessageArriveTwice(EmbeddedCassandra cassandra) throws Exception {
-        int port = FreePorts.pick();
+        rig = new DeliveryRig(cassandra, KEYSPACE);
         // two minutes before the greeting: twelve claims long
-        tarpit = MisbehavingPeer.stallsAt(TARPIT_ADDRESS, port, "CONNECT", 120);
-        receiver = MisbehavingPeer.stallsAt(RECEIVER_ADDRESS, port, ".", RECEIVER_STALL_SECONDS);
-        startNodes(cassandra, port);
+        tarpit = rig.peer(MisbehavingPeer.stallsAt(TARPIT_ADDRESS, rig.remotePort(), "CONNECT", 120));
+        receiver = rig.peer(MisbehavingPeer.stallsAt(RECEIVER_ADDRESS, rig.remotePort(), ".", RECEIVER_STALL_SECONDS));
+        rig.dns(List.of("--mx-host=tarpit.test,mx1.tarpit.test,10",
+            "--mx-host=tarpit.test,mx2.tarpit.test,20", "--host-record=mx1.tarpit.test," + TARPIT_ADDRESS,
+            "--host-record=mx2.tarpit.test," + RECEIVER_ADDRESS));
+        startNodes();
 
         String run = UUID.randomUUID().toString();
         List<String> recipients = new ArrayList<>();
@@ -101,13 +83,13 @@ class TarpitDeliveryIT {
 
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
             for (String recipient : recipients) {
-                Row row = queue.awaitRecipient(recipient, r -> "DELIVERED".equals(r.getString("state")),
+                RecipientRecord record = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                     Duration.ofMinutes(3));
-                List<Row> attempts = queue.attempts(row);
+                List<AttemptHistoryEntry> attempts = queue.attempts(record);
                 assertThat(attempts).as("one attempt: the tarpit at its deadline, then the receiver")
                     .singleElement().satisfies(attempt -> {
-                        assertThat(attempt.getString("decision")).isEqualTo("DELIVERED");
-                        assertThat(attempt.getString("host")).isEqualTo("mx2.tarpit.test");
+                        assertThat(attempt.decision()).isEqualTo("DELIVERED");
+                        assertThat(attempt.host()).hasValue("mx2.tarpit.test");
                     });
             }
             // A second attempt could only start once a claim ran out (10 s after its last renewal) and would reach
@@ -123,20 +105,16 @@ class TarpitDeliveryIT {
                 Thread.sleep(500);
             } while (System.nanoTime() < watchUntil);
             for (String recipient : recipients) {
-                assertThat(queue.attempts(queue.recipientRows(recipient).get(0))).hasSize(1);
+                assertThat(queue.attempts(queue.recipients(recipient).get(0))).hasSize(1);
             }
         }
     }
 
     /** One after the other: the first migrates the schema, so the second starts quickly on a busy machine. */
-    private void startNodes(EmbeddedCassandra cassandra, int port) throws Exception {
+    private void startNodes() throws Exception {
         for (String id : List.of("node-a", "node-b")) {
             Map<String, String> properties = new HashMap<>();
-            properties.put("cassandra.contactPoints", cassandra.contactPoint());
-            properties.put("cassandra.keyspace", KEYSPACE);
             properties.put("node.id", id);
-            properties.put("dns.servers", dns.address());
-            properties.put("delivery.remotePort", String.valueOf(port));
             properties.put("delivery.heloName", id + ".dispatch.test");
             properties.put("queue.pollInterval", "200ms");
             properties.put("queue.claimDuration", CLAIM.toSeconds() + "s");
@@ -144,7 +122,7 @@ class TarpitDeliveryIT {
             properties.put("retry.schedule", "10s");
             properties.put("submission.maxMessagesPerHour", "0");
             properties.put("submission.maxRecipientsPerHour", "0");
-            nodes.add(DispatchNode.start(properties));
+            nodes.add(rig.node(properties));
         }
         for (DispatchNode node : nodes) {
             node.admin("add-domain", "example.com");

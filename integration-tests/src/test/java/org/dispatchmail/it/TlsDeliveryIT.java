@@ -9,10 +9,14 @@ import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.PostfixPeer;
 import org.dispatchmail.it.support.QueueState;
@@ -23,8 +27,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * STARTTLS on MX delivery, end to end against a real Postfix. One Postfix, whose certificate (from a
@@ -43,6 +45,7 @@ class TlsDeliveryIT {
     /** "TLSv1.3 TLS_AES_256_GCM_SHA384 verified": protocol, cipher suite, certificate verdict. */
     private static final Pattern TLS = Pattern.compile("(TLSv1\\.[23]) (\\S+) (verified|unverified)");
 
+    private static DeliveryRig rig;
     private static SmtpSink sink;
     private static PostfixPeer postfix;
     private static DnsmasqServer dns;
@@ -51,20 +54,16 @@ class TlsDeliveryIT {
     @BeforeAll
     static void start(EmbeddedCassandra cassandra) throws Exception {
         TestCertificates certificates = TestCertificates.create();
-        int mxPort = FreePorts.pick();
-        sink = SmtpSink.start(SINK_ADDRESS, FreePorts.pick(), "final.tls.test");
-        postfix = PostfixPeer.builder(POSTFIX_ADDRESS, mxPort).hostName("mx.verified.test")
+        rig = new DeliveryRig(cassandra, KEYSPACE);
+        sink = rig.peer(SmtpSink.start(SINK_ADDRESS, FreePorts.pick(), "final.tls.test"));
+        postfix = rig.peer(PostfixPeer.builder(POSTFIX_ADDRESS, rig.remotePort()).hostName("mx.verified.test")
             .acceptDomains("tls.test", "strict.test", "verified.test").relayTo(sink.address(), sink.port())
-            .tls(certificates.server("mx.verified.test")).start();
-        dns = DnsmasqServer.start(List.of(
+            .tls(certificates.server("mx.verified.test")).start());
+        dns = rig.dns(List.of(
             "--mx-host=tls.test,mx.tls.test,10", "--host-record=mx.tls.test," + POSTFIX_ADDRESS,
             "--mx-host=strict.test,mx.strict.test,10", "--host-record=mx.strict.test," + POSTFIX_ADDRESS,
             "--mx-host=verified.test,mx.verified.test,10", "--host-record=mx.verified.test," + POSTFIX_ADDRESS));
-        node = DispatchNode.start(Map.ofEntries(
-            Map.entry("cassandra.contactPoints", cassandra.contactPoint()),
-            Map.entry("cassandra.keyspace", KEYSPACE),
-            Map.entry("dns.servers", dns.address()),
-            Map.entry("delivery.remotePort", String.valueOf(mxPort)),
+        node = rig.node(Map.ofEntries(
             Map.entry("delivery.heloName", "dispatch.example.com"),
             Map.entry("queue.pollInterval", "200ms"),
             Map.entry("delivery.tls.truststore", certificates.truststore().toString()),
@@ -80,11 +79,7 @@ class TlsDeliveryIT {
 
     @AfterAll
     static void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, dns, postfix, sink}) {
-            if (part != null) {
-                part.close();
-            }
-        }
+        rig.close();
     }
 
     @Test
@@ -94,15 +89,15 @@ class TlsDeliveryIT {
         String recipient = "bob-" + token.substring(0, 8) + "@tls.test";
         submit(recipient, token);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord delivered = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(60));
-            List<Row> attempts = queue.attempts(delivered);
+            List<AttemptHistoryEntry> attempts = queue.attempts(delivered);
             assertThat(attempts).hasSize(1);
-            Row attempt = attempts.get(0);
-            assertThat(attempt.getString("host")).isEqualTo("mx.tls.test");
-            assertThat(attempt.getString("decision")).isEqualTo("DELIVERED");
-            Matcher tls = TLS.matcher(String.valueOf(attempt.getString("tls")));
-            assertThat(tls.matches()).as("tls column: %s", attempt.getString("tls")).isTrue();
+            AttemptHistoryEntry attempt = attempts.get(0);
+            assertThat(attempt.host()).hasValue("mx.tls.test");
+            assertThat(attempt.decision()).isEqualTo("DELIVERED");
+            Matcher tls = TLS.matcher(attempt.tls().orElse(""));
+            assertThat(tls.matches()).as("tls: %s", attempt.tls()).isTrue();
             // the certificate names mx.verified.test, not mx.tls.test: used, but not called verified
             assertThat(tls.group(3)).isEqualTo("unverified");
             // Postfix saw the same protocol and cipher
@@ -120,20 +115,20 @@ class TlsDeliveryIT {
         String recipient = "carol-" + token.substring(0, 8) + "@strict.test";
         submit(recipient, token);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row deferred = queue.awaitRecipient(recipient, row -> "DEFERRED".equals(row.getString("state")),
+            RecipientRecord deferred = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DEFERRED,
                 Duration.ofSeconds(60));
-            List<Row> attempts = queue.attempts(deferred);
+            List<AttemptHistoryEntry> attempts = queue.attempts(deferred);
             assertThat(attempts).hasSize(1);
-            Row attempt = attempts.get(0);
-            assertThat(attempt.getString("host")).isEqualTo("mx.strict.test");
-            assertThat(attempt.getString("address")).isEqualTo(POSTFIX_ADDRESS);
-            assertThat(attempt.getString("stage")).isEqualTo("starttls");
-            assertThat(attempt.getString("enhanced_code")).isEqualTo("4.7.5");
-            assertThat(attempt.getString("reply_text")).contains("does not match host name mx.strict.test");
-            assertThat(attempt.getString("decision")).isEqualTo("DEFERRED");
-            assertThat(attempt.isNull("next_attempt_at")).isFalse();
-            assertThat(attempt.isNull("tls")).as("no TLS session was established").isTrue();
-            assertThat(deferred.getString("last_result")).contains("4.7.5");
+            AttemptHistoryEntry attempt = attempts.get(0);
+            assertThat(attempt.host()).hasValue("mx.strict.test");
+            assertThat(attempt.address()).hasValue(POSTFIX_ADDRESS);
+            assertThat(attempt.stage()).isEqualTo("starttls");
+            assertThat(attempt.enhancedCode()).hasValue("4.7.5");
+            assertThat(attempt.text().orElseThrow()).contains("does not match host name mx.strict.test");
+            assertThat(attempt.decision()).isEqualTo("DEFERRED");
+            assertThat(attempt.nextAttemptAt()).isPresent();
+            assertThat(attempt.tls()).as("no TLS session was established").isEmpty();
+            assertThat(deferred.lastResult().orElseThrow()).contains("4.7.5");
         }
         // no transaction was made after the failed handshake: Postfix never saw the recipient, the sink has nothing
         assertThat(postfix.logText()).as(postfix.describe()).doesNotContain(recipient);
@@ -146,15 +141,15 @@ class TlsDeliveryIT {
         String recipient = "dave-" + token.substring(0, 8) + "@verified.test";
         submit(recipient, token);
         try (QueueState queue = new QueueState(cassandra, KEYSPACE)) {
-            Row delivered = queue.awaitRecipient(recipient, row -> "DELIVERED".equals(row.getString("state")),
+            RecipientRecord delivered = queue.awaitRecipient(recipient, r -> r.state() == RecipientState.DELIVERED,
                 Duration.ofSeconds(60));
-            List<Row> attempts = queue.attempts(delivered);
+            List<AttemptHistoryEntry> attempts = queue.attempts(delivered);
             assertThat(attempts).hasSize(1);
-            Row attempt = attempts.get(0);
-            assertThat(attempt.getString("host")).isEqualTo("mx.verified.test");
-            assertThat(attempt.getInt("reply_code")).isEqualTo(250);
-            Matcher tls = TLS.matcher(String.valueOf(attempt.getString("tls")));
-            assertThat(tls.matches()).as("tls column: %s", attempt.getString("tls")).isTrue();
+            AttemptHistoryEntry attempt = attempts.get(0);
+            assertThat(attempt.host()).hasValue("mx.verified.test");
+            assertThat(attempt.replyCode()).hasValue(250);
+            Matcher tls = TLS.matcher(attempt.tls().orElse(""));
+            assertThat(tls.matches()).as("tls: %s", attempt.tls()).isTrue();
             assertThat(tls.group(3)).isEqualTo("verified");
         }
         assertThat(awaitMessages(token, Duration.ofSeconds(30))).hasSize(1);

@@ -26,21 +26,19 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-import org.dispatchmail.core.routing.DnsmasqServer;
+import org.dispatchmail.core.queue.AttemptHistoryEntry;
+import org.dispatchmail.core.queue.RecipientRecord;
+import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.SmtpSink;
 import org.dispatchmail.it.support.SubmissionSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-
-import com.datastax.oss.driver.api.core.cql.Row;
 
 /**
  * Two Dispatch nodes share one queue in Cassandra: 1,000 messages submitted to both are each
@@ -60,22 +58,9 @@ class TwoNodeQueueIT {
     private static final Pattern MESSAGE_ID = Pattern.compile("(?mi)^Message-ID: (<[^>]+>)");
     private static final Pattern END = Pattern.compile("(?m)^end of message (\\d+)$");
 
-    private static DnsmasqServer dns;
+    private DeliveryRig rig;
     private final List<DispatchNode> nodes = new ArrayList<>();
     private SmtpSink sink;
-
-    @BeforeAll
-    static void startDns() throws Exception {
-        dns = DnsmasqServer.start(List.of("--mx-host=two.test,mx.two.test,10", "--mx-host=other.test,mx.two.test,10",
-            "--host-record=mx.two.test," + MX_ADDRESS));
-    }
-
-    @AfterAll
-    static void stopDns() throws Exception {
-        if (dns != null) {
-            dns.close();
-        }
-    }
 
     @AfterEach
     void stopPeers() throws Exception {
@@ -95,16 +80,17 @@ class TwoNodeQueueIT {
         } finally {
             stopper.shutdownNow();
         }
-        if (sink != null) {
-            sink.close();
+        if (rig != null) {
+            rig.close(); // the sink and the DNS server; the nodes are stopped already
         }
     }
 
     @Test
     void twoNodesDeliverEveryMessageOfTheSharedQueueExactlyOnce(EmbeddedCassandra cassandra) throws Exception {
         long started = System.nanoTime();
-        sink = SmtpSink.start(MX_ADDRESS, FreePorts.pick(), "mx.two.test");
-        startNodes(cassandra, "two_nodes_shared", 8);
+        startRig(cassandra, "two_nodes_shared");
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.two.test"));
+        startNodes(8);
         Map<String, Integer> expected = submitAll();
         log("submitted %d messages (%d recipients) in %d s", MESSAGES, expected.size(), seconds(started));
 
@@ -127,15 +113,16 @@ class TwoNodeQueueIT {
         long started = System.nanoTime();
         int threadsPerNode = 6;
         // a second before each DATA reply: delivery is still under way when the node dies
-        sink = SmtpSink.start(MX_ADDRESS, FreePorts.pick(), "mx.two.test", List.of("-w", "1"));
-        startNodes(cassandra, "two_nodes_takeover", threadsPerNode);
+        startRig(cassandra, "two_nodes_takeover");
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.two.test", List.of("-w", "1")));
+        startNodes(threadsPerNode);
         Map<String, Integer> expected = submitAll();
         log("submitted %d messages (%d recipients) in %d s", MESSAGES, expected.size(), seconds(started));
 
         try (QueueState queue = new QueueState(cassandra, "two_nodes_takeover")) {
             // this test is about delivery taking over: kill once all is queued (a kill during intake: IntakeUnderLoadIT)
-            awaitCondition(Duration.ofMinutes(2), () -> queue.allRecipientRows().size() == expected.size(),
-                () -> "queued recipients: " + queue.allRecipientRows().size() + " of " + expected.size());
+            awaitCondition(Duration.ofMinutes(2), () -> queue.allRecipients().size() == expected.size(),
+                () -> "queued recipients: " + queue.allRecipients().size() + " of " + expected.size());
             awaitCondition(DELIVERY_TIMEOUT, () -> tally(sink.messages()).size() >= expected.size() / 3,
                 () -> "delivered: " + tallyQuietly().size() + " of " + expected.size());
             int deliveredBeforeKill = tally(sink.messages()).size();
@@ -158,10 +145,11 @@ class TwoNodeQueueIT {
             assertThat(duplicates.size()).as("only what the killed node had in flight is repeated: " + duplicates)
                 .isLessThanOrEqualTo(threadsPerNode);
 
-            awaitCondition(Duration.ofSeconds(60), () -> queue.allRecipientRows().stream()
-                    .allMatch(row -> "DELIVERED".equals(row.getString("state"))),
-                () -> "recipient states: " + queue.allRecipientRows().stream()
-                    .collect(Collectors.groupingBy(row -> row.getString("state"), TreeMap::new, Collectors.counting())));
+            awaitCondition(Duration.ofSeconds(60), () -> queue.allRecipients().stream()
+                    .allMatch(record -> record.state() == RecipientState.DELIVERED),
+                () -> "recipient states: " + queue.allRecipients().stream()
+                    .collect(Collectors.groupingBy(record -> record.state().name(), TreeMap::new,
+                        Collectors.counting())));
             Map<String, Long> deliveredBy = deliveredByNode(queue);
             log("final attempts by node: %s", deliveredBy);
             assertThat(deliveredBy.getOrDefault("node-b", 0L)).as("the surviving node delivered the rest")
@@ -169,17 +157,20 @@ class TwoNodeQueueIT {
         }
     }
 
-    private void startNodes(EmbeddedCassandra cassandra, String keyspace, int threads) throws Exception {
+    private void startRig(EmbeddedCassandra cassandra, String keyspace) throws Exception {
+        rig = new DeliveryRig(cassandra, keyspace);
+        rig.dns(List.of("--mx-host=two.test,mx.two.test,10", "--mx-host=other.test,mx.two.test,10",
+            "--host-record=mx.two.test," + MX_ADDRESS));
+    }
+
+    /** Both nodes on the rig, started in parallel. */
+    private void startNodes(int threads) throws Exception {
         ExecutorService starter = Executors.newFixedThreadPool(2);
         try {
             List<Future<DispatchNode>> starting = new ArrayList<>();
             for (String id : List.of("node-a", "node-b")) {
                 Map<String, String> properties = new HashMap<>();
-                properties.put("cassandra.contactPoints", cassandra.contactPoint());
-                properties.put("cassandra.keyspace", keyspace);
                 properties.put("node.id", id);
-                properties.put("dns.servers", dns.address());
-                properties.put("delivery.remotePort", String.valueOf(sink.port()));
                 properties.put("delivery.heloName", id + ".dispatch.test");
                 properties.put("delivery.threads", String.valueOf(threads));
                 properties.put("queue.pollInterval", "200ms");
@@ -187,7 +178,7 @@ class TwoNodeQueueIT {
                 properties.put("retry.schedule", "10s");
                 properties.put("submission.maxMessagesPerHour", "0");
                 properties.put("submission.maxRecipientsPerHour", "0");
-                starting.add(starter.submit(() -> DispatchNode.start(properties)));
+                starting.add(starter.submit(() -> rig.node(properties)));
             }
             for (Future<DispatchNode> node : starting) {
                 nodes.add(node.get(5, TimeUnit.MINUTES));
@@ -317,12 +308,12 @@ class TwoNodeQueueIT {
     /** Which node made the final (delivering) attempt of each recipient. */
     private static Map<String, Long> deliveredByNode(QueueState queue) {
         Map<String, Long> byNode = new TreeMap<>();
-        for (Row row : queue.allRecipientRows()) {
-            List<Row> attempts = queue.attempts(row);
+        for (RecipientRecord record : queue.allRecipients()) {
+            List<AttemptHistoryEntry> attempts = queue.attempts(record);
             if (!attempts.isEmpty()) {
-                Row last = attempts.get(attempts.size() - 1);
-                if ("DELIVERED".equals(last.getString("decision"))) {
-                    byNode.merge(last.getString("node"), 1L, Long::sum);
+                AttemptHistoryEntry last = attempts.get(attempts.size() - 1);
+                if ("DELIVERED".equals(last.decision())) {
+                    byNode.merge(last.node(), 1L, Long::sum);
                 }
             }
         }

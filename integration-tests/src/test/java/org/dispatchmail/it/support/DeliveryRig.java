@@ -13,8 +13,8 @@ import org.dispatchmail.dist.cassandra.FreePorts;
 /**
  * The set-up most delivery tests share: remote peers (SMTP sinks, misbehaving servers) on one port, each on its own
  * loopback address; a DNS server whose records point at them; a Dispatch node on the shared Cassandra that resolves
- * through that server and delivers to that port. {@link #close} stops everything it started, the last started
- * first.
+ * through that server and delivers to that port; or several nodes on the same queue (one {@link #node} call each,
+ * from parallel threads if need be). {@link #close} stops everything it started, the last started first.
  *
  * <pre>
  * rig = new DeliveryRig(cassandra, KEYSPACE);
@@ -43,7 +43,7 @@ public final class DeliveryRig implements AutoCloseable {
     }
 
     /** A peer the test started, stopped with the rig. */
-    public <T extends AutoCloseable> T peer(T peer) {
+    public synchronized <T extends AutoCloseable> T peer(T peer) {
         started.add(peer);
         return peer;
     }
@@ -58,7 +58,7 @@ public final class DeliveryRig implements AutoCloseable {
     }
 
     /** The DNS server again on the same port (where the node looks), with other records. */
-    public DnsmasqServer restartDns(List<String> records) throws IOException, InterruptedException {
+    public synchronized DnsmasqServer restartDns(List<String> records) throws IOException, InterruptedException {
         int port = dns.port();
         int place = started.indexOf(dns);
         dns.close();
@@ -85,7 +85,7 @@ public final class DeliveryRig implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public synchronized void close() throws Exception {
         Exception first = null;
         for (int i = started.size() - 1; i >= 0; i--) {
             try {
