@@ -22,10 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
-import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.QueueState;
 import org.dispatchmail.it.support.SmtpSink;
@@ -51,33 +50,23 @@ class IntakeUnderLoadIT {
     private static final Duration TIMEOUT = Duration.ofMinutes(8);
 
     private final List<DispatchNode> nodes = new ArrayList<>();
-    private DnsmasqServer dns;
-    private SmtpSink sink;
+    private DeliveryRig rig;
 
     @AfterEach
     void stop() throws Exception {
-        for (DispatchNode node : nodes) {
-            node.close();
-        }
-        for (AutoCloseable part : new AutoCloseable[] {sink, dns}) {
-            if (part != null) {
-                part.close();
-            }
+        if (rig != null) {
+            rig.close();
         }
     }
 
     @Test
     void everyMessageAnswered250ArrivesWhenANodeIsKilledMidRun(EmbeddedCassandra cassandra) throws Exception {
-        dns = DnsmasqServer.start(List.of("--mx-host=load.test,mx.load.test,10",
-            "--host-record=mx.load.test," + MX_ADDRESS));
-        sink = SmtpSink.start(MX_ADDRESS, FreePorts.pick(), "mx.load.test");
+        rig = new DeliveryRig(cassandra, "intake_load");
+        SmtpSink sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.load.test"));
+        rig.dns(List.of("--mx-host=load.test,mx.load.test,10", "--host-record=mx.load.test," + MX_ADDRESS));
         for (String id : List.of("node-a", "node-b")) {
             Map<String, String> properties = new HashMap<>();
-            properties.put("cassandra.contactPoints", cassandra.contactPoint());
-            properties.put("cassandra.keyspace", "intake_load");
             properties.put("node.id", id);
-            properties.put("dns.servers", dns.address());
-            properties.put("delivery.remotePort", String.valueOf(sink.port()));
             properties.put("delivery.threads", String.valueOf(DELIVERY_THREADS));
             properties.put("queue.pollInterval", "200ms");
             properties.put("queue.leaseTime", "6s");
@@ -85,7 +74,7 @@ class IntakeUnderLoadIT {
             properties.put("intake.takeoverInterval", "1s");
             properties.put("submission.maxMessagesPerHour", "0");
             properties.put("submission.maxRecipientsPerHour", "0");
-            DispatchNode node = DispatchNode.start(properties);
+            DispatchNode node = rig.node(properties);
             node.admin("add-domain", "example.com");
             node.adminWithInput(PASSWORD + "\n", "add-user", USER);
             nodes.add(node);

@@ -20,14 +20,13 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
-import org.dispatchmail.dist.cassandra.FreePorts;
 import org.dispatchmail.it.support.CassandraExtension;
+import org.dispatchmail.it.support.DeliveryRig;
 import org.dispatchmail.it.support.DispatchNode;
 import org.dispatchmail.it.support.DnsDkimVerifier;
 import org.dispatchmail.it.support.SmtpSink;
@@ -58,32 +57,28 @@ class LargeMessagesIT {
 
     /** 451 answers a submission got before it was accepted. */
     private final AtomicInteger temporaryRefusals = new AtomicInteger();
+    private DeliveryRig rig;
     private DnsmasqServer dns;
     private SmtpSink sink;
     private DispatchNode node;
 
     @AfterEach
     void stop() throws Exception {
-        for (AutoCloseable part : new AutoCloseable[] {node, sink, dns}) {
-            if (part != null) {
-                part.close();
-            }
+        if (rig != null) {
+            rig.close();
         }
     }
 
     @Test
     void twentyConcurrent50MiBSubmissionsAreAcceptedSignedAndDeliveredWithTheDefaultHeap(EmbeddedCassandra cassandra)
         throws Exception {
-        dns = DnsmasqServer.start(MX_RECORDS);
-        sink = SmtpSink.start(MX_ADDRESS, FreePorts.pick(), "mx.large.test");
-        node = DispatchNode.start(Map.of(
-            "cassandra.contactPoints", cassandra.contactPoint(),
-            "cassandra.keyspace", "large_it",
-            "dns.servers", dns.address(),
-            "delivery.remotePort", String.valueOf(sink.port()),
+        rig = new DeliveryRig(cassandra, "large_it");
+        sink = rig.peer(SmtpSink.start(MX_ADDRESS, rig.remotePort(), "mx.large.test"));
+        dns = rig.dns(MX_RECORDS);
+        node = rig.node(Map.of(
             "queue.pollInterval", "200ms",
             "submission.maxMessagesPerHour", "0",
-            "submission.maxRecipientsPerHour", "0"), UnaryOperator.identity(), LAUNCHER_DEFAULT_HEAP);
+            "submission.maxRecipientsPerHour", "0"), LAUNCHER_DEFAULT_HEAP);
         node.admin("add-domain", "example.com");
         node.adminWithInput(PASSWORD + "\n", "add-user", USER);
         publishDkimKeys();
@@ -112,9 +107,7 @@ class LargeMessagesIT {
         node.admin("dkim", "generate", "example.com");
         List<String> records = new ArrayList<>(MX_RECORDS);
         records.addAll(ZoneLines.dnsmasqTxtRecords(node.admin("dkim", "dns", "example.com")));
-        int port = dns.port();
-        dns.close();
-        dns = DnsmasqServer.start(port, records);
+        dns = rig.restartDns(records);
         assertThat(node.admin("dkim", "check")).contains("Activated");
     }
 

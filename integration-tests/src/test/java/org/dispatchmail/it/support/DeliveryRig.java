@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
@@ -72,6 +73,11 @@ public final class DeliveryRig implements AutoCloseable {
      * dispatch.properties values, which may replace those four too) on top.
      */
     public DispatchNode node(Map<String, String> properties) throws IOException, InterruptedException {
+        return node(properties, DispatchNode.TEST_JAVA_OPTS);
+    }
+
+    /** {@link #node(Map)} with the launcher's JVM options given ({@code -Xmx...}), for tests about memory. */
+    public DispatchNode node(Map<String, String> properties, String javaOpts) throws IOException, InterruptedException {
         if (dns == null) {
             throw new IllegalStateException("start the DNS server before the node");
         }
@@ -81,7 +87,7 @@ public final class DeliveryRig implements AutoCloseable {
         all.put("dns.servers", dns.address());
         all.put("delivery.remotePort", String.valueOf(remotePort));
         all.putAll(properties);
-        return peer(DispatchNode.start(all));
+        return peer(DispatchNode.start(all, UnaryOperator.identity(), javaOpts));
     }
 
     @Override
