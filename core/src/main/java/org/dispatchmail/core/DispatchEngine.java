@@ -13,6 +13,7 @@ import org.dispatchmail.core.admin.QueueAdmin;
 import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.ConfigException;
+import org.dispatchmail.core.crypto.CryptoProviders;
 import org.dispatchmail.core.intake.CassandraIntakeJournal;
 import org.dispatchmail.core.intake.IntakeJournal;
 import org.dispatchmail.core.intake.IntakeRecovery;
@@ -142,6 +143,8 @@ public final class DispatchEngine implements AutoCloseable {
     /** Connects (bounded wait), creates or migrates the schema, and starts delivering. */
     public static DispatchEngine start(DispatchSettings settings, Clock clock, ReportSender reportSender,
                                        QueueMetrics metrics) {
+        // before any key is read or connection made, so that they use the provider chosen here
+        CryptoProviders.register(settings.cryptoProvider());
         CqlSession session = CassandraConnector.connect(settings.cassandra(), clock);
         try {
             QueueSchema.apply(session, settings.cassandra().keyspace(), settings.cassandra().replicationCql(), clock);

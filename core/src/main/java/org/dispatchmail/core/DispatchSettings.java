@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.crypto.CryptoProvider;
 import org.dispatchmail.core.intake.IntakeSettings;
 import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.submission.SubmissionSettings;
@@ -32,6 +33,7 @@ public final class DispatchSettings {
     private final long reportMaxReturnedSize;
     private final SrsSettings srs;
     private final IntakeSettings intake;
+    private final CryptoProvider cryptoProvider;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -50,6 +52,7 @@ public final class DispatchSettings {
         this.reportMaxReturnedSize = config.integer("report.maxReturnedSize", 10 * 1024 * 1024, 0, Integer.MAX_VALUE);
         this.srs = SrsSettings.from(config);
         this.intake = IntakeSettings.from(config);
+        this.cryptoProvider = config.enumValue("crypto.provider", CryptoProvider.class, CryptoProvider.NATIVE);
     }
 
     /**
@@ -129,5 +132,10 @@ public final class DispatchSettings {
 
     public SubmissionSettings submission() {
         return submission;
+    }
+
+    /** Where RSA signing and TLS primitives come from: the native provider when it loads (default), or the JDK. */
+    public CryptoProvider cryptoProvider() {
+        return cryptoProvider;
     }
 }

@@ -9,6 +9,7 @@ import java.util.Map;
 
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
+import org.dispatchmail.core.crypto.CryptoProvider;
 import org.junit.jupiter.api.Test;
 
 class DispatchSettingsTest {
@@ -40,5 +41,20 @@ class DispatchSettingsTest {
                 + " queue.claimDuration (10m): an attempt must end before its claim can run out");
         assertThatThrownBy(() -> settings("delivery.transactionTimeout", "20m"))
             .hasMessageContaining("delivery.transactionTimeout (20m) must be shorter than queue.claimDuration (PT15M)");
+    }
+
+    @Test
+    void theNativeCryptoProviderIsTheDefaultAndCanBeTurnedOff() {
+        assertThat(settings().cryptoProvider()).isEqualTo(CryptoProvider.NATIVE);
+        assertThat(settings("crypto.provider", "jdk").cryptoProvider()).isEqualTo(CryptoProvider.JDK);
+        assertThat(settings("crypto.provider", "native").cryptoProvider()).isEqualTo(CryptoProvider.NATIVE);
+    }
+
+    @Test
+    void anUnknownCryptoProviderStopsTheStartNamingTheKey() {
+        assertThatThrownBy(() -> settings("crypto.provider", "openssl"))
+            .isInstanceOf(ConfigException.class)
+            .hasMessageContaining("crypto.provider")
+            .hasMessageContaining("'openssl' is not one of [NATIVE, JDK]");
     }
 }

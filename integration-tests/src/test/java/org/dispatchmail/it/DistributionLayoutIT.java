@@ -37,6 +37,8 @@ class DistributionLayoutIT {
         Map<String, String> james = artifacts(DispatchNode.home().resolve("james/lib"));
 
         assertThat(extensions).containsKeys("dispatch-core", "dispatch-smtp", "dispatch-matchers", "dispatch-mailets");
+        assertThat(extensions).as("the native crypto provider ships with the pack, for linux-x86_64")
+            .containsEntry("AmazonCorrettoCryptoProvider", "2.4.1-linux-x86_64");
         assertThat(extensions.keySet()).as("artifacts James 3.8.1 already ships, in any version")
             .doesNotContainAnyElementsOf(james.keySet());
         assertThat(james).as("James ships the Cassandra driver Dispatch uses")

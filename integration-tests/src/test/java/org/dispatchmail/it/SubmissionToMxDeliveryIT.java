@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -77,6 +78,26 @@ class SubmissionToMxDeliveryIT {
                 // STARTTLS offered everywhere; AUTH never on the MX port, and on submission only after STARTTLS
                 assertThat(lines).as("EHLO on %d", port).anyMatch(line -> line.contains("STARTTLS"))
                     .noneMatch(line -> line.contains("AUTH"));
+            }
+        }
+    }
+
+    @Test
+    void theNodeRegisteredTheNativeCryptoProviderAndItsTlsStillServesSubmission() throws Exception {
+        // the default crypto.provider = native: on linux-x86_64 the provider loads, so the line says it is in use
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(Files.readString(node.jamesLog()))
+            .contains("crypto.provider = native: RSA signing and TLS primitives use AmazonCorrettoCryptoProvider"));
+        for (int port : List.of(587, 465)) {
+            boolean implicitTls = port == 465;
+            try (RawSmtpSession session = RawSmtpSession.open(node.port(port), implicitTls)) {
+                session.send("EHLO client.test");
+                if (!implicitTls) {
+                    session.startTls();
+                    session.send("EHLO client.test");
+                }
+                assertThat(session.sendForFirstLine("AUTH PLAIN " + Base64.getEncoder().encodeToString(
+                    "\0alice@example.com\0correct horse battery".getBytes(StandardCharsets.UTF_8))))
+                    .as("port %d", port).startsWith("235 ");
             }
         }
     }
