@@ -7,6 +7,8 @@
 #   -n  messages submitted to each system per round in the throughput part (default 2000)
 #   -s  parallel submission sessions of the Java client (default 8)
 #   -r  rounds of the throughput part; each round measures every system once, alone (default 3)
+#   -w  warm-up messages before the measured ones, per system and round; every system has just been
+#       started, so its JIT needs them (default: as many as -n, at most 2000)
 #   -d  greylisting delays in seconds, run in parallel (default "30 60 120 300 450 600")
 #   -g  recipients (one message each, new triplets) per system and delay (default 20)
 #   --skip-greylisting  the throughput part only
@@ -21,6 +23,7 @@ root="$(pwd)"
 messages=2000
 sessions=8
 rounds=3
+warm=""
 delays="30 60 120 300 450 600"
 per_delay=20
 greylisting=1
@@ -30,13 +33,14 @@ while [ $# -gt 0 ]; do
     -n) messages="$2"; shift 2 ;;
     -s) sessions="$2"; shift 2 ;;
     -r) rounds="$2"; shift 2 ;;
+    -w) warm="$2"; shift 2 ;;
     -d) delays="$2"; shift 2
         # also "-d 30 60": take the following plain numbers too
         while [ $# -gt 0 ] && [[ "$1" =~ ^[0-9]+$ ]]; do delays="$delays $1"; shift; done ;;
     -g) per_delay="$2"; shift 2 ;;
     --skip-greylisting) greylisting=0; shift ;;
     --keep) keep=1; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -379,7 +383,7 @@ start_james() {
 client_dir="$work/client"
 mkdir -p "$client_dir"
 "${java_bin%java}javac" -d "$client_dir" "$root/bench/RelayClient.java"
-warm=$(( messages / 10 < 200 ? messages / 10 : 200 ))
+[ -n "$warm" ] || warm=$(( messages < 2000 ? messages : 2000 ))
 [ "$warm" -ge 1 ] || warm=1
 failed=0
 declare -A result   # "system/round/field" -> value
