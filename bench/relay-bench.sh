@@ -2,7 +2,7 @@
 # Relay throughput and greylisting latency: James + Dispatch beside Postfix and stock James 3.8.1
 # (RemoteDelivery), all on this machine, all relaying to the same local smtp-sink.
 #
-# Usage: bench/relay-bench.sh [-n MESSAGES] [-s SESSIONS] [-r ROUNDS] [-d "30 60 120 300 450 600"]
+# Usage: bench/relay-bench.sh [-n MESSAGES] [-s SESSIONS] [-r ROUNDS] [-w WARM] [-d "30 60 120 300 450 600"]
 #                             [-g RECIPIENTS] [--skip-greylisting] [--keep]
 #   -n  messages submitted to each system per round in the throughput part (default 2000)
 #   -s  parallel submission sessions of the Java client (default 8)
