@@ -414,6 +414,7 @@ throughput() { # system round tree-pid signed(yes/no) port client-options...
   local out sink_out t0 t_sub end cpu0 cpu1 req0="" req1="" client_pid
   local trees=("sink=$sink_pid"); [ -n "$tree" ] && trees+=("sys=$tree")
   rm -f "$sink_dir"/mail/* "$go"
+  : >"$output"   # exists before the client's first line, for the wait below
   # one client JVM for the warm-up and the measured messages, so that both sides are warm
   "$java_bin" -cp "$client_dir" RelayClient --port "$port" --sessions "$sessions" --domains "$domains" \
     --warm "$warm" --warm-tag "$tag-warm" --go-file "$go" --count "$messages" --tag "$tag-run" "$@" \
