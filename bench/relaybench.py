@@ -5,8 +5,13 @@
   set-props FILE KEY=VALUE...       set keys of a .properties file (replace or append)
   rewrite-binds FILE                give every <bind> of an smtpserver.xml a free 127.0.0.1 port;
                                     prints "shipped=chosen" pairs
-  submit ...                        the submission load (the same client for every system)
-  await-sink ...                    wait until smtp-sink has dumped every expected recipient
+  submit ...                        the greylisting part's submissions (the throughput part uses
+                                    RelayClient.java)
+  await-sink ...                    wait for N distinct Message-IDs of a tag at smtp-sink; count
+                                    missing, duplicates and DKIM-signed
+  cpu NAME=PID...                   CPU seconds of process trees, split James / Cassandra / the rest
+  metric-sum ...                    sum of a metric's lines on a Prometheus page
+  dkim-txt                          `dkim dns` zone lines -> dnsmasq --txt-record values
   greylist-report ...               over-delay and attempts per recipient from receivers' Postfix logs
 """
 import argparse
@@ -238,45 +243,152 @@ RCPT = re.compile(rb"^X-Rcpt-Args: <([^>]*)>", re.M)
 MESSAGE_ID = re.compile(rb"^Message-ID: (<[^>]+>)", re.M | re.I)
 
 
+def scan_sink(directory, tag, seen):
+    """Reads the sink's new complete dump files of this tag into seen (file name -> (message id,
+    signed, mtime), or None for another tag's file)."""
+    for name in os.listdir(directory):
+        if name in seen:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+            mtime = os.stat(path).st_mtime_ns
+        except OSError:
+            continue
+        mid = MESSAGE_ID.search(data)
+        if not mid:
+            continue   # headers not written yet
+        if tag not in mid.group(1):
+            seen[name] = None
+            continue
+        if b"end of message " + mid.group(1) not in data:
+            continue   # still being written
+        head = data.split(b"\r\n\r\n", 1)[0]
+        seen[name] = (mid.group(1), b"\nDKIM-Signature:" in head, mtime)
+
+
 def cmd_await_sink(args):
+    """Waits until the sink has N distinct Message-IDs of the tag (or nothing new came for --stall
+    seconds), then --settle seconds more to catch late duplicates. Exit 0 only for exactly N distinct
+    Message-IDs, each once."""
     tag = args.tag.encode()
-    seen = {}            # file name -> (recipients, mtime_ns) once complete
-    pairs = {}
-    deadline = time.time() + args.timeout
+    seen = {}
+    last_change, last_count = time.time(), 0
+    settled_at = None
     while True:
-        for name in os.listdir(args.dir):
-            if name in seen:
-                continue
-            path = os.path.join(args.dir, name)
-            try:
-                with open(path, "rb") as f:
-                    data = f.read()
-                mtime = os.stat(path).st_mtime_ns
-            except OSError:
-                continue
-            mid = MESSAGE_ID.search(data)
-            if not mid:
-                continue   # headers not written yet
-            if tag not in mid.group(1):
-                seen[name] = None
-                continue
-            if b"end of message " + mid.group(1) not in data:
-                continue   # still being written
-            rcpts = RCPT.findall(data)
-            for r in rcpts:
-                key = (mid.group(1), r.lower())
-                pairs[key] = pairs.get(key, 0) + 1
-            seen[name] = (len(rcpts), mtime)
-        counted = [v for v in seen.values() if v]
-        total = sum(v[0] for v in counted)
-        if total >= args.recipients or time.time() > deadline:
+        scan_sink(args.dir, tag, seen)
+        files = [v for v in seen.values() if v]
+        distinct = len(set(v[0] for v in files))
+        now = time.time()
+        if len(files) != last_count:
+            last_change, last_count = now, len(files)
+        if settled_at is None and distinct >= args.messages:
+            settled_at = now
+        if settled_at is not None and now - settled_at >= args.settle:
             break
-        time.sleep(0.25)
-    end = max((v[1] for v in counted), default=0) / 1e9
-    duplicates = sum(c - 1 for c in pairs.values() if c > 1)
-    print("end=%.3f transactions=%d recipients=%d distinct=%d duplicates=%d"
-          % (end, len(counted), total, len(pairs), duplicates))
-    return 0 if total >= args.recipients else 1
+        if now - last_change > args.stall:
+            break
+        time.sleep(0.2)
+    ids = {}
+    for v in files:
+        ids[v[0]] = ids.get(v[0], 0) + 1
+    duplicates = sum(c - 1 for c in ids.values())
+    missing = max(0, args.messages - len(ids))
+    signed = sum(1 for v in files if v[1])
+    # the last message that made the count complete, not a late duplicate
+    firsts = sorted(min(v[2] for v in files if v[0] == mid) for mid in ids)
+    end = (firsts[-1] if firsts else 0) / 1e9
+    print("end=%.3f files=%d distinct=%d missing=%d duplicates=%d dkim_signed=%d"
+          % (end, len(files), len(ids), missing, duplicates, signed))
+    return 0 if len(ids) == args.messages and duplicates == 0 else 1
+
+
+# ------------------------------------------------------------------ CPU time of process trees
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def processes():
+    """pid -> (parent pid, CPU ticks of itself and of its reaped children, command line)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as f:
+                stat = f.read()
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(b")") + 2:].split()
+        # after the name: state ppid ... utime(14) stime(15) cutime(16) cstime(17), 1-based in proc(5)
+        ticks = sum(int(x) for x in fields[11:15])
+        table[int(entry)] = (int(fields[1]), ticks, cmdline)
+    return table
+
+
+def kind_of(cmdline):
+    if b"org.apache.cassandra" in cmdline:
+        return "cassandra"
+    if b"MemoryJamesServerMain" in cmdline:
+        return "james"
+    return "rest"
+
+
+def cmd_cpu(args):
+    """For each NAME=PID: CPU seconds used so far by the process tree under PID (utime + stime, and
+    cutime + cstime for the children it reaped), split by kind: NAME.james, NAME.cassandra, NAME.rest."""
+    table = processes()
+    children = {}
+    for pid, (ppid, _, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out = []
+    for spec in args.trees:
+        name, root = spec.split("=", 1)
+        sums = {"james": 0, "cassandra": 0, "rest": 0}
+        todo = [int(root)] if int(root) in table else []
+        while todo:
+            pid = todo.pop()
+            sums[kind_of(table[pid][2])] += table[pid][1]
+            todo.extend(children.get(pid, []))
+        for kind, ticks in sums.items():
+            out.append("%s.%s=%.2f" % (name, kind, ticks / CLOCK_TICKS))
+    print(" ".join(out))
+
+
+def cmd_metric_sum(args):
+    """Sum of the values of the Prometheus lines whose name starts with PREFIX; prints nothing when
+    there is no such line (or the page cannot be read)."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen(args.url, timeout=10) as response:
+            text = response.read().decode("utf-8", "replace")
+    except Exception:
+        return 0
+    total, found = 0.0, False
+    for line in text.splitlines():
+        if line.startswith(args.prefix):
+            try:
+                total += float(line.rsplit(None, 1)[1])
+                found = True
+            except (IndexError, ValueError):
+                pass
+    if found:
+        print("%.0f" % total)
+    return 0
+
+
+def cmd_dkim_txt(_):
+    """Zone lines of `dkim dns` on stdin -> dnsmasq --txt-record values (NAME,STRING,STRING...)."""
+    for line in sys.stdin:
+        m = re.match(r"\s*(\S+?)\.?\s+IN\s+TXT\s+\(?(.*)", line)
+        if not m:
+            continue
+        strings = re.findall(r'"([^"]*)"', m.group(2))
+        if strings:
+            print(m.group(1) + "," + ",".join(strings))
 
 
 # ------------------------------------------------------------------ greylisting report
@@ -371,10 +483,19 @@ def main():
     p.set_defaults(func=cmd_submit)
     p = sub.add_parser("await-sink")
     p.add_argument("--dir", required=True)
-    p.add_argument("--recipients", type=int, required=True)
+    p.add_argument("--messages", type=int, required=True)
     p.add_argument("--tag", required=True)
-    p.add_argument("--timeout", type=float, default=1800)
+    p.add_argument("--stall", type=float, default=120)
+    p.add_argument("--settle", type=float, default=3)
     p.set_defaults(func=cmd_await_sink)
+    p = sub.add_parser("cpu")
+    p.add_argument("trees", nargs="+")
+    p.set_defaults(func=cmd_cpu)
+    p = sub.add_parser("metric-sum")
+    p.add_argument("--url", required=True)
+    p.add_argument("--prefix", required=True)
+    p.set_defaults(func=cmd_metric_sum)
+    sub.add_parser("dkim-txt").set_defaults(func=cmd_dkim_txt)
     p = sub.add_parser("greylist-report")
     p.add_argument("--log", required=True)
     p.add_argument("--delay", type=int, required=True)
