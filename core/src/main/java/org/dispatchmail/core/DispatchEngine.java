@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.dispatchmail.core.admin.QueueAdmin;
 import org.dispatchmail.core.cassandra.CassandraConnector;
+import org.dispatchmail.core.cassandra.CassandraRequestCount;
 import org.dispatchmail.core.cassandra.QueueSchema;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.crypto.CryptoProviders;
@@ -85,6 +86,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final QueueAdmin queueAdmin;
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
+    private final CassandraRequestCount cassandraRequests;
     private final ClusterSecrets clusterSecrets;
     private final SenderRewriting senderRewriting;
     private final SrsKeys srsKeys;
@@ -98,8 +100,9 @@ public final class DispatchEngine implements AutoCloseable {
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
                            DispatchSettings settings, MxResolver mxResolver, QueueAdmin queueAdmin,
-                           QueueGauges queueGauges, SmtpClient smtpClient) {
+                           QueueGauges queueGauges, SmtpClient smtpClient, CassandraRequestCount cassandraRequests) {
         this.smtpClient = smtpClient;
+        this.cassandraRequests = cassandraRequests;
         this.queueAdmin = queueAdmin;
         this.queueGauges = queueGauges;
         this.session = session;
@@ -145,7 +148,8 @@ public final class DispatchEngine implements AutoCloseable {
                                        QueueMetrics metrics) {
         // before any key is read or connection made, so that they use the provider chosen here
         CryptoProviders.register(settings.cryptoProvider());
-        CqlSession session = CassandraConnector.connect(settings.cassandra(), clock);
+        CassandraRequestCount requests = new CassandraRequestCount();
+        CqlSession session = CassandraConnector.connect(settings.cassandra(), clock, requests);
         try {
             QueueSchema.apply(session, settings.cassandra().keyspace(), settings.cassandra().replicationCql(), clock);
             String keyspace = settings.cassandra().keyspace();
@@ -182,7 +186,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
             DispatchEngine engine = new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance,
-                settings, resolver, admin, gauges, smtpClient);
+                settings, resolver, admin, gauges, smtpClient, requests);
             // listed before it journals anything, so its mail is found if it dies
             engine.intakeJournal().register(engine.nodeId());
             return engine;
@@ -209,6 +213,11 @@ public final class DispatchEngine implements AutoCloseable {
     /** Queue depth and oldest entry of this node's shards, for the metrics. */
     public QueueGauges queueGauges() {
         return queueGauges;
+    }
+
+    /** The CQL requests this node sent, for the metrics. */
+    public CassandraRequestCount cassandraRequests() {
+        return cassandraRequests;
     }
 
     /** The DKIM key service; fails with a named parameter when no master key is configured. */

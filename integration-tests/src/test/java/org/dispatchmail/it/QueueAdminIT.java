@@ -277,6 +277,9 @@ class QueueAdminIT {
         String metrics = metrics();
         assertThat(metric(metrics, "dispatch_queue_recipients_held")).isPresent();
         assertThat(metric(metrics, "dispatch_queue_oldest_age_seconds")).isPresent();
+        // the node's CQL requests: the claim and the outcome of that attempt were lightweight transactions
+        assertThat(metric(metrics, "dispatch_cassandra_requests")).hasValueSatisfying(n -> assertThat(n).isPositive());
+        assertThat(metric(metrics, "dispatch_cassandra_requests_lwt")).hasValueSatisfying(n -> assertThat(n).isPositive());
     }
 
     // ------------------------------------------------------------------ helpers

@@ -65,6 +65,7 @@ final class EngineLauncher implements Provider<DispatchEngine> {
             started = DispatchEngine.start(settings, Clock.systemUTC(), new JamesReportSender(mailetContext, engine::get),
                 metrics);
             metrics.registerGauges(started.queueGauges());
+            metrics.registerRequests(started.cassandraRequests());
         } catch (ConfigException | CassandraUnavailableException e) {
             // One line that says what to fix, above James's stack trace of the failed start.
             LOGGER.error("Dispatch cannot start: {}", e.getMessage());

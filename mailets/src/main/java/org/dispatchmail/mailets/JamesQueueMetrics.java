@@ -2,6 +2,7 @@ package org.dispatchmail.mailets;
 
 import java.time.Duration;
 
+import org.dispatchmail.core.cassandra.CassandraRequestCount;
 import org.dispatchmail.core.queue.RecipientState;
 import org.dispatchmail.core.worker.QueueGauges;
 import org.dispatchmail.core.worker.QueueMetrics;
@@ -56,5 +57,11 @@ final class JamesQueueMetrics implements QueueMetrics {
             }
         }
         registry.gauge("dispatch_queue_oldest_age_seconds", () -> (Gauge<Long>) () -> gauges.oldest().getSeconds());
+    }
+
+    /** Registers the CQL request counts once: every request the node sent, and its lightweight transactions. */
+    void registerRequests(CassandraRequestCount requests) {
+        registry.gauge("dispatch_cassandra_requests", () -> (Gauge<Long>) requests::requests);
+        registry.gauge("dispatch_cassandra_requests_lwt", () -> (Gauge<Long>) requests::lightweightTransactions);
     }
 }

@@ -18,6 +18,7 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.CqlSessionBuilder;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import com.datastax.oss.driver.api.core.tracker.RequestTracker;
 
 /** Opens the driver session, waiting a bounded time for the cluster, with one clear error at the end. */
 public final class CassandraConnector {
@@ -29,13 +30,21 @@ public final class CassandraConnector {
 
     /** @param clock measures the wait for the cluster against cassandra.startupTimeout */
     public static CqlSession connect(CassandraSettings settings, Clock clock) {
+        return connect(settings, clock, new CassandraRequestCount());
+    }
+
+    /**
+     * @param clock    measures the wait for the cluster against cassandra.startupTimeout
+     * @param requests told of every request the session sends (a {@link CassandraRequestCount} counts them)
+     */
+    public static CqlSession connect(CassandraSettings settings, Clock clock, RequestTracker requests) {
         Instant deadline = clock.instant().plus(settings.startupTimeout());
         RuntimeException last;
         int tries = 0;
         do {
             tries++;
             try {
-                CqlSession session = builder(settings).build();
+                CqlSession session = builder(settings).addRequestTracker(requests).build();
                 LOGGER.info("Connected to Cassandra {} (datacenter {}) after {} attempt(s)",
                     settings.contactPoints(), settings.localDatacenter(), tries);
                 return session;

@@ -23,6 +23,8 @@ import org.dispatchmail.core.delivery.MessageContent;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchType;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
@@ -107,10 +109,11 @@ public final class CassandraIntakeJournal implements IntakeJournal {
         ChunkWriter.awaitAll(writes, what);
     }
 
+    /** The row and the content in one request (two partitions: each delete is applied on its own). */
     @Override
     public void clear(IntakeKey key) {
-        ChunkWriter.awaitAll(List.of(session.executeAsync(byEntry(deleteEntry, key.writer(), key.mailName())),
-                session.executeAsync(deleteChunks.bind().setString("mail_name", key.mailName()))),
+        run(BatchStatement.newInstance(BatchType.UNLOGGED, byEntry(deleteEntry, key.writer(), key.mailName()),
+                deleteChunks.bind().setString("mail_name", key.mailName())),
             "clear the journal entry of " + key.mailName());
     }
 

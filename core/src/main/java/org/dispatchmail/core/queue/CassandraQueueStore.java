@@ -179,11 +179,12 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     /**
-     * A new message takes plain writes only: the content, the message row, its listing and its index
-     * entries together, then the recipients' rows (last, so that nothing points at a recipient before its
-     * content is there). A mail name seen before (a hand-over repeated after a failure) takes the careful
-     * path instead: it keeps the first arrival time and the first complete content, and never resets a
-     * recipient.
+     * A new message takes plain writes only: the content first (so that nothing points at a recipient before
+     * its content is there), then its message row, its listing, its index entries and its recipients' rows
+     * in one request. A mail name seen before (a hand-over repeated after a failure) takes the careful path
+     * instead: it keeps the first arrival time and the first complete content, and never resets a recipient.
+     * A failed request may have written part of a batch, and the caller's mail then comes back as such a
+     * repeat (from James's error processor or the intake journal), which writes what is missing.
      */
     @Override
     public UUID enqueue(NewMessage message, Instant now) {
@@ -195,15 +196,14 @@ public final class CassandraQueueStore implements QueueStore {
         }
         int shard = shardOf(id);
         ChunkWriter.Written content = writeChunks(id, message);
-        List<CompletionStage<AsyncResultSet>> writes = new ArrayList<>(content.pending());
+        awaitAll(content.pending(), "store the content of " + message.name());
         // Small rows of several tables in one request (the chunks, up to 256 KiB each, go on their own).
         BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED)
             .addStatement(bindMessage(insertNewMessage, id, message, content, now))
             .addStatement(bindActive(insertActive, shard, epochDay(now), id).setInstant("created_at", now));
         addIndexEntries(rows, id, message.recipients(), now, afterContent(now, started));
-        writes.add(session.executeAsync(rows.build()));
-        awaitAll(writes, "store " + message.name());
-        run(recipientRows(insertNewRecipient, id, message, now), "store the recipients of " + message.name());
+        addRecipientRows(rows, insertNewRecipient, id, message, now);
+        run(rows.build(), "store " + message.name());
         return id;
     }
 
@@ -231,7 +231,9 @@ public final class CassandraQueueStore implements QueueStore {
         addIndexEntries(index, id, message.recipients(), now, afterContent(now, started));
         run(index.build(), "index " + message.name());
         // Conditional and single-partition: a repeated hand-over never resets a recipient already handled.
-        run(recipientRows(insertRecipient, id, message, now), "store the recipients of " + message.name());
+        BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED);
+        addRecipientRows(rows, insertRecipient, id, message, now);
+        run(rows.build(), "store the recipients of " + message.name());
         return id;
     }
 
@@ -279,9 +281,9 @@ public final class CassandraQueueStore implements QueueStore {
         }
     }
 
-    /** One partition (the message's recipients): a single-partition batch. */
-    private static BatchStatement recipientRows(PreparedStatement insert, UUID id, NewMessage message, Instant now) {
-        BatchStatementBuilder rows = BatchStatement.builder(BatchType.UNLOGGED);
+    /** The rows of the message's recipients, all in one partition. */
+    private static void addRecipientRows(BatchStatementBuilder rows, PreparedStatement insert, UUID id,
+                                         NewMessage message, Instant now) {
         for (int i = 0; i < message.recipients().size(); i++) {
             RecipientDsn dsn = message.recipientDsn(i);
             rows.addStatement(byRecipient(insert, id, message.recipients().get(i))
@@ -291,7 +293,6 @@ public final class CassandraQueueStore implements QueueStore {
                 .setString("notify", dsn.notifyText().isEmpty() ? null : dsn.notifyText())
                 .setString("orcpt", dsn.originalRecipient().orElse(null)));
         }
-        return rows.build();
     }
 
     @Override
@@ -624,18 +625,26 @@ public final class CassandraQueueStore implements QueueStore {
             run(byMessage(deleteChunks, messageId), "remove the content of " + messageId);
             return;
         }
-        finish(messageId, row.getInt("shard"), row.getInstant("created_at"));
+        finish(messageId, row.getInt("shard"), row.getInstant("created_at"), List.of());
     }
 
     @Override
     public void finish(StoredMessage message) {
-        finish(message.id(), message.shard(), message.createdAt());
+        finish(message.id(), message.shard(), message.createdAt(), List.of());
     }
 
-    private void finish(UUID messageId, int shard, Instant createdAt) {
-        run(BatchStatement.builder(BatchType.UNLOGGED).addStatement(byMessage(deleteChunks, messageId))
-            .addStatement(bindActive(deleteActive, shard, epochDay(createdAt), messageId)).build(),
-            "remove the content of " + messageId);
+    /** One request: the content, the listing and the spent index entries go together. */
+    @Override
+    public void finish(StoredMessage message, List<DueEntry> spent) {
+        finish(message.id(), message.shard(), message.createdAt(), spent);
+    }
+
+    private void finish(UUID messageId, int shard, Instant createdAt, List<DueEntry> spent) {
+        BatchStatementBuilder batch = BatchStatement.builder(BatchType.UNLOGGED)
+            .addStatement(byMessage(deleteChunks, messageId))
+            .addStatement(bindActive(deleteActive, shard, epochDay(createdAt), messageId));
+        spent.forEach(entry -> batch.addStatement(bindDue(deleteDue, entry)));
+        run(batch.build(), "remove the content of " + messageId);
     }
 
     @Override

@@ -61,6 +61,11 @@ public interface QueueStore {
      */
     List<String> renew(List<RecipientRecord> claimed, Instant claimUntil);
 
+    /** The index entry {@link #index} writes for the recipient at {@code at}, as a claim's look-again does. */
+    default DueEntry dueEntry(UUID messageId, String recipient, Instant at) {
+        return new DueEntry(shardOf(messageId), bucketOf(at), at, messageId, recipient);
+    }
+
     /** Adds an index entry for the recipient at {@code at}, so that a worker looks at it again then. */
     void index(UUID messageId, String recipient, Instant at);
 
@@ -103,6 +108,15 @@ public interface QueueStore {
     /** {@link #finish(UUID)} for a message already read: nothing needs reading again. */
     default void finish(StoredMessage message) {
         finish(message.id());
+    }
+
+    /**
+     * {@link #finish(StoredMessage)}, removing with it index entries that can only find final recipients now
+     * (those its claims left to look at them again): no poll reads them back to drop them.
+     */
+    default void finish(StoredMessage message, List<DueEntry> spent) {
+        finish(message);
+        removeDue(spent);
     }
 
     /** Removes the message, its content, its recipients and its history (an admin's delete). */

@@ -266,10 +266,11 @@ public final class DeliveryWorker implements AutoCloseable {
             deliveries.execute(() -> {
                 try {
                     // The time and the live nodes as they are now: the poll may have waited for this thread.
-                    List<RecipientRecord> mine = claim(messageId, entries, clock.instant(), ownership.liveNodes());
+                    Instant now = clock.instant();
+                    List<RecipientRecord> mine = claim(messageId, entries, now, ownership.liveNodes());
                     claimed.set(mine.size());
                     if (!mine.isEmpty()) {
-                        deliver(messageId, mine, byDomain);
+                        deliver(messageId, mine, byDomain, lookAgainAt(now));
                     }
                 } catch (RuntimeException e) {
                     // The claims stay; their index entries bring the recipients back when they run out.
@@ -327,7 +328,7 @@ public final class DeliveryWorker implements AutoCloseable {
             // Otherwise finished, or waiting for a later time under another index entry.
         }
         Instant claimUntil = now.plus(settings.claimDuration());
-        Instant lookAgainAt = min(claimUntil, now.plus(settings.leaseTime()));
+        Instant lookAgainAt = lookAgainAt(now);
         // The claims index their recipients again first, so the entries can go once they are written.
         if (!owingReports.isEmpty()) {
             store.message(messageId).ifPresent(message -> recorder.sendOwedReports(message, owingReports));
@@ -340,6 +341,11 @@ public final class DeliveryWorker implements AutoCloseable {
 
     private static Instant min(Instant a, Instant b) {
         return a.isBefore(b) ? a : b;
+    }
+
+    /** When a claim made at {@code now} has its recipients looked at again: within a lease time. */
+    private Instant lookAgainAt(Instant now) {
+        return min(now.plus(settings.claimDuration()), now.plus(settings.leaseTime()));
     }
 
     private void recheckClaim(RecipientRecord claimed, Instant now) {
@@ -363,16 +369,18 @@ public final class DeliveryWorker implements AutoCloseable {
         }
     }
 
-    private void deliver(UUID messageId, List<RecipientRecord> recipients, Map<String, Destination> byDomain) {
+    /** @param lookAgainAt when the claim of {@code recipients} indexed them again */
+    private void deliver(UUID messageId, List<RecipientRecord> recipients, Map<String, Destination> byDomain,
+                         Instant lookAgainAt) {
         ClaimRenewal renewal = new ClaimRenewal(store, settings.claimDuration(), clock, recipients);
         try (ClaimRenewal.Repeating renewing = renewals.every(ClaimRenewal.period(settings.claimDuration()),
             renewal::renew)) {
-            deliver(messageId, recipients, byDomain, renewal);
+            deliver(messageId, recipients, byDomain, renewal, lookAgainAt);
         }
     }
 
     private void deliver(UUID messageId, List<RecipientRecord> recipients, Map<String, Destination> byDomain,
-                         ClaimRenewal renewal) {
+                         ClaimRenewal renewal, Instant lookAgainAt) {
         Optional<StoredMessage> stored = store.message(messageId);
         if (stored.isEmpty()) {
             LOGGER.error("Queued message {} has recipients but no content; leaving them for takeover", messageId);
@@ -422,7 +430,9 @@ public final class DeliveryWorker implements AutoCloseable {
                 }
             }
             if (!held.isEmpty()) {
-                recorder.record(message, domain, destination.routeName(), held, heldOutcomes);
+                List<DueEntry> lookAgain = new ArrayList<>();
+                held.forEach(record -> lookAgain.add(store.dueEntry(messageId, record.recipient(), lookAgainAt)));
+                recorder.record(message, domain, destination.routeName(), held, heldOutcomes, lookAgain);
             }
         });
     }

@@ -12,6 +12,7 @@ import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.queue.AttemptHistoryEntry;
 import org.dispatchmail.core.queue.AttemptRecord;
+import org.dispatchmail.core.queue.DueEntry;
 import org.dispatchmail.core.queue.GreylistMemory;
 import org.dispatchmail.core.queue.GreylistMemory.LearnedWindow;
 import org.dispatchmail.core.queue.QueueStore;
@@ -65,17 +66,26 @@ final class OutcomeRecorder {
     /** Records the outcomes of the recipients of one message and one destination domain. */
     void record(StoredMessage message, String domain, String route, List<RecipientRecord> records,
                 List<RecipientOutcome> outcomes) {
+        record(message, domain, route, records, outcomes, List.of());
+    }
+
+    /**
+     * Records the outcomes; {@code lookAgain} are the index entries the claim of {@code records} left to look at
+     * them again, removed with the content when this transaction finishes the message.
+     */
+    void record(StoredMessage message, String domain, String route, List<RecipientRecord> records,
+                List<RecipientOutcome> outcomes, List<DueEntry> lookAgain) {
         Instant now = clock.instant();
         Optional<GreylistWindow> learned = planner.needsLearnedWindow(message, records, outcomes, now)
             ? readWindow(domain) : Optional.empty();
         GreylistProbing.Round round = probing.round(message, domain, now);
         AttemptPlan plan = planner.plan(message, route, records, outcomes, learned, round, now);
-        carryOut(message, domain, plan, round, records.size() == message.recipientCount());
+        carryOut(message, domain, plan, round, records.size() == message.recipientCount(), lookAgain);
     }
 
     /** Performs a plan: its writes, then the reports of what was written, the counts and the log. */
     private void carryOut(StoredMessage message, String domain, AttemptPlan plan, GreylistProbing.Round round,
-                          boolean wholeMessage) {
+                          boolean wholeMessage, List<DueEntry> lookAgain) {
         plan.windowToRemember().ifPresent(window -> rememberWindow(domain, window));
         plan.metrics().forEach(event -> event.applyTo(metrics));
         plan.logLines().forEach(LOGGER::info);
@@ -89,8 +99,9 @@ final class OutcomeRecorder {
         }
         boolean allSent = send(message, plan.reports(), lost);
         if (plan.allFinal() && lost.isEmpty() && allSent && wholeMessage) {
-            // Every recipient of the message was in this transaction and is done: no need to read them back.
-            store.finish(message);
+            // Every recipient of the message was in this transaction and is done: no need to read them back,
+            // now or when the claim's look-again entries come due.
+            store.finish(message, lookAgain);
         } else {
             finishIfDone(message);
         }

@@ -355,6 +355,24 @@ public abstract class QueueStoreContract {
 
 
     @Test
+    void finishingADeliveredMessageRemovesTheIndexEntryItsClaimLeft() {
+        UUID id = store().enqueue(message("finish-spent-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
+        Instant lookAgain = T0.plusSeconds(30);
+        List<RecipientRecord> claimed = store().claim(store().recipients(id), "node-a", T0.plusSeconds(900), lookAgain);
+        assertThat(store().complete(delivered(id, "node-a", claimed.get(0).claimToken().orElseThrow()), done(id)))
+            .isTrue();
+        DueEntry spent = store().dueEntry(id, "bob@remote.test", lookAgain);
+        assertThat(store().dueEntries(spent.shard(), spent.bucket(), lookAgain, 1000)).contains(spent);
+
+        store().finish(store().message(id).orElseThrow(), List.of(spent));
+
+        assertThat(store().dueEntries(spent.shard(), spent.bucket(), lookAgain, 1000)).doesNotContain(spent);
+        assertThat(store().activeMessages(store().shardOf(id), Math.floorDiv(T0.getEpochSecond(), 86_400L)))
+            .doesNotContain(id);
+    }
+
+
+    @Test
     void anUpdateFromAReadOlderThanAnAttemptIsRefused() {
         UUID id = store().enqueue(message("stale-" + UUID.randomUUID(), "x".getBytes(), "bob@remote.test"), T0);
         assertThat(store().claim(store().recipient(id, "bob@remote.test").orElseThrow(), "node-a",

@@ -10,6 +10,7 @@ import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.dist.cassandra.EmbeddedCassandra;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.tracker.RequestTracker;
 
 /**
  * A test class's own keyspace in the shared Cassandra, with the settings a node's dispatch.properties would give
@@ -35,6 +36,11 @@ public final class TestKeyspace {
     /** A new session, as a node opens it; the keyspace may not exist yet. */
     public CqlSession connect() {
         return CassandraConnector.connect(settings, Clock.systemUTC());
+    }
+
+    /** A new session, as a node opens it, that tells {@code requests} of every request it sends. */
+    public CqlSession connect(RequestTracker requests) {
+        return CassandraConnector.connect(settings, Clock.systemUTC(), requests);
     }
 
     /** A new session, with the keyspace created or migrated to Dispatch's latest schema first. */
