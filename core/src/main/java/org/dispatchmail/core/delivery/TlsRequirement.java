@@ -110,7 +110,7 @@ public final class TlsRequirement {
         return Objects.hash(level, implicitTls);
     }
 
-    /** In the key and in logs: the route's {@code tls} word for the requirements a route sets, so logs read as before. */
+    /** In the key and in logs; for the requirements a route sets, its {@code tls} word, so logs read as before. */
     @Override
     public String toString() {
         return label;

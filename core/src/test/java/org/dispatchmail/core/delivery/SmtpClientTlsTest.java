@@ -43,11 +43,13 @@ class SmtpClientTlsTest {
     }
 
     private static SmtpTarget target(FakeSmtpServer server, String host, TlsPolicy policy) {
-        return new SmtpTarget(host, server.address(), server.port(), TlsRequirement.configured(policy), Optional.empty());
+        return new SmtpTarget(host, server.address(), server.port(), TlsRequirement.configured(policy),
+                Optional.empty());
     }
 
     private static SmtpTarget target(FakeSmtpServer server, TlsPolicy policy, SmtpCredentials credentials) {
-        return new SmtpTarget(TestPki.HOST, server.address(), server.port(), TlsRequirement.configured(policy), Optional.of(credentials));
+        return new SmtpTarget(TestPki.HOST, server.address(), server.port(), TlsRequirement.configured(policy),
+                Optional.of(credentials));
     }
 
     private static TransactionResult send(SmtpTarget target) {
@@ -241,7 +243,8 @@ class SmtpClientTlsTest {
                         requirement, Optional.empty()));
                 server.awaitScripts();
 
-                assertThat(result.outcomes().get(0).status()).as("%s", requirement).isEqualTo(Status.TEMPORARY);
+                assertThat(result.outcomes().get(0).status()).as("%s", requirement)
+                        .isEqualTo(Status.TEMPORARY);
                 assertThat(result.outcomes().get(0).enhancedStatus()).isEqualTo("4.7.5");
                 assertThat(server.clients()).as("%s: no second, plain-text connection", requirement).hasSize(1);
                 assertThat(server.commands()).noneMatch(c -> c.startsWith("MAIL"));
