@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,7 +41,9 @@ public final class MtaStsRecord {
             /** More than one such record: treated as no policy (§3.1). */
             MULTIPLE_RECORDS,
             /** One such record, but malformed: treated as no policy (§3.1). */
-            INVALID
+            INVALID,
+            /** DNS gave no answer (timeout, SERVFAIL): nothing is known, which is not the same as no record. */
+            DNS_FAILED
         }
 
         private final Kind kind;
@@ -70,6 +73,19 @@ public final class MtaStsRecord {
         public String toString() {
             return kind + ": " + detail;
         }
+    }
+
+    /**
+     * Looks up {@code _mta-sts.<policyDomain>}. {@code txtRecords} gives a name's TXT records, each record's strings
+     * joined, or empty when DNS did not answer (as the DKIM lookups' {@code DnsTxtLookup.records} does).
+     */
+    public static Lookup lookUp(String policyDomain, Function<String, Optional<List<String>>> txtRecords) {
+        String name = "_mta-sts." + policyDomain;
+        Optional<List<String>> answer = txtRecords.apply(name);
+        if (answer.isEmpty()) {
+            return new Lookup(Lookup.Kind.DNS_FAILED, null, "no answer from DNS for " + name + " TXT");
+        }
+        return fromTxt(answer.get());
     }
 
     /**

@@ -3,6 +3,8 @@ package org.dispatchmail.core.mtasts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.dispatchmail.core.mtasts.MtaStsRecord.Lookup.Kind;
 import org.junit.jupiter.api.Test;
 
@@ -57,5 +59,20 @@ class MtaStsRecordTest {
         assertThat(lookup("v=STSv1; id=one;; ").detail()).contains("is not name=value");
         assertThat(lookup("v=STSv1; id=one; ext=a b;").detail()).contains("characters a record may not hold");
         assertThat(lookup("v=STSv1; id=one; junk").kind()).isEqualTo(Kind.INVALID);
+    }
+
+    @Test
+    void theRecordIsLookedUpUnderMtaStsAndADnsFailureIsNotNoRecord() {
+        Map<String, List<String>> zone = Map.of("_mta-sts.example.test", List.of("v=STSv1; id=7;"),
+                "_mta-sts.none.test", List.of());
+        java.util.function.Function<String, Optional<List<String>>> dns = name ->
+                name.equals("_mta-sts.broken.test") ? Optional.empty()
+                        : Optional.of(zone.getOrDefault(name, List.of()));
+
+        assertThat(MtaStsRecord.lookUp("example.test", dns).record().orElseThrow().id()).isEqualTo("7");
+        assertThat(MtaStsRecord.lookUp("none.test", dns).kind()).isEqualTo(Kind.NO_RECORD);
+        MtaStsRecord.Lookup failed = MtaStsRecord.lookUp("broken.test", dns);
+        assertThat(failed.kind()).isEqualTo(Kind.DNS_FAILED);
+        assertThat(failed.detail()).isEqualTo("no answer from DNS for _mta-sts.broken.test TXT");
     }
 }
