@@ -129,7 +129,8 @@ public final class MxDeliverer {
     private void addTargets(List<SmtpTarget> targets, MailHost host, int port, Route route) {
         List<InetAddress> addresses = host.addresses();
         for (InetAddress address : addresses.subList(0, Math.min(addresses.size(), settings.maxAddressesPerHost()))) {
-            targets.add(new SmtpTarget(host.name(), address, port, route.tls(), route.credentials()));
+            targets.add(new SmtpTarget(host.name(), address, port, TlsRequirement.configured(route.tls()),
+                    route.credentials()));
         }
     }
 

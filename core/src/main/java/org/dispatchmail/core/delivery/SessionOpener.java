@@ -11,12 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Optional;
 import java.util.Set;
-import org.dispatchmail.core.routing.TlsPolicy;
 import org.dispatchmail.core.routing.SmtpCredentials;
 
 /**
  * Opens a session with one server: connect (from the configured source address), greeting, EHLO (HELO after a
- * 5xx), TLS as the target's policy says, AUTH when it has credentials. Failures are values, never exceptions.
+ * 5xx), TLS as the target's requirement says, AUTH when it has credentials. Failures are values, never exceptions.
  */
 final class SessionOpener {
 
@@ -64,17 +63,18 @@ final class SessionOpener {
     Opened open(SmtpTarget target, TransactionDeadline deadline) {
         Attempt attempt = new Attempt(target, target.tls(), deadline);
         Opened opened = attempt.run();
-        if (attempt.handshakeFailedOpportunistically) {
-            // like Postfix's "may": a server whose TLS is broken still gets its mail, in plain text
-            return new Attempt(target, TlsPolicy.NONE, deadline).run();
+        if (attempt.handshakeFailedOpportunistically && target.tls().allowsPlainTextAfterFailedHandshake()) {
+            // like Postfix's "may": a server whose TLS is broken still gets its mail, in plain text; never done
+            // for a requirement that TLS be established or verified
+            return new Attempt(target, TlsRequirement.NONE, deadline).run();
         }
         return opened;
     }
 
-    /** One connection attempt; {@code policy} is the target's, or NONE for the plain-text retry. */
+    /** One connection attempt; {@code requirement} is the target's, or NONE for the plain-text retry. */
     private final class Attempt {
         private final SmtpTarget target;
-        private final TlsPolicy policy;
+        private final TlsRequirement requirement;
         private final TransactionDeadline deadline;
         private AttemptStage stage = AttemptStage.CONNECT;
         private String tlsDescription;
@@ -82,9 +82,9 @@ final class SessionOpener {
         // false once the connection is closing or in an unknown state (421, failed TLS)
         private boolean mayQuit = true;
 
-        Attempt(SmtpTarget target, TlsPolicy policy, TransactionDeadline deadline) {
+        Attempt(SmtpTarget target, TlsRequirement requirement, TransactionDeadline deadline) {
             this.target = target;
-            this.policy = policy;
+            this.requirement = requirement;
             this.deadline = deadline;
         }
 
@@ -109,10 +109,10 @@ final class SessionOpener {
                 // from here on the deadline closes the socket, which ends a handshake or read in progress
                 deadline.guard(socket);
                 Socket transport = socket;
-                if (policy == TlsPolicy.IMPLICIT) {
+                if (requirement.implicitTls()) {
                     stage = AttemptStage.STARTTLS;
-                    TlsSupport.Handshake handshake = tls.handshake(socket, target.hostName(), target.port(), true,
-                            settings.greetingTimeout());
+                    TlsSupport.Handshake handshake = tls.handshake(socket, target.hostName(), target.port(),
+                            requirement.certificateCheck(), settings.greetingTimeout());
                     if (!handshake.succeeded()) {
                         return deadline.fired() ? failed(FailureKind.CONNECTION_LOST, deadline.exceeded())
                                 : failed(FailureKind.TLS_FAILED, handshake.failure());
@@ -159,8 +159,8 @@ final class SessionOpener {
                 return byReply(hello);
             }
 
-            if (policy == TlsPolicy.OPPORTUNISTIC || policy == TlsPolicy.REQUIRED) {
-                boolean mandatory = policy == TlsPolicy.REQUIRED;
+            if (requirement.usesStartTls()) {
+                boolean mandatory = requirement.mandatory();
                 if (!extensions.has("STARTTLS")) {
                     if (mandatory) {
                         return failed(FailureKind.TLS_NOT_OFFERED,
@@ -177,7 +177,7 @@ final class SessionOpener {
                                     "the server sent data after its STARTTLS reply, before TLS started");
                         }
                         TlsSupport.Handshake handshake = tls.handshake(connection.socket(), target.hostName(),
-                                target.port(), mandatory, settings.commandTimeout());
+                                target.port(), requirement.certificateCheck(), settings.commandTimeout());
                         if (!handshake.succeeded()) {
                             mayQuit = false;
                             if (deadline.fired()) {

@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.dispatchmail.core.routing.TlsPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +47,7 @@ public final class SmtpClient implements SmtpTransport, AutoCloseable {
     public TransactionResult send(InetAddress address, String hostName, Envelope envelope, MessageContent content) {
         Objects.requireNonNull(address, "address");
         SmtpTarget target = new SmtpTarget(hostName == null ? address.getHostAddress() : hostName, address,
-                settings.remotePort(), TlsPolicy.OPPORTUNISTIC, Optional.empty());
+                settings.remotePort(), TlsRequirement.OPPORTUNISTIC, Optional.empty());
         return send(target, envelope, content, false);
     }
 

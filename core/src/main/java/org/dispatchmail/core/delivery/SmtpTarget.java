@@ -10,7 +10,6 @@ import java.util.Optional;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.dispatchmail.core.routing.TlsPolicy;
 import org.dispatchmail.core.routing.SmtpCredentials;
 
 /** One server address to deliver to, and how to talk to it. */
@@ -18,10 +17,10 @@ public final class SmtpTarget {
     private final String hostName;
     private final InetAddress address;
     private final int port;
-    private final TlsPolicy tls;
+    private final TlsRequirement tls;
     private final Optional<SmtpCredentials> credentials;
 
-    public SmtpTarget(String hostName, InetAddress address, int port, TlsPolicy tls,
+    public SmtpTarget(String hostName, InetAddress address, int port, TlsRequirement tls,
                       Optional<SmtpCredentials> credentials) {
         this.hostName = Objects.requireNonNull(hostName, "hostName");
         this.address = Objects.requireNonNull(address, "address");
@@ -46,7 +45,8 @@ public final class SmtpTarget {
         return port;
     }
 
-    public TlsPolicy tls() {
+    /** What TLS this delivery needs; part of the key, so sessions are never shared across requirements. */
+    public TlsRequirement tls() {
         return tls;
     }
 
@@ -93,7 +93,7 @@ public final class SmtpTarget {
         return key().hashCode();
     }
 
-    /** Host, address, port, TLS policy and login name: what a log line may show. */
+    /** Host, address, port, TLS requirement and login name: what a log line may show. */
     @Override
     public String toString() {
         return hostName + "[" + address.getHostAddress() + "]:" + port + "/" + tls

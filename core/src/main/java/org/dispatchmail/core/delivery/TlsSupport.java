@@ -84,11 +84,13 @@ final class TlsSupport {
     }
 
     /**
-     * Runs a client handshake over {@code plain} (already connected). With {@code verify}, a certificate that does
-     * not chain to the trust store or does not name {@code hostName} fails the handshake; without, it is only noted
-     * as "unverified". Never throws for TLS or network problems.
+     * Runs a client handshake over {@code plain} (already connected). Under {@link CertificateCheck#PKIX_AND_HOST_NAME}
+     * a certificate that does not chain to the trust store or does not name {@code hostName} fails the handshake;
+     * under {@link CertificateCheck#NOTE_ONLY} it is only noted as "unverified". Never throws for TLS or network
+     * problems.
      */
-    Handshake handshake(Socket plain, String hostName, int port, boolean verify, Duration timeout) {
+    Handshake handshake(Socket plain, String hostName, int port, CertificateCheck check, Duration timeout) {
+        boolean verify = check == CertificateCheck.PKIX_AND_HOST_NAME;
         RecordingTrustManager recorder = new RecordingTrustManager(trust, hostName, verify);
         SSLSocket socket = null;
         try {

@@ -124,7 +124,7 @@ class MxDelivererTest {
 
         assertThat(transport.tried()).containsExactly("down.fallback.test[127.0.0.2]:25", "up.fallback.test[127.0.0.1]:25");
         assertThat(transport.targets()).allSatisfy(target -> {
-            assertThat(target.tls()).isEqualTo(TlsPolicy.OPPORTUNISTIC);
+            assertThat(target.tls()).isEqualTo(TlsRequirement.configured(TlsPolicy.OPPORTUNISTIC));
             assertThat(target.credentials()).isEmpty();
         });
         assertThat(result.outcomes()).extracting(RecipientOutcome::status)
@@ -308,7 +308,7 @@ class MxDelivererTest {
                 "delivery.tls", "none").deliverRouted("partner.test", ENVELOPE, MESSAGE);
 
         assertThat(transport.targets()).singleElement().satisfies(target -> {
-            assertThat(target.tls()).isEqualTo(TlsPolicy.REQUIRED);
+            assertThat(target.tls()).isEqualTo(TlsRequirement.configured(TlsPolicy.REQUIRED));
             assertThat(target.port()).isEqualTo(25);
         });
         assertThat(result.routeDescription()).isEqualTo("transport partners: mx (tls required)");
@@ -324,7 +324,7 @@ class MxDelivererTest {
                 "delivery.tls", "none").deliver("first.test", ENVELOPE, MESSAGE);
 
         assertThat(transport.targets()).singleElement()
-                .satisfies(target -> assertThat(target.tls()).isEqualTo(TlsPolicy.NONE));
+                .satisfies(target -> assertThat(target.tls()).isEqualTo(TlsRequirement.configured(TlsPolicy.NONE)));
     }
 
     // ---------------------------------------------------------------- dead-host cache
@@ -430,7 +430,7 @@ class MxDelivererTest {
         assertThat(transport.targets()).hasSize(2).allSatisfy(target -> {
             assertThat(target.hostName()).isEqualTo("relay.test");
             assertThat(target.port()).isEqualTo(587);
-            assertThat(target.tls()).isEqualTo(TlsPolicy.REQUIRED);
+            assertThat(target.tls()).isEqualTo(TlsRequirement.configured(TlsPolicy.REQUIRED));
             assertThat(target.credentials()).hasValueSatisfying(login -> {
                 assertThat(login.username()).isEqualTo("dispatch@corp.test");
                 assertThat(login.password()).isEqualTo("secret");
@@ -513,7 +513,7 @@ class MxDelivererTest {
 
         assertThat(transport.targets()).singleElement().satisfies(target -> {
             assertThat(target.hostName()).isEqualTo("127.0.0.40");
-            assertThat(target.tls()).isEqualTo(TlsPolicy.NONE);
+            assertThat(target.tls()).isEqualTo(TlsRequirement.configured(TlsPolicy.NONE));
         });
         assertThat(outcomes).allSatisfy(outcome -> assertThat(outcome.status()).isEqualTo(Status.DELIVERED));
     }

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Optional;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
 import org.junit.jupiter.api.Test;
-import org.dispatchmail.core.routing.TlsPolicy;
 
 class SmtpClientEsmtpTest {
 
@@ -27,7 +26,7 @@ class SmtpClientEsmtpTest {
                 .dataBlockTimeout(Duration.ofSeconds(5))
                 .finalDotTimeout(Duration.ofSeconds(5))
                 .build(), Clock.systemUTC())) {
-            return client.send(new SmtpTarget("mx.dest.test", server.address(), server.port(), TlsPolicy.NONE,
+            return client.send(new SmtpTarget("mx.dest.test", server.address(), server.port(), TlsRequirement.NONE,
                     Optional.empty()), envelope, content);
         }
     }

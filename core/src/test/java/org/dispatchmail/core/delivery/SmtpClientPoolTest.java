@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
 import org.junit.jupiter.api.Test;
-import org.dispatchmail.core.routing.TlsPolicy;
 
 class SmtpClientPoolTest {
 
@@ -59,7 +58,7 @@ class SmtpClientPoolTest {
     }
 
     private static SmtpTarget target(FakeSmtpServer server) {
-        return new SmtpTarget("mx.dest.test", server.address(), server.port(), TlsPolicy.NONE, Optional.empty());
+        return new SmtpTarget("mx.dest.test", server.address(), server.port(), TlsRequirement.NONE, Optional.empty());
     }
 
     private static void hello(FakeSmtpServer.Session s) throws Exception {
@@ -255,6 +254,67 @@ class SmtpClientPoolTest {
 
             assertThat(first.get(10, TimeUnit.SECONDS).outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
             assertThat(second.get(10, TimeUnit.SECONDS).outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
+            client.close();
+            server.awaitScripts();
+            assertThat(server.clients()).hasSize(1);
+        }
+    }
+
+    private static SmtpTarget target(FakeSmtpServer server, TlsRequirement requirement) {
+        return new SmtpTarget("mx.dest.test", server.address(), server.port(), requirement, Optional.empty());
+    }
+
+    @Test
+    void anIdleSessionIsNeverReusedUnderAnotherTlsRequirementAndGivesUpItsSlotAtTheAddress() throws Exception {
+        try (FakeSmtpServer server = FakeSmtpServer.start(s -> {
+            hello(s);
+            transaction(s);
+            s.expect("QUIT", "221 Bye");
+        }, s -> {
+            hello(s);
+            transaction(s);
+            s.expect("QUIT", "221 Bye");
+        })) {
+            SmtpClient client = new SmtpClient(settings().maxConnectionsPerHost(1).build(), Clock.systemUTC());
+            SmtpTarget plain = target(server, TlsRequirement.NONE);
+            // the server offers no STARTTLS, so the opportunistic session goes on in plain text too
+            SmtpTarget opportunistic = target(server, TlsRequirement.OPPORTUNISTIC);
+
+            TransactionResult first = client.send(plain, ENVELOPE, MESSAGE);
+            TransactionResult second = client.send(opportunistic, ENVELOPE, MESSAGE);
+            // one slot at the address: the idle plain session was quit to make room, not reused
+            assertThat(client.openConnections(opportunistic)).isEqualTo(1);
+            client.close();
+            server.awaitScripts();
+
+            assertThat(first.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
+            assertThat(second.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
+            assertThat(server.clients()).hasSize(2);
+            assertThat(server.commands()).doesNotContain("RSET");
+        }
+    }
+
+    @Test
+    void theConnectionLimitOfAnAddressIsSharedByEveryTlsRequirement() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (FakeSmtpServer server = FakeSmtpServer.start(s -> {
+            release.await(10, TimeUnit.SECONDS);
+            hello(s);
+            transaction(s);
+            s.expect("QUIT", "221 Bye");
+        })) {
+            SmtpClient client = new SmtpClient(settings().maxConnectionsPerHost(1)
+                    .connectionWaitTime(Duration.ofMillis(200)).build(), Clock.systemUTC());
+            CompletableFuture<TransactionResult> busy = CompletableFuture.supplyAsync(
+                    () -> client.send(target(server, TlsRequirement.NONE), ENVELOPE, MESSAGE));
+            await(() -> client.openConnections(target(server)) == 1);
+
+            TransactionResult other = client.send(target(server, TlsRequirement.VERIFIED), ENVELOPE, MESSAGE);
+            release.countDown();
+
+            assertThat(other.outcomes().get(0).status()).isEqualTo(Status.TEMPORARY);
+            assertThat(other.outcomes().get(0).enhancedStatus()).isEqualTo("4.4.5");
+            assertThat(busy.get(10, TimeUnit.SECONDS).outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
             client.close();
             server.awaitScripts();
             assertThat(server.clients()).hasSize(1);

@@ -43,11 +43,13 @@ class SmtpClientTlsTest {
     }
 
     private static SmtpTarget target(FakeSmtpServer server, String host, TlsPolicy policy) {
-        return new SmtpTarget(host, server.address(), server.port(), policy, Optional.empty());
+        return new SmtpTarget(host, server.address(), server.port(), TlsRequirement.configured(policy),
+                Optional.empty());
     }
 
     private static SmtpTarget target(FakeSmtpServer server, TlsPolicy policy, SmtpCredentials credentials) {
-        return new SmtpTarget(TestPki.HOST, server.address(), server.port(), policy, Optional.of(credentials));
+        return new SmtpTarget(TestPki.HOST, server.address(), server.port(), TlsRequirement.configured(policy),
+                Optional.of(credentials));
     }
 
     private static TransactionResult send(SmtpTarget target) {
@@ -197,6 +199,56 @@ class SmtpClientTlsTest {
             assertThat(result.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
             assertThat(result.outcomes().get(0).tls()).isEmpty();
             assertThat(server.clients()).hasSize(2);
+        }
+    }
+
+    @Test
+    void encryptOnlyAcceptsAnUntrustedCertificateButInsistsOnTls() throws Exception {
+        try (FakeSmtpServer server = FakeSmtpServer.start(s -> {
+            startTls(s, pki.selfSignedServer());
+            transaction(s);
+            s.expect("QUIT", "221 Bye");
+        })) {
+            TransactionResult result = send(new SmtpTarget(TestPki.HOST, server.address(), server.port(),
+                    TlsRequirement.ENCRYPTED, Optional.empty()));
+            server.awaitScripts();
+
+            assertThat(result.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
+            assertThat(result.outcomes().get(0).tls()).hasValueSatisfying(tls -> assertThat(tls).matches(UNVERIFIED));
+        }
+        try (FakeSmtpServer server = FakeSmtpServer.start(s -> {
+            s.reply("220 mx.dest.test ESMTP");
+            s.expect("EHLO", "250-mx.dest.test", "250 PIPELINING");
+            s.expect("QUIT", "221 Bye");
+        })) {
+            TransactionResult result = send(new SmtpTarget(TestPki.HOST, server.address(), server.port(),
+                    TlsRequirement.ENCRYPTED, Optional.empty()));
+            server.awaitScripts();
+
+            assertThat(result.tryNextHost()).isTrue();
+            assertThat(result.outcomes().get(0).enhancedStatus()).isEqualTo("4.7.4");
+        }
+    }
+
+    @Test
+    void aRequirementThatTlsBeEstablishedNeverRetriesInPlainTextAfterAFailedHandshake() throws Exception {
+        for (TlsRequirement requirement : List.of(TlsRequirement.VERIFIED, TlsRequirement.ENCRYPTED)) {
+            try (FakeSmtpServer server = FakeSmtpServer.start(s -> {
+                s.reply("220 mx.dest.test ESMTP");
+                s.expect("EHLO", "250-mx.dest.test", "250 STARTTLS");
+                s.expect("STARTTLS", "220 Ready");
+                s.drop();
+            })) {
+                TransactionResult result = send(new SmtpTarget(TestPki.HOST, server.address(), server.port(),
+                        requirement, Optional.empty()));
+                server.awaitScripts();
+
+                assertThat(result.outcomes().get(0).status()).as("%s", requirement)
+                        .isEqualTo(Status.TEMPORARY);
+                assertThat(result.outcomes().get(0).enhancedStatus()).isEqualTo("4.7.5");
+                assertThat(server.clients()).as("%s: no second, plain-text connection", requirement).hasSize(1);
+                assertThat(server.commands()).noneMatch(c -> c.startsWith("MAIL"));
+            }
         }
     }
 

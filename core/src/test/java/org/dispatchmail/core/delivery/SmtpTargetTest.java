@@ -11,7 +11,7 @@ import org.dispatchmail.core.routing.SmtpCredentials;
 
 class SmtpTargetTest {
     private static SmtpTarget target(String password) throws Exception {
-        return new SmtpTarget("relay.test", InetAddress.getByName("192.0.2.5"), 587, TlsPolicy.REQUIRED,
+        return new SmtpTarget("relay.test", InetAddress.getByName("192.0.2.5"), 587, TlsRequirement.VERIFIED,
             Optional.of(new SmtpCredentials("outbound", password)));
     }
 
@@ -32,5 +32,43 @@ class SmtpTargetTest {
         String hexPrefix = String.format("%02x%02x%02x%02x", sha256[0], sha256[1], sha256[2], sha256[3]);
         assertThat(target("right-secret").key()).doesNotContain(hexPrefix)
             .doesNotContain(java.util.Base64.getEncoder().encodeToString(sha256).substring(0, 8));
+    }
+
+    @Test
+    void theTlsRequirementIsPartOfTheKey() throws Exception {
+        InetAddress address = InetAddress.getByName("192.0.2.7");
+        SmtpTarget opportunistic = new SmtpTarget("mx.shared.test", address, 25, TlsRequirement.OPPORTUNISTIC,
+            Optional.empty());
+        SmtpTarget verified = new SmtpTarget("mx.shared.test", address, 25, TlsRequirement.VERIFIED, Optional.empty());
+        SmtpTarget encrypted = new SmtpTarget("mx.shared.test", address, 25, TlsRequirement.ENCRYPTED,
+            Optional.empty());
+
+        assertThat(opportunistic.key()).isNotEqualTo(verified.key()).isNotEqualTo(encrypted.key());
+        assertThat(verified.key()).isNotEqualTo(encrypted.key());
+        assertThat(opportunistic).isNotEqualTo(verified);
+        assertThat(opportunistic).isEqualTo(new SmtpTarget("mx.shared.test", address, 25,
+            TlsRequirement.configured(TlsPolicy.OPPORTUNISTIC), Optional.empty()));
+    }
+
+    @Test
+    void eachRouteTlsSettingMapsOntoTheRequirementThatBehavesAsItAlwaysHas() {
+        assertThat(TlsRequirement.configured(TlsPolicy.NONE)).isEqualTo(TlsRequirement.NONE);
+        assertThat(TlsRequirement.configured(TlsPolicy.OPPORTUNISTIC)).isEqualTo(TlsRequirement.OPPORTUNISTIC);
+        assertThat(TlsRequirement.configured(TlsPolicy.REQUIRED)).isEqualTo(TlsRequirement.VERIFIED);
+        assertThat(TlsRequirement.configured(TlsPolicy.IMPLICIT)).isEqualTo(TlsRequirement.IMPLICIT_VERIFIED);
+        for (TlsPolicy policy : TlsPolicy.values()) {
+            // the key and the logs keep the words they always had
+            assertThat(TlsRequirement.configured(policy)).hasToString(policy.name());
+        }
+        assertThat(TlsRequirement.OPPORTUNISTIC.allowsPlainTextAfterFailedHandshake()).isTrue();
+        assertThat(TlsRequirement.NONE.usesStartTls()).isFalse();
+        assertThat(TlsRequirement.IMPLICIT_VERIFIED.usesStartTls()).isFalse();
+        for (TlsRequirement strict : java.util.List.of(TlsRequirement.ENCRYPTED, TlsRequirement.VERIFIED,
+                TlsRequirement.IMPLICIT_VERIFIED)) {
+            assertThat(strict.mandatory()).isTrue();
+            assertThat(strict.allowsPlainTextAfterFailedHandshake()).isFalse();
+        }
+        assertThat(TlsRequirement.VERIFIED.certificateCheck()).isEqualTo(CertificateCheck.PKIX_AND_HOST_NAME);
+        assertThat(TlsRequirement.ENCRYPTED.certificateCheck()).isEqualTo(CertificateCheck.NOTE_ONLY);
     }
 }
