@@ -9,8 +9,10 @@ import java.util.Map;
 import org.dispatchmail.core.config.ConfigException;
 import org.dispatchmail.core.config.ConfigReader;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.testing.TestPki;
 
 class DeliverySettingsTest {
+    private static final String TLS_HOST = "mx.dest.test";
 
     private static DeliverySettings read(Map<String, String> values) {
         return DeliverySettings.from(new ConfigReader("dispatch.properties", values));
@@ -30,7 +32,7 @@ class DeliverySettingsTest {
 
     @Test
     void readsPoolSourceAddressesAndTrustStore() throws Exception {
-        TestPki pki = TestPki.get();
+        TestPki pki = TestPki.forHost(TLS_HOST);
         DeliverySettings settings = read(Map.of(
                 "delivery.connectionIdleTime", "10s",
                 "delivery.maxMessagesPerConnection", "20",
@@ -69,7 +71,7 @@ class DeliverySettingsTest {
 
     @Test
     void aWrongTrustStorePasswordFailsStartUp() throws Exception {
-        TestPki pki = TestPki.get();
+        TestPki pki = TestPki.forHost(TLS_HOST);
         assertThatThrownBy(() -> read(Map.of("delivery.tls.truststore", pki.trustStorePath().toString(),
                 "delivery.tls.truststorePassword", "wrong")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("delivery.tls.truststore");

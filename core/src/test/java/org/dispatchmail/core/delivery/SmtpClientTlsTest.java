@@ -14,8 +14,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.dispatchmail.core.routing.TlsPolicy;
 import org.dispatchmail.core.routing.SmtpCredentials;
+import org.dispatchmail.core.testing.TestPki;
 
 class SmtpClientTlsTest {
+    private static final String TLS_HOST = "mx.dest.test";
 
     private static final Envelope ENVELOPE = new Envelope("sender@origin.test", List.of("alice@dest.test"));
     private static final MessageContent MESSAGE =
@@ -27,7 +29,7 @@ class SmtpClientTlsTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        pki = TestPki.get();
+        pki = TestPki.forHost(TLS_HOST);
     }
 
     private static SmtpClient client() {
@@ -48,7 +50,7 @@ class SmtpClientTlsTest {
     }
 
     private static SmtpTarget target(FakeSmtpServer server, TlsPolicy policy, SmtpCredentials credentials) {
-        return new SmtpTarget(TestPki.HOST, server.address(), server.port(), TlsRequirement.configured(policy),
+        return new SmtpTarget(TLS_HOST, server.address(), server.port(), TlsRequirement.configured(policy),
                 Optional.of(credentials));
     }
 
@@ -98,7 +100,7 @@ class SmtpClientTlsTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            TransactionResult result = send(target(server, TestPki.HOST, TlsPolicy.OPPORTUNISTIC));
+            TransactionResult result = send(target(server, TLS_HOST, TlsPolicy.OPPORTUNISTIC));
             server.awaitScripts();
 
             RecipientOutcome alice = result.outcomes().get(0);
@@ -117,7 +119,7 @@ class SmtpClientTlsTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            TransactionResult result = send(target(server, TestPki.HOST, TlsPolicy.REQUIRED));
+            TransactionResult result = send(target(server, TLS_HOST, TlsPolicy.REQUIRED));
             server.awaitScripts();
 
             assertThat(result.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
@@ -133,7 +135,7 @@ class SmtpClientTlsTest {
             s.expect("STARTTLS", "220 Ready");
             failingHandshake(s, pki.selfSignedServer());
         })) {
-            TransactionResult result = send(target(server, TestPki.HOST, TlsPolicy.REQUIRED));
+            TransactionResult result = send(target(server, TLS_HOST, TlsPolicy.REQUIRED));
             server.awaitScripts();
 
             assertThat(result.tryNextHost()).isTrue();
@@ -171,7 +173,7 @@ class SmtpClientTlsTest {
             s.expect("EHLO", "250-mx.dest.test", "250 PIPELINING");
             s.expect("QUIT", "221 Bye");
         })) {
-            TransactionResult result = send(target(server, TestPki.HOST, TlsPolicy.REQUIRED));
+            TransactionResult result = send(target(server, TLS_HOST, TlsPolicy.REQUIRED));
             server.awaitScripts();
 
             assertThat(result.tryNextHost()).isTrue();
@@ -193,7 +195,7 @@ class SmtpClientTlsTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            TransactionResult result = send(target(server, TestPki.HOST, TlsPolicy.OPPORTUNISTIC));
+            TransactionResult result = send(target(server, TLS_HOST, TlsPolicy.OPPORTUNISTIC));
             server.awaitScripts();
 
             assertThat(result.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
@@ -209,7 +211,7 @@ class SmtpClientTlsTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            TransactionResult result = send(new SmtpTarget(TestPki.HOST, server.address(), server.port(),
+            TransactionResult result = send(new SmtpTarget(TLS_HOST, server.address(), server.port(),
                     TlsRequirement.ENCRYPTED, Optional.empty()));
             server.awaitScripts();
 
@@ -221,7 +223,7 @@ class SmtpClientTlsTest {
             s.expect("EHLO", "250-mx.dest.test", "250 PIPELINING");
             s.expect("QUIT", "221 Bye");
         })) {
-            TransactionResult result = send(new SmtpTarget(TestPki.HOST, server.address(), server.port(),
+            TransactionResult result = send(new SmtpTarget(TLS_HOST, server.address(), server.port(),
                     TlsRequirement.ENCRYPTED, Optional.empty()));
             server.awaitScripts();
 
@@ -239,7 +241,7 @@ class SmtpClientTlsTest {
                 s.expect("STARTTLS", "220 Ready");
                 s.drop();
             })) {
-                TransactionResult result = send(new SmtpTarget(TestPki.HOST, server.address(), server.port(),
+                TransactionResult result = send(new SmtpTarget(TLS_HOST, server.address(), server.port(),
                         requirement, Optional.empty()));
                 server.awaitScripts();
 
@@ -261,7 +263,7 @@ class SmtpClientTlsTest {
             transaction(s);
             s.expect("QUIT", "221 Bye");
         })) {
-            TransactionResult result = send(target(server, TestPki.HOST, TlsPolicy.IMPLICIT));
+            TransactionResult result = send(target(server, TLS_HOST, TlsPolicy.IMPLICIT));
             server.awaitScripts();
 
             assertThat(result.outcomes().get(0).status()).isEqualTo(Status.DELIVERED);
@@ -272,7 +274,7 @@ class SmtpClientTlsTest {
     @Test
     void implicitTlsRefusesAnUntrustedCertificate() throws Exception {
         try (FakeSmtpServer server = FakeSmtpServer.start(s -> failingHandshake(s, pki.selfSignedServer()))) {
-            TransactionResult result = send(target(server, TestPki.HOST, TlsPolicy.IMPLICIT));
+            TransactionResult result = send(target(server, TLS_HOST, TlsPolicy.IMPLICIT));
             server.awaitScripts();
 
             assertThat(result.tryNextHost()).isTrue();

@@ -27,14 +27,16 @@ import org.dispatchmail.core.mtasts.MtaStsPolicy.Mode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.dispatchmail.core.testing.TestPki;
 
 /** The fetcher against a real HTTPS server in this JVM, on loopback, with a certificate from a test CA. */
 class MtaStsFetcherTest {
+    private static final String POLICY_HOST = "localhost";
 
     private static final String POLICY = "version: STSv1\r\nmode: enforce\r\nmx: mx1.example.test\r\n"
             + "mx: *.mail.example.test\r\nmax_age: 86400\r\n";
 
-    private static PolicyHostPki pki;
+    private static TestPki pki;
 
     private HttpsServer server;
     private ExecutorService executor;
@@ -42,7 +44,7 @@ class MtaStsFetcherTest {
 
     @BeforeAll
     static void makeCertificates() throws Exception {
-        pki = PolicyHostPki.get();
+        pki = TestPki.forHost(POLICY_HOST);
     }
 
     @AfterEach
@@ -55,7 +57,7 @@ class MtaStsFetcherTest {
 
     /** Starts the policy host with {@code certificate}; {@code handler} answers every request. */
     private int start(SSLContext certificate, HttpHandler handler) throws IOException {
-        server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(PolicyHostPki.HOST), 0), 0);
+        server = HttpsServer.create(new InetSocketAddress(InetAddress.getByName(POLICY_HOST), 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(certificate));
         executor = Executors.newCachedThreadPool();
         server.setExecutor(executor);
@@ -69,7 +71,7 @@ class MtaStsFetcherTest {
     }
 
     private int start(HttpHandler handler) throws Exception {
-        return start(pki.trustedServer(), handler);
+        return start(pki.caSignedServer(), handler);
     }
 
     /** The fetcher trusting the test CA only, its policy host moved to localhost and {@code port}. */
@@ -77,7 +79,7 @@ class MtaStsFetcherTest {
         return new MtaStsFetcher(MtaStsFetcher.trusting(Optional.of(pki.trustStore())), Duration.ofSeconds(2),
                 fetchTimeout, domain -> {
                     URI real = MtaStsFetcher.policyUri(domain);
-                    return URI.create("https://" + PolicyHostPki.HOST + ":" + port + real.getRawPath());
+                    return URI.create("https://" + POLICY_HOST + ":" + port + real.getRawPath());
                 });
     }
 
@@ -244,7 +246,7 @@ class MtaStsFetcherTest {
     @Test
     void aClosedPortIsAConnectionFailure() throws Exception {
         int port;
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(PolicyHostPki.HOST))) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(POLICY_HOST))) {
             port = socket.getLocalPort();
         }
 

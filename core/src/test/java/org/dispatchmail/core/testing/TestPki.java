@@ -1,27 +1,32 @@
-package org.dispatchmail.core.delivery;
+package org.dispatchmail.core.testing;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
 /**
- * Test certificates made with the JDK's keytool: a CA, a server certificate it signed for mx.dest.test, and a
- * self-signed one for the same name. Made once per test run in a temporary directory.
+ * Test certificates made with the JDK's keytool, once per host and test run, in a temporary directory: a test CA, a
+ * server certificate it signed for the host, one it signed for {@link #OTHER_NAME}, and a self-signed one for the
+ * host. For tests of TLS clients that check (or note) who they talk to: SMTP delivery, MTA-STS policy hosts.
  */
-final class TestPki {
+public final class TestPki {
 
-    static final String HOST = "mx.dest.test";
+    /** The name of the CA-signed certificate that is not the host's. */
+    public static final String OTHER_NAME = "other-name.test";
     private static final String PASSWORD = "changeit";
-    private static TestPki instance;
+    private static final Map<String, TestPki> BY_HOST = new HashMap<>();
 
     private final Path dir;
 
@@ -29,8 +34,10 @@ final class TestPki {
         this.dir = dir;
     }
 
-    static synchronized TestPki get() throws Exception {
-        if (instance == null) {
+    /** The certificates for {@code host}, made at the first call. */
+    public static synchronized TestPki forHost(String host) throws Exception {
+        TestPki made = BY_HOST.get(host);
+        if (made == null) {
             Path dir = Files.createTempDirectory("dispatch-pki");
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 File[] files = dir.toFile().listFiles();
@@ -39,29 +46,33 @@ final class TestPki {
                 }
                 dir.toFile().delete();
             }));
-            TestPki pki = new TestPki(dir);
-            pki.make();
-            instance = pki;
+            made = new TestPki(dir);
+            made.make(host);
+            BY_HOST.put(host, made);
         }
-        return instance;
+        return made;
     }
 
-    private void make() throws Exception {
+    private void make(String host) throws Exception {
         keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1",
                 "-dname", "CN=Dispatch Test CA", "-ext", "bc:c", "-validity", "30", "-keystore", "ca.p12");
         keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-file", "ca.pem");
         keytool("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", "trust.p12");
-
-        keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + HOST, "-validity", "30", "-keystore", "server.p12");
-        keytool("-certreq", "-alias", "server", "-keystore", "server.p12", "-file", "server.csr");
-        keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-infile", "server.csr",
-                "-outfile", "server.pem", "-ext", "san=dns:" + HOST, "-validity", "30");
-        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", "server.p12");
-        keytool("-importcert", "-alias", "server", "-file", "server.pem", "-keystore", "server.p12");
-
+        signed("server", host);
+        signed("other", OTHER_NAME);
         keytool("-genkeypair", "-alias", "self", "-keyalg", "EC", "-groupname", "secp256r1",
-                "-dname", "CN=" + HOST, "-ext", "san=dns:" + HOST, "-validity", "30", "-keystore", "self.p12");
+                "-dname", "CN=" + host, "-ext", "san=dns:" + host, "-validity", "30", "-keystore", "self.p12");
+    }
+
+    private void signed(String name, String host) throws Exception {
+        String store = name + ".p12";
+        keytool("-genkeypair", "-alias", name, "-keyalg", "EC", "-groupname", "secp256r1",
+                "-dname", "CN=" + host, "-validity", "30", "-keystore", store);
+        keytool("-certreq", "-alias", name, "-keystore", store, "-file", name + ".csr");
+        keytool("-gencert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-infile", name + ".csr",
+                "-outfile", name + ".pem", "-ext", "san=dns:" + host, "-validity", "30");
+        keytool("-importcert", "-noprompt", "-alias", "ca", "-file", "ca.pem", "-keystore", store);
+        keytool("-importcert", "-alias", name, "-file", name + ".pem", "-keystore", store);
     }
 
     private void keytool(String... args) throws Exception {
@@ -79,25 +90,34 @@ final class TestPki {
     }
 
     /** The client's trust store: the test CA only. */
-    KeyStore trustStore() {
-        return DeliverySettings.loadTrustStore(trustStorePath().toString(), PASSWORD);
+    public KeyStore trustStore() {
+        try {
+            return KeyStore.getInstance(trustStorePath().toFile(), PASSWORD.toCharArray());
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("the test trust store does not load: " + e.getMessage(), e);
+        }
     }
 
-    Path trustStorePath() {
+    public Path trustStorePath() {
         return dir.resolve("trust.p12");
     }
 
-    String password() {
+    public String password() {
         return PASSWORD;
     }
 
-    /** A server with a certificate for {@link #HOST} signed by the test CA. */
-    SSLContext caSignedServer() throws Exception {
+    /** A server with a certificate for the host, signed by the test CA. */
+    public SSLContext caSignedServer() throws Exception {
         return serverContext("server.p12");
     }
 
-    /** A server with a self-signed certificate for {@link #HOST}. */
-    SSLContext selfSignedServer() throws Exception {
+    /** A server with a certificate signed by the test CA, but for {@link #OTHER_NAME}. */
+    public SSLContext otherNameServer() throws Exception {
+        return serverContext("other.p12");
+    }
+
+    /** A server with a self-signed certificate for the host. */
+    public SSLContext selfSignedServer() throws Exception {
         return serverContext("self.p12");
     }
 
