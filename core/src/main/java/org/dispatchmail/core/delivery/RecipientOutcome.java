@@ -26,11 +26,20 @@ public final class RecipientOutcome {
     private final Optional<FailureKind> kind;
     private final Optional<String> tls;
     private final boolean dsnPassedOn;
+    private final Optional<String> policy;
 
     private RecipientOutcome(Status status, String recipient, Optional<String> host, Optional<String> address,
                              AttemptStage stage, Optional<SmtpReply> reply, Optional<String> error,
                              EnhancedStatus ownStatus, Optional<FailureKind> kind, Optional<String> tls,
                              boolean dsnPassedOn) {
+        this(status, recipient, host, address, stage, reply, error, ownStatus, kind, tls, dsnPassedOn,
+            Optional.empty());
+    }
+
+    private RecipientOutcome(Status status, String recipient, Optional<String> host, Optional<String> address,
+                             AttemptStage stage, Optional<SmtpReply> reply, Optional<String> error,
+                             EnhancedStatus ownStatus, Optional<FailureKind> kind, Optional<String> tls,
+                             boolean dsnPassedOn, Optional<String> policy) {
         this.status = Objects.requireNonNull(status, "status");
         this.recipient = Objects.requireNonNull(recipient, "recipient");
         this.host = Objects.requireNonNull(host, "host");
@@ -42,6 +51,7 @@ public final class RecipientOutcome {
         this.kind = Objects.requireNonNull(kind, "kind");
         this.tls = Objects.requireNonNull(tls, "tls");
         this.dsnPassedOn = dsnPassedOn;
+        this.policy = Objects.requireNonNull(policy, "policy");
     }
 
     /** The server's reply decided: 2xx delivered, 5xx permanent, anything else (4xx, or an unexpected code) temporary. */
@@ -91,7 +101,13 @@ public final class RecipientOutcome {
     /** The same outcome, recorded as reached over the TLS session described by {@code tls} (null: plain text). */
     RecipientOutcome withTls(String tls) {
         return new RecipientOutcome(status, recipient, host, address, stage, reply, error, ownStatus, kind,
-            Optional.ofNullable(tls), dsnPassedOn);
+            Optional.ofNullable(tls), dsnPassedOn, policy);
+    }
+
+    /** The same outcome, reached under the TLS requirement {@code requirement} (its {@link #policy()} name). */
+    public RecipientOutcome withPolicy(TlsRequirement requirement) {
+        return new RecipientOutcome(status, recipient, host, address, stage, reply, error, ownStatus, kind, tls,
+            dsnPassedOn, Optional.of(requirement.policyName()));
     }
 
     /**
@@ -100,7 +116,7 @@ public final class RecipientOutcome {
      */
     public RecipientOutcome withDsnPassedOn(boolean passedOn) {
         return new RecipientOutcome(status, recipient, host, address, stage, reply, error, ownStatus, kind, tls,
-            passedOn);
+            passedOn, policy);
     }
 
     public boolean dsnPassedOn() {
@@ -151,6 +167,14 @@ public final class RecipientOutcome {
      */
     public Optional<String> tls() {
         return tls;
+    }
+
+    /**
+     * The TLS policy the attempt was made under, as {@link TlsRequirement#policyName()} names it (e.g.
+     * "opportunistic", "mta-sts"); empty when no requirement was decided (e.g. the MX lookup failed).
+     */
+    public Optional<String> policy() {
+        return policy;
     }
 
     /** The reply's RFC 3463 code when it had one (and was expected), else one synthesized from what happened. */

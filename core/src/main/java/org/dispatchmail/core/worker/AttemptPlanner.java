@@ -207,7 +207,7 @@ final class AttemptPlanner {
                           RecipientRecord after, String basis, Instant now) {
         return "queue=" + message.id() + " rcpt=" + record.recipient() + " route=" + route
             + " host=" + outcome.hostName().orElse("-") + " ip=" + outcome.hostAddress().orElse("-")
-            + " tls=" + outcome.tls().orElse("-") + " stage=" + outcome.attemptStage().wireName()
+            + " tls=" + outcome.tls().orElse("-") + " policy=" + outcome.policy().orElse("-") + " stage=" + outcome.attemptStage().wireName()
             + " status=" + outcome.enhancedStatus() + " result=\"" + outcome.describe() + "\""
             + " decision=" + after.state().name().toLowerCase(Locale.ROOT) + basis
             + " next=" + (after.state().isFinal() ? "-" : after.nextAttemptAt().toString())

@@ -3,7 +3,10 @@ package org.dispatchmail.core.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.dispatchmail.core.routing.TlsPolicy;
@@ -48,6 +51,34 @@ class SmtpTargetTest {
         assertThat(opportunistic).isNotEqualTo(verified);
         assertThat(opportunistic).isEqualTo(new SmtpTarget("mx.shared.test", address, 25,
             TlsRequirement.configured(TlsPolicy.OPPORTUNISTIC), Optional.empty()));
+    }
+
+    @Test
+    void mtaStsRequirementsHaveKeysOfTheirOwn() throws Exception {
+        InetAddress address = InetAddress.getByName("192.0.2.7");
+        List<TlsRequirement> requirements = List.of(TlsRequirement.NONE, TlsRequirement.OPPORTUNISTIC,
+            TlsRequirement.ENCRYPTED, TlsRequirement.VERIFIED, TlsRequirement.MTA_STS,
+            TlsRequirement.mtaStsTesting(TlsRequirement.OPPORTUNISTIC), TlsRequirement.mtaStsTesting(TlsRequirement.NONE),
+            TlsRequirement.mtaStsTesting(TlsRequirement.VERIFIED));
+        Set<String> keys = new HashSet<>();
+        for (TlsRequirement requirement : requirements) {
+            keys.add(new SmtpTarget("mx.shared.test", address, 25, requirement, Optional.empty()).key());
+        }
+        assertThat(keys).hasSameSizeAs(requirements);
+        // MTA-STS checks what tls=required checks, yet is another requirement, with its own log name
+        assertThat(TlsRequirement.MTA_STS).isNotEqualTo(TlsRequirement.VERIFIED);
+        assertThat(TlsRequirement.MTA_STS.level()).isEqualTo(TlsRequirement.Level.VERIFIED);
+        assertThat(TlsRequirement.MTA_STS.mandatory()).isTrue();
+        assertThat(TlsRequirement.MTA_STS.allowsPlainTextAfterFailedHandshake()).isFalse();
+        assertThat(TlsRequirement.MTA_STS.certificateCheck()).isEqualTo(CertificateCheck.PKIX_AND_HOST_NAME);
+        assertThat(TlsRequirement.mtaStsTesting(TlsRequirement.OPPORTUNISTIC))
+            .isEqualTo(TlsRequirement.mtaStsTesting(TlsRequirement.OPPORTUNISTIC))
+            .isNotEqualTo(TlsRequirement.OPPORTUNISTIC);
+        assertThat(TlsRequirement.mtaStsTesting(TlsRequirement.OPPORTUNISTIC).allowsPlainTextAfterFailedHandshake())
+            .isTrue();
+        assertThat(requirements).extracting(TlsRequirement::policyName).containsExactly("none", "opportunistic",
+            "encrypted", "required", "mta-sts", "mta-sts-testing", "mta-sts-testing", "mta-sts-testing");
+        assertThat(TlsRequirement.IMPLICIT_VERIFIED.policyName()).isEqualTo("implicit");
     }
 
     @Test

@@ -19,6 +19,7 @@ import org.dispatchmail.core.delivery.FailureKind;
 import org.dispatchmail.core.delivery.MessageContent;
 import org.dispatchmail.core.delivery.RecipientOutcome;
 import org.dispatchmail.core.delivery.SmtpReply;
+import org.dispatchmail.core.delivery.TlsRequirement;
 import org.dispatchmail.core.dsn.DsnAction;
 import org.dispatchmail.core.delivery.DsnNotify;
 import org.dispatchmail.core.delivery.MessageDsn;
@@ -84,8 +85,21 @@ class AttemptPlannerTest {
         assertThat(plan.probingNotes()).extracting(Object::toString)
             .containsExactly("ended bob@one.test", "ended carol@one.test");
         assertThat(plan.logLines().get(0)).startsWith("queue=" + message.id() + " rcpt=bob@one.test route=mx"
-            + " host=mx.one.test ip=192.0.2.7 tls=- stage=rcpt status=4.3.0 result=\"")
+            + " host=mx.one.test ip=192.0.2.7 tls=- policy=- stage=rcpt status=4.3.0 result=\"")
             .endsWith("decision=deferred next=" + T0.plusSeconds(65) + " attempts=1 delay=5s");
+    }
+
+    @Test
+    void theLogLineNamesTheTlsPolicyTheAttemptWasMadeUnder() {
+        List<RecipientRecord> records = List.of(claimed("bob@one.test"), claimed("carol@one.test"));
+
+        AttemptPlan plan = plan(records, List.of(
+            reply("bob@one.test", "250 2.1.5 ok").withPolicy(TlsRequirement.MTA_STS),
+            reply("carol@one.test", "250 2.1.5 ok").withPolicy(TlsRequirement.mtaStsTesting(
+                TlsRequirement.OPPORTUNISTIC))), T0);
+
+        assertThat(plan.logLines().get(0)).contains(" tls=- policy=mta-sts stage=rcpt ");
+        assertThat(plan.logLines().get(1)).contains(" tls=- policy=mta-sts-testing stage=rcpt ");
     }
 
     @Test
@@ -105,7 +119,7 @@ class AttemptPlannerTest {
             .as("NOTIFY=NEVER keeps dave out").containsExactly("bob@one.test", "carol@one.test");
         assertThat(plan.metrics()).extracting(Object::toString).containsExactly("attempt permanent 5xx",
             "failed bounced", "attempt permanent none", "failed bounced", "attempt permanent none", "failed bounced");
-        assertThat(plan.logLines().get(1)).contains("host=- ip=- tls=- stage=dns status=5.1.10");
+        assertThat(plan.logLines().get(1)).contains("host=- ip=- tls=- policy=- stage=dns status=5.1.10");
     }
 
     @Test
