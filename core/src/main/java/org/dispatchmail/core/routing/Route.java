@@ -20,15 +20,17 @@ public final class Route {
     private final int port;
     private final TlsPolicy tls;
     private final Optional<SmtpCredentials> credentials;
+    private final MtaStsOverride mtaSts;
 
     private Route(Optional<String> rule, Kind kind, String host, int port, TlsPolicy tls,
-                  Optional<SmtpCredentials> credentials) {
+                  Optional<SmtpCredentials> credentials, MtaStsOverride mtaSts) {
         this.rule = Objects.requireNonNull(rule, "rule");
         this.kind = kind;
         this.host = host;
         this.port = port;
         this.tls = Objects.requireNonNull(tls, "tls");
         this.credentials = Objects.requireNonNull(credentials, "credentials");
+        this.mtaSts = Objects.requireNonNull(mtaSts, "mtaSts");
     }
 
     /**
@@ -37,10 +39,19 @@ public final class Route {
      * @param rule the transport rule that chose this route; empty for the default route
      */
     public static Route mx(Optional<String> rule, TlsPolicy tls) {
+        return mx(rule, tls, MtaStsOverride.AS_PUBLISHED);
+    }
+
+    /**
+     * Delivery to the domain's MX hosts, with the rule's {@code mtaSts} option.
+     *
+     * @param rule the transport rule that chose this route; empty for the default route
+     */
+    public static Route mx(Optional<String> rule, TlsPolicy tls, MtaStsOverride mtaSts) {
         if (tls == TlsPolicy.IMPLICIT) {
             throw new IllegalArgumentException("implicit TLS is for smart hosts; MX hosts take STARTTLS");
         }
-        return new Route(rule, Kind.MX, null, 0, tls, Optional.empty());
+        return new Route(rule, Kind.MX, null, 0, tls, Optional.empty(), mtaSts);
     }
 
     /**
@@ -59,7 +70,7 @@ public final class Route {
             throw new IllegalArgumentException("a password must never go out unencrypted: tls must be required or "
                     + "implicit");
         }
-        return new Route(Optional.of(rule), Kind.SMARTHOST, host, port, tls, credentials);
+        return new Route(Optional.of(rule), Kind.SMARTHOST, host, port, tls, credentials, MtaStsOverride.OFF);
     }
 
     /** The name of the transport rule that chose this route; empty when no rule matched. */
@@ -89,6 +100,14 @@ public final class Route {
         return tls;
     }
 
+    /**
+     * What the route does with the domains' MTA-STS policies; {@link MtaStsOverride#OFF} for a smart host, which
+     * follows its configured {@code tls} only.
+     */
+    public MtaStsOverride mtaSts() {
+        return mtaSts;
+    }
+
     /** The smart host login; always empty for an MX route. */
     public Optional<SmtpCredentials> credentials() {
         return credentials;
@@ -108,10 +127,13 @@ public final class Route {
         }
         s.append(" (tls ").append(tls.name().toLowerCase(Locale.ROOT));
         credentials.ifPresent(c -> s.append(", auth as ").append(c.username()));
+        if (kind == Kind.MX && mtaSts != MtaStsOverride.AS_PUBLISHED) {
+            s.append(", mta-sts ").append(mtaSts.name().toLowerCase(Locale.ROOT));
+        }
         return s.append(')').toString();
     }
 
-    /** A value: the same rule, kind, host, port, TLS policy and login. */
+    /** A value: the same rule, kind, host, port, TLS policy, login and MTA-STS option. */
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof Route)) {
@@ -119,12 +141,12 @@ public final class Route {
         }
         Route other = (Route) o;
         return rule.equals(other.rule) && kind == other.kind && Objects.equals(host, other.host) && port == other.port
-                && tls == other.tls && credentials.equals(other.credentials);
+                && tls == other.tls && credentials.equals(other.credentials) && mtaSts == other.mtaSts;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(rule, kind, host, port, tls);
+        return Objects.hash(rule, kind, host, port, tls, mtaSts);
     }
 
     @Override

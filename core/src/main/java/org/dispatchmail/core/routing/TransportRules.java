@@ -187,6 +187,8 @@ public final class TransportRules {
         String hostKey = key(name, "host");
         Optional<String> hostText = config.optional(hostKey);
         Optional<SmtpCredentials> credentials = credentials(config, name);
+        String mtaStsKey = key(name, "mtaSts");
+        MtaStsOverride mtaSts = mtaStsOverride(config, mtaStsKey);
 
         if (!smartHost) {
             if (hostText.isPresent()) {
@@ -200,7 +202,11 @@ public final class TransportRules {
             if (credentials.isPresent()) {
                 throw config.error(key(name, "username"), "is only for route=smarthost: MX hosts take no login");
             }
-            return Route.mx(Optional.of(name), tls);
+            return Route.mx(Optional.of(name), tls, mtaSts);
+        }
+        if (config.optional(mtaStsKey).isPresent()) {
+            throw config.error(mtaStsKey, "is only for route=mx: a smart host never applies MTA-STS, it follows "
+                    + key(name, "tls"));
         }
 
         String hostPort = hostText.orElseThrow(() -> config.error(hostKey, "is required for route=smarthost: "
@@ -260,6 +266,22 @@ public final class TransportRules {
             throw config.error(key, "'" + fileName + "' is empty");
         }
         return password;
+    }
+
+    /** Absent: policies apply as published; "testing" or "off" (any case) override them; anything else is refused. */
+    private static MtaStsOverride mtaStsOverride(ConfigReader config, String key) {
+        Optional<String> text = config.optional(key);
+        if (text.isEmpty()) {
+            return MtaStsOverride.AS_PUBLISHED;
+        }
+        if (text.get().equalsIgnoreCase("testing")) {
+            return MtaStsOverride.TESTING;
+        }
+        if (text.get().equalsIgnoreCase("off")) {
+            return MtaStsOverride.OFF;
+        }
+        throw config.error(key, "'" + text.get() + "' is not testing or off (leave it unset to apply each domain's "
+                + "MTA-STS policy as published)");
     }
 
     private static TlsPolicy tlsPolicy(ConfigReader config, String key, TlsPolicy defaultValue) {

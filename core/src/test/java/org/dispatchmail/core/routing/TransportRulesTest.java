@@ -82,6 +82,44 @@ class TransportRulesTest {
     }
 
     @Test
+    void mxRuleMayTurnMtaStsToTestingOrOff() {
+        TransportRules rules = rules("transport.rules", "broken,trial,plain",
+                "transport.broken.domains", "broken.example",
+                "transport.broken.mtaSts", "off",
+                "transport.trial.domains", "trial.example",
+                "transport.trial.mtaSts", "Testing",
+                "transport.plain.domains", "plain.example");
+
+        assertThat(rules.routeFor("broken.example").mtaSts()).isEqualTo(MtaStsOverride.OFF);
+        assertThat(rules.routeFor("broken.example").describe())
+                .isEqualTo("transport broken: mx (tls opportunistic, mta-sts off)");
+        assertThat(rules.routeFor("trial.example").mtaSts()).isEqualTo(MtaStsOverride.TESTING);
+        assertThat(rules.routeFor("plain.example").mtaSts()).isEqualTo(MtaStsOverride.AS_PUBLISHED);
+        assertThat(rules.routeFor("other.example").mtaSts()).isEqualTo(MtaStsOverride.AS_PUBLISHED);
+        // the option is part of the route, so of the destination
+        assertThat(Route.mx(Optional.of("x"), TlsPolicy.OPPORTUNISTIC, MtaStsOverride.OFF))
+                .isNotEqualTo(Route.mx(Optional.of("x"), TlsPolicy.OPPORTUNISTIC))
+                .isEqualTo(Route.mx(Optional.of("x"), TlsPolicy.OPPORTUNISTIC, MtaStsOverride.OFF));
+        assertThat(Destination.mx("a.example", Route.mx(Optional.of("x"), TlsPolicy.OPPORTUNISTIC,
+                MtaStsOverride.TESTING))).isNotEqualTo(Destination.mx("a.example",
+                Route.mx(Optional.of("x"), TlsPolicy.OPPORTUNISTIC)));
+    }
+
+    @Test
+    void unknownMtaStsValuesAndMtaStsOnASmartHostAreRefusedNamingTheKey() {
+        assertThat(errorOf("transport.rules", "partners",
+                "transport.partners.domains", "partner.example",
+                "transport.partners.mtaSts", "enforce"))
+                .contains("transport.partners.mtaSts").contains("'enforce' is not testing or off");
+        assertThat(errorOf("transport.rules", "relay",
+                "transport.relay.domains", "*",
+                "transport.relay.route", "smarthost",
+                "transport.relay.host", "relay.example.net",
+                "transport.relay.mtaSts", "off"))
+                .contains("transport.relay.mtaSts").contains("only for route=mx");
+    }
+
+    @Test
     void smartHostDefaultsToPort25AndRequiredTls() {
         Route route = rules("transport.rules", "relay",
                 "transport.relay.domains", "*",
