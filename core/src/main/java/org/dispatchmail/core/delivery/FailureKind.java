@@ -35,6 +35,13 @@ public enum FailureKind {
     TLS_NOT_OFFERED(Permanence.TEMPORARY, "4.7.4", true),
     /** The TLS handshake failed, or the certificate is untrusted or does not name the host. */
     TLS_FAILED(Permanence.TEMPORARY, "4.7.5", true),
+    /**
+     * The domain's MTA-STS policy is in enforce mode and names none of its MX hosts (RFC 8461 §4.1, §5): no host may
+     * be tried. Temporary, as §4.2 wants (the policy or the MX records may be fixed, or a newer policy fetched), with
+     * the code of a failed TLS check under MTA-STS, X.7.5 (RFC 3463: a security failure in transport), since
+     * the RFC treats an MX host that fails matching like one whose certificate fails validation.
+     */
+    MTA_STS_NO_VALID_MX(Permanence.TEMPORARY, "4.7.5", false),
     /** Credentials would have been sent without TLS. */
     ENCRYPTION_NEEDED(Permanence.TEMPORARY, "4.7.10", true),
     /** The server offers no AUTH mechanism this client can use. */
