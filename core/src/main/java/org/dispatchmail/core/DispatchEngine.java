@@ -19,6 +19,7 @@ import org.dispatchmail.core.intake.CassandraIntakeJournal;
 import org.dispatchmail.core.intake.IntakeJournal;
 import org.dispatchmail.core.intake.IntakeRecovery;
 import org.dispatchmail.core.intake.IntakeSettings;
+import org.dispatchmail.core.mtasts.MtaStsPolicySource;
 import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.delivery.MxDeliverer;
@@ -157,8 +158,9 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().bucketSize(), settings.retry().maxLifetime().plus(settings.worker().retention()), clock);
             MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout());
             SmtpClient smtpClient = new SmtpClient(settings.delivery(), clock);
+            // no MTA-STS policies yet: the source that fetches and shares them is configured separately
             MxDeliverer deliverer = new MxDeliverer(resolver, smtpClient, settings.delivery(), settings.routing(),
-                clock);
+                MtaStsPolicySource.NONE, clock);
             settings.routing().rules().describe().forEach(rule -> LOGGER.info("Dispatch route: {}", rule));
             if (settings.delivery().maxConnectionsPerHost() >= settings.worker().deliveryThreads()) {
                 LOGGER.warn("dispatch.properties: delivery.maxConnectionsPerHost ({}) is not below delivery.threads"

@@ -11,10 +11,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
+import org.dispatchmail.core.mtasts.MtaStsPolicy;
+import org.dispatchmail.core.mtasts.MtaStsPolicySource;
 import org.dispatchmail.core.routing.DeadHosts;
 import org.dispatchmail.core.routing.Destination;
+import org.dispatchmail.core.routing.DomainNames;
 import org.dispatchmail.core.routing.MailHost;
 import org.dispatchmail.core.routing.MxResolution;
+import org.dispatchmail.core.routing.MtaStsOverride;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.Route;
 import org.dispatchmail.core.routing.RoutingSettings;
@@ -26,6 +30,10 @@ import org.slf4j.LoggerFactory;
  * Delivers a message to the recipients of one domain along its {@link Route}, resolved once as a {@link Destination}:
  * the domain's MX hosts, or the smart host of its transport rule. Tries the servers in order and moves on while the
  * server (not the message) is the problem; skips server addresses that were unreachable within delivery.deadHostTime.
+ *
+ * <p>On an MX route, the domain's MTA-STS policy is asked for after the MX lookup, in the delivery thread, and
+ * applied as {@link MtaStsApplication} decides: under enforce only the MX hosts it names, with verified TLS. Smart
+ * host routes follow their configured {@code tls} only.
  */
 public final class MxDeliverer {
 
@@ -35,16 +43,21 @@ public final class MxDeliverer {
     private final SmtpTransport transport;
     private final DeliverySettings settings;
     private final TransportRules rules;
+    private final MtaStsPolicySource mtaSts;
     private final DeadHosts deadHosts;
     private final Clock clock;
 
-    /** @param clock times the dead-host cache */
+    /**
+     * @param mtaSts the MTA-STS policies of recipient domains ({@link MtaStsPolicySource#NONE}: none applies)
+     * @param clock times the dead-host cache
+     */
     public MxDeliverer(MxResolver resolver, SmtpTransport transport, DeliverySettings settings,
-                       RoutingSettings routing, Clock clock) {
+                       RoutingSettings routing, MtaStsPolicySource mtaSts, Clock clock) {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.transport = Objects.requireNonNull(transport, "transport");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.rules = Objects.requireNonNull(routing, "routing").rules();
+        this.mtaSts = Objects.requireNonNull(mtaSts, "mtaSts");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.deadHosts = new DeadHosts(routing.deadHostTime(), DeadHosts.DEFAULT_CAPACITY, clock);
     }
@@ -82,16 +95,18 @@ public final class MxDeliverer {
                     destination.problem().orElse(domain)));
         }
         Route route = destination.route().get();
+        List<String> testingRefusals = new ArrayList<>();
         List<RecipientOutcome> outcomes = route.isSmartHost()
                 ? viaSmartHost(domain, route, envelope, content)
-                : viaMx(domain, route, envelope, content);
+                : viaMx(domain, route, envelope, content, testingRefusals);
         if (LOG.isDebugEnabled()) {
             LOG.debug("{} via {}: {}", domain, route.describe(), outcomes);
         }
-        return new Result(route, outcomes);
+        return new Result(route, outcomes, testingRefusals);
     }
 
-    private List<RecipientOutcome> viaMx(String domain, Route route, Envelope envelope, MessageContent content) {
+    private List<RecipientOutcome> viaMx(String domain, Route route, Envelope envelope, MessageContent content,
+                                         List<String> testingRefusals) {
         MxResolution resolution = lookUp(() -> resolver.resolve(domain), domain);
         switch (resolution.kind()) {
             case NULL_MX:
@@ -103,12 +118,86 @@ public final class MxDeliverer {
             default:
                 break;
         }
-        List<SmtpTarget> targets = new ArrayList<>();
-        List<MailHost> hosts = resolution.hosts();
-        for (MailHost host : hosts.subList(0, Math.min(hosts.size(), settings.maxMxHosts()))) {
-            addTargets(targets, host, settings.remotePort(), route);
+        MtaStsApplication applied = MtaStsApplication.decide(domain, policyFor(domain, route),
+                route.mtaSts(), TlsRequirement.configured(route.tls()), resolution.hosts());
+        TlsRequirement requirement = applied.requirement();
+        switch (applied.verdict()) {
+            case NO_MATCHING_MX:
+                LOG.info("{}: deferred, {}", domain, applied.reason());
+                return withPolicy(failAll(envelope, AttemptStage.CONNECT, FailureKind.MTA_STS_NO_VALID_MX,
+                        applied.reason()), requirement);
+            case ENFORCED:
+                if (!applied.nonMatching().isEmpty()) {
+                    LOG.info("{}: skipping MX host(s) its MTA-STS policy does not name: {}", domain,
+                            names(applied.nonMatching()));
+                }
+                break;
+            case TESTING:
+                for (MailHost host : applied.nonMatching()) {
+                    testingRefusals.add(host.name() + " is not named by the policy");
+                }
+                break;
+            default:
+                break;
         }
-        return attempt("all mail servers of " + domain, targets, envelope, content);
+        if (applied.verdict() != MtaStsApplication.Verdict.NOT_APPLIED) {
+            LOG.debug("{}", applied);
+        }
+        List<SmtpTarget> targets = new ArrayList<>();
+        List<MailHost> hosts = applied.hosts();
+        for (MailHost host : hosts.subList(0, Math.min(hosts.size(), settings.maxMxHosts()))) {
+            addTargets(targets, host, settings.remotePort(), requirement, route);
+        }
+        List<RecipientOutcome> outcomes = attempt("all mail servers of " + domain, targets, requirement, envelope,
+                content);
+        if (applied.verdict() == MtaStsApplication.Verdict.TESTING) {
+            testingRefusals.addAll(unverifiedSession(outcomes));
+            if (!testingRefusals.isEmpty()) {
+                LOG.info("{}: MTA-STS testing, enforce would have refused: {}", domain,
+                        String.join("; ", testingRefusals));
+            }
+        }
+        return outcomes;
+    }
+
+    /**
+     * The policy in force for {@code domain}; never asked for when the rule turns MTA-STS off. A source that
+     * breaks its promise not to throw counts as having no policy (RFC 8461 §5: a policy that cannot be had is
+     * none), after a warning.
+     */
+    private Optional<MtaStsPolicy> policyFor(String domain, Route route) {
+        if (route.mtaSts() == MtaStsOverride.OFF) {
+            return Optional.empty();
+        }
+        try {
+            return mtaSts.policyFor(DomainNames.toAscii(domain));
+        } catch (RuntimeException e) {
+            LOG.warn("MTA-STS policy lookup of {} failed unexpectedly; delivering as without a policy", domain, e);
+            return Optional.empty();
+        }
+    }
+
+    /** What testing can tell cheaply from the session that decided: no TLS, or a certificate that did not verify. */
+    private static List<String> unverifiedSession(List<RecipientOutcome> outcomes) {
+        if (outcomes.isEmpty() || outcomes.get(0).hostName().isEmpty()) {
+            return List.of();
+        }
+        RecipientOutcome decided = outcomes.get(0);
+        String server = decided.hostName().get() + decided.hostAddress().map(a -> "[" + a + "]").orElse("");
+        if (decided.tls().isEmpty()) {
+            // only a session that got as far as the transaction was certainly used without TLS
+            return decided.attemptStage().compareTo(AttemptStage.MAIL) < 0 ? List.of()
+                    : List.of(server + " was used without TLS");
+        }
+        return decided.tls().get().endsWith(" unverified")
+                ? List.of(server + " has a certificate that did not verify (" + decided.tls().get() + ")")
+                : List.of();
+    }
+
+    private static String names(List<MailHost> hosts) {
+        List<String> names = new ArrayList<>();
+        hosts.forEach(host -> names.add(host.name()));
+        return String.join(", ", names);
     }
 
     private List<RecipientOutcome> viaSmartHost(String domain, Route route, Envelope envelope,
@@ -122,16 +211,34 @@ public final class MxDeliverer {
                     relay + " has no usable address: " + resolution.detail());
         }
         List<SmtpTarget> targets = new ArrayList<>();
-        addTargets(targets, resolution.hosts().get(0), route.port(), route);
-        return attempt("all servers of " + relay + " for " + domain, targets, envelope, content);
+        TlsRequirement requirement = TlsRequirement.configured(route.tls());
+        addTargets(targets, resolution.hosts().get(0), route.port(), requirement, route);
+        return attempt("all servers of " + relay + " for " + domain, targets, requirement, envelope, content);
     }
 
-    private void addTargets(List<SmtpTarget> targets, MailHost host, int port, Route route) {
+    private void addTargets(List<SmtpTarget> targets, MailHost host, int port, TlsRequirement requirement,
+                            Route route) {
         List<InetAddress> addresses = host.addresses();
         for (InetAddress address : addresses.subList(0, Math.min(addresses.size(), settings.maxAddressesPerHost()))) {
-            targets.add(new SmtpTarget(host.name(), address, port, TlsRequirement.configured(route.tls()),
-                    route.credentials()));
+            targets.add(new SmtpTarget(host.name(), address, port, requirement, route.credentials()));
         }
+    }
+
+    /**
+     * Tries the targets that are not known dead, in order, until one decides; every outcome is marked with
+     * {@code requirement}, the TLS policy all of them were tried under.
+     */
+    private List<RecipientOutcome> attempt(String allServers, List<SmtpTarget> targets, TlsRequirement requirement,
+                                           Envelope envelope, MessageContent content) {
+        return withPolicy(attempt(allServers, targets, envelope, content), requirement);
+    }
+
+    private static List<RecipientOutcome> withPolicy(List<RecipientOutcome> outcomes, TlsRequirement requirement) {
+        List<RecipientOutcome> marked = new ArrayList<>(outcomes.size());
+        for (RecipientOutcome outcome : outcomes) {
+            marked.add(outcome.withPolicy(requirement));
+        }
+        return marked;
     }
 
     /** Tries the targets that are not known dead, in order, until one decides. */
@@ -233,10 +340,24 @@ public final class MxDeliverer {
     public static final class Result {
         private final Route route;
         private final List<RecipientOutcome> outcomes;
+        private final List<String> testingRefusals;
 
         Result(Route route, List<RecipientOutcome> outcomes) {
+            this(route, outcomes, List.of());
+        }
+
+        Result(Route route, List<RecipientOutcome> outcomes, List<String> testingRefusals) {
             this.route = route;
             this.outcomes = List.copyOf(outcomes);
+            this.testingRefusals = List.copyOf(testingRefusals);
+        }
+
+        /**
+         * Under an MTA-STS policy in testing mode, what enforce would have refused (an MX host the policy does not
+         * name, a session without TLS or with a certificate that did not verify); empty otherwise. Also logged.
+         */
+        public List<String> testingRefusals() {
+            return testingRefusals;
         }
 
         /** Empty only when the domain is not a valid name, so no route applies. */

@@ -12,11 +12,15 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.stream.Collectors;
 import org.dispatchmail.core.MovableClock;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.delivery.RecipientOutcome.Status;
+import org.dispatchmail.core.mtasts.MtaStsPolicy;
+import org.dispatchmail.core.mtasts.MtaStsPolicySource;
+import org.dispatchmail.core.mtasts.MxPattern;
 import org.dispatchmail.core.routing.DnsmasqServer;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.Route;
@@ -46,6 +50,9 @@ class MxDelivererTest {
     private static int deadDnsPort;
 
     private final MovableClock clock = new MovableClock(Instant.parse("2026-03-01T10:00:00Z"));
+    /** The MTA-STS policies the deliverer of {@link #deliverer} finds, by domain, and the domains it asked for. */
+    private final Map<String, MtaStsPolicy> policies = new HashMap<>();
+    private final List<String> policyQuestions = Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
     static void startDns() throws Exception {
@@ -109,7 +116,10 @@ class MxDelivererTest {
         }
         RoutingSettings routing = RoutingSettings.from(new ConfigReader("dispatch.properties", values));
         return new MxDeliverer(new MxResolver(List.of(dns.address()), Duration.ofSeconds(1)), transport, settings,
-                routing, clock);
+                routing, domain -> {
+                    policyQuestions.add(domain);
+                    return Optional.ofNullable(policies.get(domain));
+                }, clock);
     }
 
     // ---------------------------------------------------------------- MX routing
@@ -266,7 +276,8 @@ class MxDelivererTest {
                      "--server=" + unsigned.address().replace(':', '#')))) {
             ScriptedTransport transport = new ScriptedTransport();
             MxDeliverer deliverer = new MxDeliverer(new MxResolver(List.of(validating.address()),
-                    Duration.ofSeconds(2)), transport, settings(), RoutingSettings.defaults(), clock);
+                    Duration.ofSeconds(2)), transport, settings(), RoutingSettings.defaults(), MtaStsPolicySource.NONE,
+                    clock);
 
             List<RecipientOutcome> outcomes = deliverer.deliver("bogus.example", ENVELOPE, MESSAGE);
 
@@ -284,7 +295,8 @@ class MxDelivererTest {
     void dnsTimeoutIsTemporary() {
         ScriptedTransport transport = new ScriptedTransport();
         MxDeliverer deliverer = new MxDeliverer(new MxResolver(List.of("127.0.0.1:" + deadDnsPort),
-                Duration.ofSeconds(1)), transport, settings(), RoutingSettings.defaults(), clock);
+                Duration.ofSeconds(1)), transport, settings(), RoutingSettings.defaults(), MtaStsPolicySource.NONE,
+                clock);
 
         List<RecipientOutcome> outcomes = deliverer.deliver("fallback.test", ENVELOPE, MESSAGE);
 
@@ -529,6 +541,159 @@ class MxDelivererTest {
         assertThat(result.route().flatMap(Route::rule)).isEmpty();
     }
 
+    // ---------------------------------------------------------------- MTA-STS
+
+    private void policy(String domain, MtaStsPolicy.Mode mode, String... mx) {
+        List<MxPattern> patterns = new ArrayList<>();
+        for (String pattern : mx) {
+            patterns.add(MxPattern.parse(pattern).orElseThrow());
+        }
+        policies.put(domain, new MtaStsPolicy(mode, patterns, Duration.ofDays(1)));
+    }
+
+    @Test
+    void enforceSkipsMxHostsThePolicyDoesNotNameAndRequiresVerifiedTlsOfTheOthers() {
+        policy("first.test", MtaStsPolicy.Mode.ENFORCE, "never.first.test");
+        ScriptedTransport transport = new ScriptedTransport()
+                .on("127.0.0.4", 25, ScriptedTransport::delivered);
+
+        MxDeliverer.Result result = deliverer(transport, "delivery.tls", "none")
+                .deliverRouted("first.test", ENVELOPE, MESSAGE);
+
+        assertThat(transport.tried()).containsExactly("never.first.test[127.0.0.4]:25");
+        assertThat(transport.targets()).extracting(SmtpTarget::tls).containsOnly(TlsRequirement.MTA_STS);
+        assertThat(result.outcomes()).extracting(RecipientOutcome::status).containsOnly(Status.DELIVERED);
+        assertThat(result.outcomes()).extracting(o -> o.policy().orElseThrow()).containsOnly("mta-sts");
+        assertThat(policyQuestions).containsExactly("first.test");
+    }
+
+    @Test
+    void enforceWithNoMatchingMxDefersEveryRecipientWithoutConnecting() {
+        policy("fallback.test", MtaStsPolicy.Mode.ENFORCE, "*.elsewhere.test");
+        ScriptedTransport transport = new ScriptedTransport();
+
+        List<RecipientOutcome> outcomes = deliverer(transport).deliver("fallback.test", ENVELOPE, MESSAGE);
+
+        assertThat(transport.tried()).isEmpty();
+        assertThat(outcomes).hasSize(2).allSatisfy(outcome -> {
+            assertThat(outcome.status()).isEqualTo(Status.TEMPORARY);
+            assertThat(outcome.failureKind()).contains(FailureKind.MTA_STS_NO_VALID_MX);
+            assertThat(outcome.enhancedStatus()).isEqualTo("4.7.5");
+            assertThat(outcome.error()).contains("MTA-STS policy of fallback.test")
+                    .contains("down.fallback.test, up.fallback.test");
+            assertThat(outcome.policy()).contains("mta-sts");
+        });
+    }
+
+    @Test
+    void aFailedTlsCheckUnderEnforceMovesToTheNextMatchingMx() {
+        policy("fallback.test", MtaStsPolicy.Mode.ENFORCE, "*.fallback.test");
+        ScriptedTransport transport = new ScriptedTransport()
+                .on("127.0.0.2", 25, (target, envelope) -> {
+                    List<RecipientOutcome> failed = new ArrayList<>();
+                    for (String recipient : envelope.recipients()) {
+                        failed.add(RecipientOutcome.failureAt(recipient, target.hostName(), "127.0.0.2",
+                                AttemptStage.STARTTLS, FailureKind.TLS_FAILED, "certificate does not name the host"));
+                    }
+                    return new TransactionResult(failed, FailureKind.TLS_FAILED.tryNextHost());
+                })
+                .on("127.0.0.1", 25, ScriptedTransport::delivered);
+
+        List<RecipientOutcome> outcomes = deliverer(transport).deliver("fallback.test", ENVELOPE, MESSAGE);
+
+        assertThat(transport.tried()).containsExactly("down.fallback.test[127.0.0.2]:25",
+                "up.fallback.test[127.0.0.1]:25");
+        assertThat(outcomes).extracting(RecipientOutcome::status).containsOnly(Status.DELIVERED);
+    }
+
+    @Test
+    void testingTriesEveryMxAsTheRouteSaysAndReportsWhatEnforceWouldHaveSkipped() {
+        policy("first.test", MtaStsPolicy.Mode.TESTING, "never.first.test");
+        ScriptedTransport transport = new ScriptedTransport()
+                .on("127.0.0.1", 25, ScriptedTransport::delivered);
+
+        MxDeliverer.Result result = deliverer(transport).deliverRouted("first.test", ENVELOPE, MESSAGE);
+
+        assertThat(transport.tried()).containsExactly("up.fallback.test[127.0.0.1]:25");
+        assertThat(transport.targets()).extracting(SmtpTarget::tls)
+                .containsOnly(TlsRequirement.mtaStsTesting(TlsRequirement.OPPORTUNISTIC));
+        assertThat(result.outcomes()).extracting(o -> o.policy().orElseThrow()).containsOnly("mta-sts-testing");
+        // the scripted delivery had no TLS session, which enforce would not have accepted either
+        assertThat(result.testingRefusals()).containsExactly("up.fallback.test is not named by the policy",
+                "up.fallback.test[127.0.0.1] was used without TLS");
+    }
+
+    @Test
+    void aRuleWithMtaStsOffNeverAsksForThePolicyAndARuleWithTestingDemotesEnforce() {
+        policy("partner.test", MtaStsPolicy.Mode.ENFORCE, "*.elsewhere.test");
+        policy("first.test", MtaStsPolicy.Mode.ENFORCE, "*.elsewhere.test");
+        ScriptedTransport transport = new ScriptedTransport()
+                .on("127.0.0.1", 25, ScriptedTransport::delivered);
+        MxDeliverer deliverer = deliverer(transport,
+                "transport.rules", "partners,trial",
+                "transport.partners.domains", "partner.test",
+                "transport.partners.mtaSts", "off",
+                "transport.trial.domains", "first.test",
+                "transport.trial.mtaSts", "testing");
+
+        List<RecipientOutcome> off = deliverer.deliver("partner.test", ENVELOPE, MESSAGE);
+        List<RecipientOutcome> testing = deliverer.deliver("first.test", ENVELOPE, MESSAGE);
+
+        assertThat(policyQuestions).containsExactly("first.test");
+        assertThat(off).extracting(o -> o.policy().orElseThrow()).containsOnly("opportunistic");
+        assertThat(testing).extracting(RecipientOutcome::status).containsOnly(Status.DELIVERED);
+        assertThat(testing).extracting(o -> o.policy().orElseThrow()).containsOnly("mta-sts-testing");
+    }
+
+    @Test
+    void smartHostsNeverApplyMtaSts() {
+        policy("corp.test", MtaStsPolicy.Mode.ENFORCE, "*.elsewhere.test");
+        ScriptedTransport transport = new ScriptedTransport()
+                .on("127.0.0.30", 587, ScriptedTransport::delivered);
+
+        List<RecipientOutcome> outcomes = deliverer(transport,
+                "transport.rules", "relay",
+                "transport.relay.domains", "corp.test",
+                "transport.relay.route", "smarthost",
+                "transport.relay.host", "relay.test:587").deliver("corp.test", ENVELOPE, MESSAGE);
+
+        assertThat(policyQuestions).isEmpty();
+        assertThat(outcomes).extracting(RecipientOutcome::status).containsOnly(Status.DELIVERED);
+        assertThat(outcomes).extracting(o -> o.policy().orElseThrow()).containsOnly("required");
+    }
+
+    @Test
+    void twoDomainsSharingAnMxHostGetTargetsWithDifferentKeysWhenOnlyOneHasAPolicy() {
+        policy("partner.test", MtaStsPolicy.Mode.ENFORCE, "up.fallback.test");
+        ScriptedTransport transport = new ScriptedTransport()
+                .on("127.0.0.1", 25, ScriptedTransport::delivered);
+        MxDeliverer deliverer = deliverer(transport);
+
+        deliverer.deliver("partner.test", ENVELOPE, MESSAGE);
+        deliverer.deliver("xn--bcher-kva.test", ENVELOPE, MESSAGE);
+
+        List<SmtpTarget> targets = transport.targets();
+        assertThat(targets).extracting(SmtpTarget::hostName).containsOnly("up.fallback.test");
+        assertThat(targets.get(0).tls()).isEqualTo(TlsRequirement.MTA_STS);
+        assertThat(targets.get(1).tls()).isEqualTo(TlsRequirement.OPPORTUNISTIC);
+        assertThat(targets.get(0).key()).isNotEqualTo(targets.get(1).key());
+    }
+
+    @Test
+    void aPolicySourceThatThrowsCountsAsNoPolicy() {
+        ScriptedTransport transport = new ScriptedTransport()
+                .on("127.0.0.1", 25, ScriptedTransport::delivered);
+        MxDeliverer deliverer = new MxDeliverer(new MxResolver(List.of(dns.address()), Duration.ofSeconds(1)),
+                transport, settings(), RoutingSettings.defaults(), domain -> {
+                    throw new IllegalStateException("broken source");
+                }, clock);
+
+        List<RecipientOutcome> outcomes = deliverer.deliver("partner.test", ENVELOPE, MESSAGE);
+
+        assertThat(outcomes).extracting(RecipientOutcome::status).containsOnly(Status.DELIVERED);
+        assertThat(outcomes).extracting(o -> o.policy().orElseThrow()).containsOnly("opportunistic");
+    }
+
     // ---------------------------------------------------------------- with the real SMTP client
 
     private static MxDeliverer realClient(int smtpPort, MovableClock clock) {
@@ -537,7 +702,8 @@ class MxDelivererTest {
 
     private static MxDeliverer realClient(int smtpPort, MovableClock clock, SmtpClient client) {
         return new MxDeliverer(new MxResolver(List.of(dns.address()), Duration.ofSeconds(1)), client,
-                realSettings(smtpPort), new RoutingSettings(TransportRules.mxOnly(TlsPolicy.NONE), DEAD_HOST_TIME), clock);
+                realSettings(smtpPort), new RoutingSettings(TransportRules.mxOnly(TlsPolicy.NONE), DEAD_HOST_TIME),
+                MtaStsPolicySource.NONE, clock);
     }
 
     private static DeliverySettings realSettings(int smtpPort) {
