@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * decides. Every delivery asks, so a node remembers each domain's answer for {@code recheckInterval} (never past
  * the policy's expiry): a busy domain then costs neither a TXT lookup nor a store read per message. When that
  * memory is stale the node reads the store, so a policy another node fetched is used here too. At most one
- * resolution (and so one fetch) per domain runs at a time on a node; other deliveries to that domain wait for its
- * answer. Never throws: a store that cannot be read is replaced by what this node last knew of the domain.
+ * resolution (and so one fetch) per domain runs at a time on a node; meanwhile other deliveries to that domain use
+ * the node's answer from before (an unexpired policy stays in force), and only when there is none do they wait. Never throws: a store that cannot be read is replaced by what this node last knew of the domain.
  */
 public final class CachingMtaStsPolicySource implements MtaStsPolicySource {
     private static final Logger LOGGER = LoggerFactory.getLogger(CachingMtaStsPolicySource.class);
@@ -66,6 +66,11 @@ public final class CachingMtaStsPolicySource implements MtaStsPolicySource {
         CompletableFuture<Known> mine = new CompletableFuture<>();
         CompletableFuture<Known> running = resolving.putIfAbsent(key, mine);
         if (running != null) {
+            if (known != null) {
+                // another delivery is resolving this domain (a fetch may take a while): the answer from before
+                // holds meanwhile, as RFC 8461 §5.1 allows, rather than a thread per delivery waiting for it
+                return known.answerAt(clock.instant());
+            }
             return running.join().answer();
         }
         try {
@@ -184,6 +189,12 @@ public final class CachingMtaStsPolicySource implements MtaStsPolicySource {
         /** What delivery applies: the policy in force, none for mode none (a withdrawn policy). */
         Optional<MtaStsPolicy> answer() {
             return inForce.map(StoredPolicy::policy).filter(policy -> policy.mode() != MtaStsPolicy.Mode.NONE);
+        }
+
+        /** The answer, once stale: the policy only while unexpired. */
+        Optional<MtaStsPolicy> answerAt(Instant now) {
+            return inForce.filter(policy -> !policy.isExpiredAt(now)).map(StoredPolicy::policy)
+                .filter(policy -> policy.mode() != MtaStsPolicy.Mode.NONE);
         }
     }
 }

@@ -228,6 +228,30 @@ class CachingMtaStsPolicySourceTest {
         }
     }
 
+    @Test
+    void whileARefreshIsSlowOtherDeliveriesUseTheAnswerFromBefore() throws Exception {
+        dns.publish("example.test", "id1");
+        host.serve(ENFORCE);
+        assertThat(source.policyFor("example.test")).contains(ENFORCE);
+
+        dns.publish("example.test", "id2");
+        host.serve(TESTING);
+        host.gate = new CountDownLatch(1);
+        host.entered = new CountDownLatch(1);
+        clock.advance(RECHECK);
+        ExecutorService thread = Executors.newSingleThreadExecutor();
+        try {
+            Future<Optional<MtaStsPolicy>> refreshing = thread.submit(() -> source.policyFor("example.test"));
+            assertThat(host.entered.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(source.policyFor("example.test")).as("no wait for the fetch").contains(ENFORCE);
+            host.gate.countDown();
+            assertThat(refreshing.get(5, TimeUnit.SECONDS)).contains(TESTING);
+            assertThat(source.policyFor("example.test")).contains(TESTING);
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
     /** A DNS whose {@code _mta-sts} records the test sets. */
     private static final class Dns implements java.util.function.Function<String, Optional<List<String>>> {
         final Map<String, List<String>> records = new ConcurrentHashMap<>();
@@ -256,7 +280,7 @@ class CachingMtaStsPolicySourceTest {
     /** A policy host that serves a policy or fails, optionally holding each fetch until the gate opens. */
     private static final class PolicyHost implements java.util.function.Function<String, MtaStsFetcher.Fetch> {
         final AtomicInteger fetches = new AtomicInteger();
-        final CountDownLatch entered = new CountDownLatch(1);
+        volatile CountDownLatch entered = new CountDownLatch(1);
         volatile MtaStsFetcher.Fetch next = MtaStsFetcher.Fetch.failed(FailureKind.CONNECTION_FAILED, "no host");
         volatile CountDownLatch gate;
 
