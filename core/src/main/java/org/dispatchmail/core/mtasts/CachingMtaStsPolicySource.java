@@ -93,6 +93,8 @@ public final class CachingMtaStsPolicySource implements MtaStsPolicySource {
             mine.complete(fallback);
             return fallback.answer();
         } finally {
+            // even after an Error, no delivery may wait for ever on this resolution
+            mine.complete(new Known(Optional.empty(), Optional.empty(), clock.instant()));
             resolving.remove(key, mine);
         }
     }
