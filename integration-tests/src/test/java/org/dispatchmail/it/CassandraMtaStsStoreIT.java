@@ -1,5 +1,6 @@
 package org.dispatchmail.it;
 
+import java.time.Clock;
 import java.time.Duration;
 
 import org.dispatchmail.core.mtasts.CassandraMtaStsStore;
@@ -14,7 +15,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.datastax.oss.driver.api.core.CqlSession;
 
-/** MTA-STS policies in a real Cassandra, seen through two sessions as two nodes would; expiry by TTL. */
+/**
+ * MTA-STS policies in a real Cassandra, seen through two sessions as two nodes would: expiry by TTL, and a policy
+ * one node fetched applied by another.
+ */
 @ExtendWith(CassandraExtension.class)
 class CassandraMtaStsStoreIT extends MtaStsStoreContract {
     private static final String KEYSPACE = "mtasts_it";
@@ -43,6 +47,11 @@ class CassandraMtaStsStoreIT extends MtaStsStoreContract {
     @Override
     protected MtaStsStore otherNode() {
         return new CassandraMtaStsStore(second, KEYSPACE);
+    }
+
+    @Override
+    protected Clock clock() {
+        return Clock.systemUTC();
     }
 
     @Override

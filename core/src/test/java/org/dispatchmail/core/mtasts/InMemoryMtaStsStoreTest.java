@@ -1,5 +1,6 @@
 package org.dispatchmail.core.mtasts;
 
+import java.time.Clock;
 import java.time.Duration;
 
 import org.dispatchmail.core.MovableClock;
@@ -16,6 +17,11 @@ class InMemoryMtaStsStoreTest extends MtaStsStoreContract {
     @Override
     protected MtaStsStore otherNode() {
         return shared;
+    }
+
+    @Override
+    protected Clock clock() {
+        return clock;
     }
 
     @Override

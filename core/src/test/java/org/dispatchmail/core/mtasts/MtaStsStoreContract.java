@@ -2,12 +2,16 @@ package org.dispatchmail.core.mtasts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
+import org.dispatchmail.core.mtasts.MtaStsFetcher.FailureKind;
 import org.dispatchmail.core.mtasts.MtaStsPolicy.Mode;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +27,9 @@ public abstract class MtaStsStoreContract {
 
     /** Another view of the same store, as a second node sees it. */
     protected abstract MtaStsStore otherNode();
+
+    /** The clock the store's TTLs run on. */
+    protected abstract Clock clock();
 
     /** Lets {@code keepFor} pass: the in-memory store moves its clock, Cassandra's TTL runs in real time. */
     protected abstract void letPass(Duration keepFor);
@@ -107,5 +114,32 @@ public abstract class MtaStsStoreContract {
             Thread.sleep(250);
         }
         assertThat(node().read(domain)).isEmpty();
+    }
+
+    @Test
+    void aPolicyOneNodeFetchedIsAppliedByAnotherWhosePolicyHostIsDownAndAfterARestartWithDnsBlocked() {
+        String record = "_mta-sts." + domain;
+        Function<String, Optional<List<String>>> dns =
+            name -> Optional.of(name.equals(record) ? List.of("v=STSv1; id=shared1") : List.of());
+        MtaStsPolicy policy = enforce(86_400);
+        CachingMtaStsPolicySource first = new CachingMtaStsPolicySource(node(), dns,
+            d -> MtaStsFetcher.Fetch.of(policy), Duration.ofMinutes(1), clock());
+        AtomicInteger fetches = new AtomicInteger();
+        Function<String, MtaStsFetcher.Fetch> hostDown = d -> {
+            fetches.incrementAndGet();
+            return MtaStsFetcher.Fetch.failed(FailureKind.CONNECTION_FAILED, "policy host down");
+        };
+
+        assertThat(first.policyFor(domain)).contains(policy);
+        CachingMtaStsPolicySource second = new CachingMtaStsPolicySource(otherNode(), dns, hostDown,
+            Duration.ofMinutes(1), clock());
+        assertThat(second.policyFor(domain)).contains(policy);
+        assertThat(fetches.get()).isZero();
+
+        // a node that starts afresh, its DNS answers blocked and the policy host unreachable, still enforces
+        CachingMtaStsPolicySource restarted = new CachingMtaStsPolicySource(otherNode(), name -> Optional.empty(),
+            hostDown, Duration.ofMinutes(1), clock());
+        assertThat(restarted.policyFor(domain)).contains(policy);
+        assertThat(fetches.get()).isZero();
     }
 }
