@@ -2,6 +2,7 @@ package org.dispatchmail.core;
 
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -19,7 +20,11 @@ import org.dispatchmail.core.intake.CassandraIntakeJournal;
 import org.dispatchmail.core.intake.IntakeJournal;
 import org.dispatchmail.core.intake.IntakeRecovery;
 import org.dispatchmail.core.intake.IntakeSettings;
+import org.dispatchmail.core.mtasts.CachingMtaStsPolicySource;
+import org.dispatchmail.core.mtasts.CassandraMtaStsStore;
+import org.dispatchmail.core.mtasts.MtaStsFetcher;
 import org.dispatchmail.core.mtasts.MtaStsPolicySource;
+import org.dispatchmail.core.mtasts.MtaStsSettings;
 import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.dkim.DkimSigner;
 import org.dispatchmail.core.delivery.MxDeliverer;
@@ -97,11 +102,14 @@ public final class DispatchEngine implements AutoCloseable {
     private final IntakeSettings intakeSettings;
     private final SubmissionSettings submissionSettings;
     private final Instant startedAt;
+    private final MtaStsPolicySource mtaStsPolicies;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
                            DispatchSettings settings, MxResolver mxResolver, QueueAdmin queueAdmin,
-                           QueueGauges queueGauges, SmtpClient smtpClient, CassandraRequestCount cassandraRequests) {
+                           QueueGauges queueGauges, SmtpClient smtpClient, CassandraRequestCount cassandraRequests,
+                           MtaStsPolicySource mtaStsPolicies) {
+        this.mtaStsPolicies = mtaStsPolicies;
         this.smtpClient = smtpClient;
         this.cassandraRequests = cassandraRequests;
         this.queueAdmin = queueAdmin;
@@ -158,9 +166,9 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().bucketSize(), settings.retry().maxLifetime().plus(settings.worker().retention()), clock);
             MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout());
             SmtpClient smtpClient = new SmtpClient(settings.delivery(), clock);
-            // no MTA-STS policies yet: the source that fetches and shares them is configured separately
+            MtaStsPolicySource mtaStsPolicies = mtaStsPolicies(settings, session, clock);
             MxDeliverer deliverer = new MxDeliverer(resolver, smtpClient, settings.delivery(), settings.routing(),
-                MtaStsPolicySource.NONE, clock);
+                mtaStsPolicies, clock);
             settings.routing().rules().describe().forEach(rule -> LOGGER.info("Dispatch route: {}", rule));
             if (settings.delivery().maxConnectionsPerHost() >= settings.worker().deliveryThreads()) {
                 LOGGER.warn("dispatch.properties: delivery.maxConnectionsPerHost ({}) is not below delivery.threads"
@@ -188,7 +196,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
             DispatchEngine engine = new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance,
-                settings, resolver, admin, gauges, smtpClient, requests);
+                settings, resolver, admin, gauges, smtpClient, requests, mtaStsPolicies);
             // listed before it journals anything, so its mail is found if it dies
             engine.intakeJournal().register(engine.nodeId());
             return engine;
@@ -205,6 +213,11 @@ public final class DispatchEngine implements AutoCloseable {
 
     public QueueStore store() {
         return store;
+    }
+
+    /** The MTA-STS policy in force per recipient domain, for MX delivery; NONE when delivery.mtaSts is off. */
+    public MtaStsPolicySource mtaStsPolicySource() {
+        return mtaStsPolicies;
     }
 
     /** Summary, lists and commands on the queue, for webadmin. */
@@ -320,6 +333,25 @@ public final class DispatchEngine implements AutoCloseable {
     /** The SRS key's versions, its rotation and retirement, for webadmin. */
     public SrsKeys srsKeys() {
         return srsKeys;
+    }
+
+    /**
+     * MTA-STS policies kept in Cassandra for every node, their _mta-sts TXT records looked up through dns.servers,
+     * fetched trusting delivery.tls.truststore when set (as verified SMTP TLS does), else the JDK's CAs.
+     */
+    private static MtaStsPolicySource mtaStsPolicies(DispatchSettings settings, CqlSession session, Clock clock) {
+        MtaStsSettings mtaSts = settings.mtaSts();
+        if (!mtaSts.enabled()) {
+            LOGGER.info("Dispatch MTA-STS is off (delivery.mtaSts=off): no domain's policy is looked up or applied");
+            return MtaStsPolicySource.NONE;
+        }
+        Duration connectTimeout = settings.delivery().connectTimeout().compareTo(mtaSts.fetchTimeout()) < 0
+            ? settings.delivery().connectTimeout() : mtaSts.fetchTimeout();
+        MtaStsFetcher fetcher = new MtaStsFetcher(MtaStsFetcher.trusting(settings.delivery().trustStore()),
+            connectTimeout, mtaSts.fetchTimeout());
+        DnsTxtLookup dns = new DnsTxtLookup(settings.dnsServers(), settings.dnsTimeout());
+        return new CachingMtaStsPolicySource(new CassandraMtaStsStore(session, settings.cassandra().keyspace()),
+            dns::records, fetcher::fetch, mtaSts.recheckInterval(), clock);
     }
 
     private static Optional<DkimKeys> dkimKeys(DispatchSettings settings, CqlSession session, Clock clock) {

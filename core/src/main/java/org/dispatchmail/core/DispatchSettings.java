@@ -8,6 +8,7 @@ import org.dispatchmail.core.config.CassandraSettings;
 import org.dispatchmail.core.config.ConfigReader;
 import org.dispatchmail.core.crypto.CryptoProvider;
 import org.dispatchmail.core.intake.IntakeSettings;
+import org.dispatchmail.core.mtasts.MtaStsSettings;
 import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.submission.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
@@ -34,6 +35,7 @@ public final class DispatchSettings {
     private final SrsSettings srs;
     private final IntakeSettings intake;
     private final CryptoProvider cryptoProvider;
+    private final MtaStsSettings mtaSts;
 
     private DispatchSettings(ConfigReader config) {
         this.cassandra = CassandraSettings.from(config);
@@ -53,6 +55,7 @@ public final class DispatchSettings {
         this.srs = SrsSettings.from(config);
         this.intake = IntakeSettings.from(config);
         this.cryptoProvider = config.enumValue("crypto.provider", CryptoProvider.class, CryptoProvider.NATIVE);
+        this.mtaSts = MtaStsSettings.from(config);
     }
 
     /**
@@ -132,6 +135,11 @@ public final class DispatchSettings {
 
     public SubmissionSettings submission() {
         return submission;
+    }
+
+    /** MTA-STS (RFC 8461) on MX delivery: on or off, the policy fetch's timeout, how often a node looks again. */
+    public MtaStsSettings mtaSts() {
+        return mtaSts;
     }
 
     /** Where RSA signing and TLS primitives come from: the native provider when it loads (default), or the JDK. */

@@ -23,6 +23,14 @@ class DispatchSettingsTest {
     }
 
     @Test
+    void mtaStsIsOnByDefaultAndABadValueStopsTheStartNamingItsKey() {
+        assertThat(settings().mtaSts().enabled()).isTrue();
+        assertThat(settings("delivery.mtaSts", "off").mtaSts().enabled()).isFalse();
+        assertThatThrownBy(() -> settings("delivery.mtaSts.recheckInterval", "forever"))
+            .isInstanceOf(ConfigException.class).hasMessageContaining("delivery.mtaSts.recheckInterval");
+    }
+
+    @Test
     void aTransactionEndsWellWithinItsClaimByDefault() {
         assertThat(settings().delivery().transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
         assertThat(settings().worker().claimDuration()).isEqualTo(Duration.ofMinutes(15));

@@ -117,7 +117,15 @@ public final class QueueSchema {
                 + " WITH gc_grace_seconds = 3600",
             // The writers, each registered by itself: listing them never reads the journal's tombstones.
             "CREATE TABLE IF NOT EXISTS intake_writers (writer text PRIMARY KEY, seen_at timestamp)"
-                + " WITH gc_grace_seconds = 3600"));
+                + " WITH gc_grace_seconds = 3600"),
+        List.of(
+            // MTA-STS policies (RFC 8461) per policy domain, shared by every node and kept across restarts: the
+            // policy last fetched, under which TXT id, and when it expires (fetched_at + max_age); and the last
+            // failed refresh (failed_id, checked_at, last_error), which never replaces the policy. Rows are written
+            // USING TTL max_age plus a grace, so an expired policy disappears by itself.
+            "CREATE TABLE IF NOT EXISTS mta_sts_policies (domain text PRIMARY KEY, policy_id text, mode text,"
+                + " mx list<text>, max_age_s bigint, fetched_at timestamp, expires_at timestamp, failed_id text,"
+                + " checked_at timestamp, last_error text) WITH gc_grace_seconds = 3600"));
 
     private static final Duration SCHEMA_TIMEOUT = Duration.ofSeconds(60);
 

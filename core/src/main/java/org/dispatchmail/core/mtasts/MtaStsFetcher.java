@@ -42,7 +42,8 @@ import javax.net.ssl.TrustManagerFactory;
  * elsewhere while keeping the name for SNI, the Host header and the certificate check. So the policy host's
  * address comes from the system resolver; a node whose system resolver differs from {@code dns.servers} may see
  * another address than delivery would. The policy's authenticity does not depend on it: the certificate must be
- * valid for {@code mta-sts.<domain>}. Only tests replace the host and port (see the package-private constructor).
+ * valid for {@code mta-sts.<domain>}. Only tests replace the host and port (see the package-private constructor, and the system property
+ * {@value #POLICY_PORT_PROPERTY}).
  */
 public final class MtaStsFetcher {
 
@@ -50,6 +51,12 @@ public final class MtaStsFetcher {
     public static final int MAX_POLICY_BYTES = 64 * 1024;
 
     private static final String WELL_KNOWN_PATH = "/.well-known/mta-sts.txt";
+
+    /** The system property that moves every policy host to another port, for tests only (they cannot bind 443). */
+    public static final String POLICY_PORT_PROPERTY = "dispatch.mtaSts.policyPort";
+
+    /** The port of policy hosts: 443 unless {@value #POLICY_PORT_PROPERTY} says otherwise; read once. */
+    private static final int POLICY_PORT = policyPort(System.getProperty(POLICY_PORT_PROPERTY));
     private static final Pattern DOMAIN = Pattern.compile(
             "(?i)[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)+");
 
@@ -151,14 +158,35 @@ public final class MtaStsFetcher {
         }
     }
 
-    /** Where {@code policyDomain} publishes its policy: {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}. */
+    /**
+     * Where {@code policyDomain} publishes its policy: {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}, on
+     * port 443 unless the system property {@value #POLICY_PORT_PROPERTY} names another (a hook for tests only).
+     */
     public static URI policyUri(String policyDomain) {
         String domain = policyDomain.endsWith(".")
                 ? policyDomain.substring(0, policyDomain.length() - 1) : policyDomain;
         if (!DOMAIN.matcher(domain).matches()) {
             throw new IllegalArgumentException("not a domain name: " + policyDomain);
         }
-        return URI.create("https://mta-sts." + domain.toLowerCase(Locale.ROOT) + WELL_KNOWN_PATH);
+        String port = POLICY_PORT == 443 ? "" : ":" + POLICY_PORT;
+        return URI.create("https://mta-sts." + domain.toLowerCase(Locale.ROOT) + port + WELL_KNOWN_PATH);
+    }
+
+    /** The policy port given by the system property, 443 when it is not set. */
+    static int policyPort(String property) {
+        if (property == null || property.isBlank()) {
+            return 443;
+        }
+        try {
+            int port = Integer.parseInt(property.trim());
+            if (port >= 1 && port <= 65535) {
+                return port;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalStateException("system property " + POLICY_PORT_PROPERTY + " '" + property
+            + "' is not a port number (1 to 65535)");
     }
 
     /** Fetches and parses {@code policyDomain}'s policy; blocks at most about the fetch timeout. */

@@ -107,6 +107,16 @@ class MtaStsFetcherTest {
     }
 
     @Test
+    void onlyATestMovesThePolicyPortAndABadPortIsRefused() {
+        assertThat(MtaStsFetcher.policyPort(null)).isEqualTo(443);
+        assertThat(MtaStsFetcher.policyPort("8443")).isEqualTo(8443);
+        for (String bad : List.of("0", "65536", "https")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> MtaStsFetcher.policyPort(bad))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining(MtaStsFetcher.POLICY_PORT_PROPERTY);
+        }
+    }
+
+    @Test
     void aValidPolicyServedAsTextPlainIsFetched() throws Exception {
         int port = start(reply(200, "text/plain; charset=utf-8", POLICY));
 
