@@ -102,14 +102,11 @@ public final class DispatchEngine implements AutoCloseable {
     private final IntakeSettings intakeSettings;
     private final SubmissionSettings submissionSettings;
     private final Instant startedAt;
-    private final MtaStsPolicySource mtaStsPolicies;
 
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
                            DispatchSettings settings, MxResolver mxResolver, QueueAdmin queueAdmin,
-                           QueueGauges queueGauges, SmtpClient smtpClient, CassandraRequestCount cassandraRequests,
-                           MtaStsPolicySource mtaStsPolicies) {
-        this.mtaStsPolicies = mtaStsPolicies;
+                           QueueGauges queueGauges, SmtpClient smtpClient, CassandraRequestCount cassandraRequests) {
         this.smtpClient = smtpClient;
         this.cassandraRequests = cassandraRequests;
         this.queueAdmin = queueAdmin;
@@ -196,7 +193,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
             DispatchEngine engine = new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance,
-                settings, resolver, admin, gauges, smtpClient, requests, mtaStsPolicies);
+                settings, resolver, admin, gauges, smtpClient, requests);
             // listed before it journals anything, so its mail is found if it dies
             engine.intakeJournal().register(engine.nodeId());
             return engine;
@@ -213,11 +210,6 @@ public final class DispatchEngine implements AutoCloseable {
 
     public QueueStore store() {
         return store;
-    }
-
-    /** The MTA-STS policy in force per recipient domain, for MX delivery; NONE when delivery.mtaSts is off. */
-    public MtaStsPolicySource mtaStsPolicySource() {
-        return mtaStsPolicies;
     }
 
     /** Summary, lists and commands on the queue, for webadmin. */
