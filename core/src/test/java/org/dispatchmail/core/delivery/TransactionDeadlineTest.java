@@ -55,7 +55,9 @@ class TransactionDeadlineTest {
             assertThat(alice.failureKind()).contains(FailureKind.CONNECTION_LOST);
             assertThat(alice.error()).isEqualTo("transaction deadline of 1500 ms exceeded");
             assertThat(result.tryNextHost()).as("the server is the problem: another MX may do better").isTrue();
-            assertThat(took).isGreaterThanOrEqualTo(DEADLINE).isLessThan(Duration.ofSeconds(4));
+            // the timer may fire a fraction of a millisecond before this thread's nanoTime says 1500 ms (seen: 1499.8);
+            // the greeting alone would take over 8 s, so ending near 1.5 s is the deadline at work
+            assertThat(took).isGreaterThanOrEqualTo(DEADLINE.minusMillis(20)).isLessThan(Duration.ofSeconds(4));
         }
     }
 
