@@ -161,7 +161,8 @@ public final class DispatchEngine implements AutoCloseable {
             String keyspace = settings.cassandra().keyspace();
             QueueStore store = new CassandraQueueStore(session, keyspace, settings.worker().shards(),
                 settings.worker().bucketSize(), settings.retry().maxLifetime().plus(settings.worker().retention()), clock);
-            MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout());
+            MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout(), settings.dnsCache(),
+                clock);
             SmtpClient smtpClient = new SmtpClient(settings.delivery(), clock);
             MtaStsPolicySource mtaStsPolicies = mtaStsPolicies(settings, session, clock);
             MxDeliverer deliverer = new MxDeliverer(resolver, smtpClient, settings.delivery(), settings.routing(),

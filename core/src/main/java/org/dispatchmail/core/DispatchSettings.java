@@ -12,6 +12,7 @@ import org.dispatchmail.core.mtasts.MtaStsSettings;
 import org.dispatchmail.core.delivery.DeliverySettings;
 import org.dispatchmail.core.submission.SubmissionSettings;
 import org.dispatchmail.core.retry.RetrySettings;
+import org.dispatchmail.core.routing.DnsCacheSettings;
 import org.dispatchmail.core.routing.MxResolver;
 import org.dispatchmail.core.routing.RoutingSettings;
 import org.dispatchmail.core.dkim.ArcSettings;
@@ -26,6 +27,7 @@ public final class DispatchSettings {
     private final DeliverySettings delivery;
     private final List<String> dnsServers;
     private final Duration dnsTimeout;
+    private final DnsCacheSettings dnsCache;
     private final DkimSettings dkim;
     private final ArcSettings arc;
     private final SubmissionSettings submission;
@@ -45,6 +47,7 @@ public final class DispatchSettings {
             config.parse("dns.servers", server, MxResolver::parseServer);
         }
         this.dnsTimeout = config.duration("dns.timeout", Duration.ofSeconds(5));
+        this.dnsCache = DnsCacheSettings.from(config);
         this.delivery = transactionWithinClaim(config, DeliverySettings.from(config), worker.claimDuration());
         this.dkim = DkimSettings.from(config);
         this.arc = ArcSettings.from(config);
@@ -98,6 +101,11 @@ public final class DispatchSettings {
 
     public Duration dnsTimeout() {
         return dnsTimeout;
+    }
+
+    /** How many DNS answers delivery and submission keep, and for how long at most. */
+    public DnsCacheSettings dnsCache() {
+        return dnsCache;
     }
 
     public DkimSettings dkim() {

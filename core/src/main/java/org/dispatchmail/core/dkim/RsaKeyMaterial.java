@@ -15,6 +15,14 @@ final class RsaKeyMaterial implements KeyMaterial {
 
     private final RSAPrivateCrtKey privateKey;
     private final byte[] subjectPublicKeyInfo;
+    /**
+     * Each thread's Signature, initialised once with this key. Getting a Signature walks the provider list, and
+     * initialising one makes the provider import the key (the native provider converts it into its own form); a
+     * Signature returns to its initialised state after each sign(), so a thread reuses it for every message. It
+     * belongs to this key object: a rotated key is another object with Signatures of its own, so no thread ever signs
+     * with a key that was replaced.
+     */
+    private final ThreadLocal<Signature> signatures = ThreadLocal.withInitial(this::initialisedSignature);
 
     private RsaKeyMaterial(RSAPrivateCrtKey privateKey, byte[] subjectPublicKeyInfo) {
         this.privateKey = privateKey;
@@ -49,14 +57,25 @@ final class RsaKeyMaterial implements KeyMaterial {
 
     @Override
     public byte[] sign(byte[] data) {
+        Signature signature = signatures.get();
         try {
-            // a Signature object is not thread-safe; a new one per signature is cheap next to the RSA operation
-            Signature signature = Signature.getInstance("SHA256withRSA");
-            signature.initSign(privateKey);
             signature.update(data);
             return signature.sign();
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | RuntimeException e) {
+            // a Signature that failed half-way may keep part of the data: this thread starts afresh next time
+            signatures.remove();
             throw new IllegalStateException("SHA256withRSA failed with a key that loaded: " + e.getMessage(), e);
+        }
+    }
+
+    private Signature initialisedSignature() {
+        try {
+            Signature signature = Signature.getInstance("SHA256withRSA");
+            signature.initSign(privateKey);
+            return signature;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA256withRSA cannot be initialised with a key that loaded: "
+                    + e.getMessage(), e);
         }
     }
 

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.net.PortUnreachableException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -51,8 +52,15 @@ public final class MxResolver {
     private static final Pattern IPV4_LITERAL = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
     private static final Pattern HOST_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?");
     private static final Duration SHORTEST_ATTEMPT = Duration.ofMillis(500);
+    /**
+     * The longest a negative answer (NXDOMAIN, no records of a type) is kept, whatever its SOA says (RFC 2308 lets a
+     * zone ask for hours): at RCPT such an answer refuses mail for good, so a domain that has just been created or
+     * fixed must be accepted within minutes.
+     */
+    static final Duration NEGATIVE_TTL_CAP = Duration.ofMinutes(5);
 
     private final LookupSession session;
+    private final DnsAnswerCache answers;
     private final Duration timeout;
     private final String serversText;
 
@@ -63,6 +71,14 @@ public final class MxResolver {
      * @throws IllegalArgumentException when a server cannot be parsed or the timeout is not positive
      */
     public MxResolver(List<String> servers, Duration timeout) {
+        this(servers, timeout, DnsCacheSettings.defaults(), Clock.systemUTC());
+    }
+
+    /**
+     * As {@link #MxResolver(List, Duration)}, with positive answers kept as {@code cache} says, timed by
+     * {@code clock}.
+     */
+    public MxResolver(List<String> servers, Duration timeout, DnsCacheSettings cache, Clock clock) {
         Objects.requireNonNull(servers, "servers");
         Objects.requireNonNull(timeout, "timeout");
         if (timeout.isNegative() || timeout.isZero()) {
@@ -73,10 +89,17 @@ public final class MxResolver {
                 : servers.stream().map(MxResolver::parseServer).collect(Collectors.toList());
         this.timeout = timeout;
         this.serversText = addresses.stream().map(MxResolver::describe).collect(Collectors.joining(", "));
-        // A cache of our own: answers from one set of servers must never leak into a resolver using another.
+        this.answers = new DnsAnswerCache(cache, clock);
+        // Caches of our own: answers from one set of servers must never leak into a resolver using another. Records
+        // are kept by the answer cache alone, for their TTL from the time they arrived; dnsjava's cache keeps only
+        // negative answers, for their SOA's negative TTL (RFC 2308), which the lookup's result does not show.
+        Cache negativeAnswers = new Cache(DClass.IN);
+        negativeAnswers.setMaxCache(0);
+        negativeAnswers.setMaxNCache((int) NEGATIVE_TTL_CAP.toSeconds());
+        negativeAnswers.setMaxEntries(Math.max(1, cache.size()));
         this.session = LookupSession.builder()
                 .resolver(resolverFor(addresses, timeout))
-                .cache(new Cache(DClass.IN))
+                .cache(negativeAnswers)
                 .build();
     }
 
@@ -305,10 +328,18 @@ public final class MxResolver {
     }
 
     private CompletableFuture<DnsAnswer> query(Name name, int type) {
+        Optional<DnsAnswer> kept = answers.get(name, type);
+        if (kept.isPresent()) {
+            return CompletableFuture.completedFuture(kept.get());
+        }
         return session.lookupAsync(name, type).toCompletableFuture()
-                .handle((result, failure) -> failure == null
-                        ? DnsAnswer.records(ofType(result.getRecords(), type))
-                        : answerFor(failure, name, type));
+                .handle((result, failure) -> {
+                    DnsAnswer answer = failure == null
+                            ? DnsAnswer.records(ofType(result.getRecords(), type))
+                            : answerFor(failure, name, type);
+                    answers.put(name, type, answer);
+                    return answer;
+                });
     }
 
     private static List<org.xbill.DNS.Record> ofType(List<org.xbill.DNS.Record> records, int type) {

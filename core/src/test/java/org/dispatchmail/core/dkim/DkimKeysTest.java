@@ -3,6 +3,7 @@ package org.dispatchmail.core.dkim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -105,6 +106,30 @@ class DkimKeysTest {
         keys.maintain();
         assertThat(keys.key("example.com", first.selector())).isEmpty();
         assertThat(keys.key("example.com", second.selector())).isPresent();
+    }
+
+    @Test
+    void aThreadThatSignedWithTheOldKeySignsWithTheNewOneOnceItReplacesIt() {
+        DomainKey first = keys.generate("example.com", List.of(DkimAlgorithm.RSA_SHA256), Optional.empty()).get(0);
+        publish(first);
+        keys.maintain();
+        DkimSigner signer = new DkimSigner(clock);
+        DkimVerifier verifier = new DkimVerifier(name -> Optional.of(dns.getOrDefault(name, List.of())), clock);
+        byte[] message = DkimVerifierTest.MESSAGE.getBytes(StandardCharsets.UTF_8);
+        String before = signer.sign(message, keys.signingKeys("example.com")).get(0);
+        assertThat(verifier.verify(DkimSigner.prepend(List.of(before), message)))
+            .extracting(DkimResult::status).containsExactly(DkimResult.Status.PASS);
+
+        clock.advance(Duration.ofDays(1));
+        DomainKey second = keys.rotate("example.com").get(0);
+        publish(second);
+        keys.maintain();
+        String after = signer.sign(message, keys.signingKeys("example.com")).get(0);
+
+        // the new selector's record only verifies a signature made with the new private key
+        assertThat(after).contains("s=" + second.selector() + ";");
+        assertThat(verifier.verify(DkimSigner.prepend(List.of(after), message)))
+            .extracting(DkimResult::status).containsExactly(DkimResult.Status.PASS);
     }
 
     @Test

@@ -8,8 +8,15 @@ import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.PublicKey;
 import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.junit.jupiter.api.Test;
@@ -51,6 +58,46 @@ class DkimPrivateKeyTest {
 
         assertThat(verifier.verify(key.sign(data))).isTrue();
         assertThat(((java.security.interfaces.RSAPublicKey) publicKey).getModulus().bitLength()).isEqualTo(2048);
+    }
+
+    @Test
+    void oneThreadSigningWithTwoRsaKeysInTurnUsesEachKeyEveryTime() throws Exception {
+        DkimKeyGenerator.GeneratedKey first = TestKeys.RSA;
+        DkimKeyGenerator.GeneratedKey second = DkimKeyGenerator.generate(DkimAlgorithm.RSA_SHA256);
+
+        for (int round = 0; round < 3; round++) {
+            for (DkimKeyGenerator.GeneratedKey key : List.of(first, second)) {
+                byte[] data = ("header data " + round).getBytes(StandardCharsets.US_ASCII);
+                // RSASSA-PKCS1-v1_5 is deterministic: a fresh Signature with the same key gives the same bytes
+                assertThat(key.privateKey().sign(data)).as("round %d", round).isEqualTo(freshRsaSignature(key, data));
+            }
+        }
+    }
+
+    @Test
+    void threadsSigningWithOneRsaKeyAtOnceEachGetTheRightSignature() throws Exception {
+        DkimPrivateKey key = TestKeys.RSA.privateKey();
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> checks = new ArrayList<>();
+            for (int i = 0; i < 40; i++) {
+                byte[] data = ("header data " + i).getBytes(StandardCharsets.US_ASCII);
+                byte[] expected = freshRsaSignature(TestKeys.RSA, data);
+                checks.add(threads.submit(() -> Arrays.equals(key.sign(data), expected)));
+            }
+            for (Future<Boolean> check : checks) {
+                assertThat(check.get()).isTrue();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    private static byte[] freshRsaSignature(DkimKeyGenerator.GeneratedKey key, byte[] data) throws Exception {
+        Signature signature = Signature.getInstance("SHA256withRSA");
+        signature.initSign(KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(key.pkcs8())));
+        signature.update(data);
+        return signature.sign();
     }
 
     @Test
