@@ -100,6 +100,18 @@ public final class TestCertificates {
         return new ServerCertificate(certificate, key);
     }
 
+    /**
+     * The server certificate and its key as a PKCS12 keystore (password {@link #TRUSTSTORE_PASSWORD}), for a
+     * server in the test JVM such as an HTTPS host.
+     */
+    public Path keystore(ServerCertificate server) throws IOException, InterruptedException {
+        Path keystore = dir.resolve("server-" + (serial++) + ".p12");
+        run(OPENSSL, "pkcs12", "-export", "-in", server.certificate().toString(), "-inkey", server.key().toString(),
+            "-certfile", caCertificate().toString(), "-name", "server", "-out", keystore.toString(),
+            "-passout", "pass:" + TRUSTSTORE_PASSWORD);
+        return keystore;
+    }
+
     private Path caKey() {
         return dir.resolve("ca.key");
     }
