@@ -5,11 +5,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.cassandra.CassandraCalls;
 import org.dispatchmail.core.dkim.DkimAlgorithm;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.BoundStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
@@ -103,10 +102,6 @@ public final class CassandraDomainKeyStore implements DomainKeyStore {
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 }

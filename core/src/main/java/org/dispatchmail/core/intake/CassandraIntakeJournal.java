@@ -16,12 +16,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
-import org.dispatchmail.core.cassandra.CassandraUnavailableException;
+import org.dispatchmail.core.cassandra.CassandraCalls;
 import org.dispatchmail.core.cassandra.ChunkWriter;
 import org.dispatchmail.core.delivery.MessageContent;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchType;
@@ -251,10 +250,6 @@ public final class CassandraIntakeJournal implements IntakeJournal {
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 }

@@ -5,14 +5,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import org.dispatchmail.core.cassandra.CassandraCalls;
 
 /**
  * MTA-STS policies in the {@code mta_sts_policies} table, a row per policy domain. A save rewrites the whole row
@@ -92,14 +91,10 @@ public final class CassandraMtaStsStore implements MtaStsStore {
     }
 
     private static int ttl(Duration keepFor) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, keepFor.getSeconds()));
+        return CassandraCalls.ttlSeconds(keepFor);
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 }

@@ -6,15 +6,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import org.dispatchmail.core.cassandra.CassandraCalls;
 
 /**
  * Learned greylisting windows, a row per destination that expires when not observed again; the
@@ -122,14 +121,10 @@ public final class CassandraGreylistMemory implements GreylistMemory {
     }
 
     private static int ttl(Duration keepFor) {
-        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, keepFor.getSeconds()));
+        return CassandraCalls.ttlSeconds(keepFor);
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 }

@@ -20,6 +20,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 
+import org.dispatchmail.core.cassandra.CassandraCalls;
 import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 import org.dispatchmail.core.cassandra.ChunkWriter;
 import org.dispatchmail.core.delivery.MessageContent;
@@ -30,7 +31,6 @@ import org.dispatchmail.core.delivery.RecipientDsn;
 import org.dispatchmail.core.dsn.DsnAction;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
@@ -740,11 +740,7 @@ public final class CassandraQueueStore implements QueueStore {
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 
     private static void awaitAll(List<CompletionStage<AsyncResultSet>> writes, String what) {

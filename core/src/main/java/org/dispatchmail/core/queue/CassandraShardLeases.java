@@ -7,15 +7,14 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import org.dispatchmail.core.cassandra.CassandraCalls;
 
 /** Shard leases as lightweight transactions on rows with a TTL; heartbeats as rows with a TTL. */
 public final class CassandraShardLeases implements ShardLeases {
@@ -97,10 +96,6 @@ public final class CassandraShardLeases implements ShardLeases {
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 }

@@ -6,14 +6,13 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import org.dispatchmail.core.cassandra.CassandraCalls;
 
 /**
  * ClusterSecrets in the {@code cluster_secrets} table (a partition per secret, newest version first). A new
@@ -98,10 +97,6 @@ public final class CassandraClusterSecrets implements ClusterSecrets {
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 }

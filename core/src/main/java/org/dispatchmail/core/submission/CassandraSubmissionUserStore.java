@@ -5,15 +5,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import org.dispatchmail.core.cassandra.CassandraUnavailableException;
 
 import com.datastax.oss.driver.api.core.CqlSession;
-import com.datastax.oss.driver.api.core.DriverException;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
 import com.datastax.oss.driver.api.core.cql.Statement;
+import org.dispatchmail.core.cassandra.CassandraCalls;
 
 /**
  * Submission users in Cassandra (schema version 3): a partition per login, so every AUTH is one key read, and a
@@ -137,10 +136,6 @@ public final class CassandraSubmissionUserStore implements SubmissionUserStore {
     }
 
     private ResultSet run(Statement<?> statement, String what) {
-        try {
-            return session.execute(statement);
-        } catch (DriverException e) {
-            throw new CassandraUnavailableException("Cassandra could not " + what + ": " + e.getMessage(), e);
-        }
+        return CassandraCalls.run(session, statement, what);
     }
 }
