@@ -66,7 +66,9 @@ class SenderRewritingTest {
     void aChangedHashOrAChangedFieldIsForged() {
         String address = forward("alice@origin.test");
         String[] fields = address.split("=", 3);
-        String otherHash = fields[1].charAt(0) == 'A' ? "B" + fields[1].substring(1) : "A" + fields[1].substring(1);
+        // hashes compare without regard to case (a relay may lower-case the local part): change the letter, not its case
+        char first = Character.toUpperCase(fields[1].charAt(0));
+        String otherHash = (first == 'A' ? "B" : "A") + fields[1].substring(1);
 
         assertThat(srs.reverse("SRS0=" + otherHash + "=" + fields[2]).kind()).isEqualTo(SrsCheck.Kind.FORGED);
         assertThat(srs.reverse(address.replace("=alice@", "=mallory@")).kind()).isEqualTo(SrsCheck.Kind.FORGED);
