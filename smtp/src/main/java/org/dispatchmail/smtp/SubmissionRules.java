@@ -1,5 +1,8 @@
 package org.dispatchmail.smtp;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
@@ -59,10 +62,14 @@ public class SubmissionRules {
     /** The login's last hour of sending, read once per transaction (MAIL FROM and every RCPT check it). */
     private static final ProtocolSession.AttachmentKey<SendingLimits.HourlyUsage> USAGE =
         ProtocolSession.AttachmentKey.of("dispatch.transaction.usage", SendingLimits.HourlyUsage.class);
-    /** The login's granted senders, read once per transaction (MAIL FROM and the From: check share it). */
-    @SuppressWarnings("rawtypes")
-    private static final ProtocolSession.AttachmentKey<List> GRANTED =
-        ProtocolSession.AttachmentKey.of("dispatch.transaction.grantedSenders", List.class);
+    /**
+     * How long a session keeps its login's granted senders: every MAIL FROM and From: check in that time shares one
+     * read (a client sending many messages over one session costs one Cassandra read, not one per message), and a
+     * grant an admin withdraws stops working in open sessions within this time.
+     */
+    static final Duration GRANTS_MAX_AGE = Duration.ofMinutes(1);
+    private static final ProtocolSession.AttachmentKey<SessionGrants> GRANTS =
+        ProtocolSession.AttachmentKey.of("dispatch.session.grantedSenders", SessionGrants.class);
     private static final DateTimeFormatter RFC5322_DATE =
         DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
 
@@ -73,11 +80,21 @@ public class SubmissionRules {
     private final MxResolver mxResolver;
     private final TransportRules transportRules;
     private final DomainList localDomains;
+    private final Clock clock;
 
     @Inject
     public SubmissionRules(SubmissionUsers users, SenderAlignment senderAlignment, SendingLimits sendingLimits,
                            SubmissionSettings settings, MxResolver mxResolver, TransportRules transportRules,
                            DomainList localDomains) {
+        this(users, senderAlignment, sendingLimits, settings, mxResolver, transportRules, localDomains,
+            Clock.systemUTC());
+    }
+
+    /** @param clock ages the granted senders a session keeps */
+    SubmissionRules(SubmissionUsers users, SenderAlignment senderAlignment, SendingLimits sendingLimits,
+                    SubmissionSettings settings, MxResolver mxResolver, TransportRules transportRules,
+                    DomainList localDomains, Clock clock) {
+        this.clock = clock;
         this.users = users;
         this.senderAlignment = senderAlignment;
         this.sendingLimits = sendingLimits;
@@ -92,8 +109,7 @@ public class SubmissionRules {
             return deny("530", "5.7.0 Authentication required");
         }
         String login = session.getUsername().asString();
-        List<String> granted = grantedSenders(login);
-        session.setAttachment(GRANTED, granted, ProtocolSession.State.Transaction);
+        List<String> granted = grantedSenders(session, login);
         if (!sender.isNullSender() && !senderAlignment.allows(login, granted, sender.asString())) {
             return deny("553", "5.7.1 Sender address <" + sender.asString() + "> is not allowed for login " + login);
         }
@@ -211,11 +227,20 @@ public class SubmissionRules {
             : Optional.of(denySoft("451", "4.3.0 Sending limits cannot be checked right now; try again later"));
     }
 
-    private List<String> grantedSenders(String login) {
+    /** The login's granted senders, as this session last read them if that is less than GRANTS_MAX_AGE ago. */
+    private List<String> grantedSenders(SMTPSession session, String login) {
+        Instant now = clock.instant();
+        Optional<SessionGrants> kept = session.getAttachment(GRANTS, ProtocolSession.State.Connection)
+            .filter(grants -> grants.login.equals(login) && now.isBefore(grants.readAt.plus(GRANTS_MAX_AGE)));
+        if (kept.isPresent()) {
+            return kept.get().senders;
+        }
         try {
-            return users.find(login).map(SubmissionUser::allowedSenders).orElse(List.of());
+            List<String> senders = users.find(login).map(SubmissionUser::allowedSenders).orElse(List.of());
+            session.setAttachment(GRANTS, new SessionGrants(login, senders, now), ProtocolSession.State.Connection);
+            return senders;
         } catch (RuntimeException e) {
-            // Cassandra away: the login's own address still works
+            // Cassandra away: the login's own address still works; nothing is kept, so the next command reads again
             LOGGER.warn("submission logins unavailable, checking senders of {} against the login only: {}", login,
                 e.getMessage());
             return List.of();
@@ -229,9 +254,7 @@ public class SubmissionRules {
         }
         try {
             String login = session.getUsername().asString();
-            @SuppressWarnings("unchecked")
-            List<String> granted = session.getAttachment(GRANTED, ProtocolSession.State.Transaction)
-                .map(list -> (List<String>) list).orElseGet(() -> grantedSenders(login));
+            List<String> granted = grantedSenders(session, login);
             Address[] authors = mail.getMessage().getFrom();
             for (Address author : authors == null ? new Address[0] : authors) {
                 String address = author instanceof InternetAddress ? ((InternetAddress) author).getAddress() : author.toString();
@@ -268,5 +291,18 @@ public class SubmissionRules {
     private static HookResult denySoft(String code, String description) {
         return HookResult.builder().hookReturnCode(HookReturnCode.denySoft()).smtpReturnCode(code)
             .smtpDescription(description).build();
+    }
+
+    /** A login's granted senders and when they were read. */
+    private static final class SessionGrants {
+        private final String login;
+        private final List<String> senders;
+        private final Instant readAt;
+
+        SessionGrants(String login, List<String> senders, Instant readAt) {
+            this.login = login;
+            this.senders = List.copyOf(senders);
+            this.readAt = readAt;
+        }
     }
 }

@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
@@ -38,6 +39,10 @@ class SubmissionRulesTest {
         "submission.maxRecipientsPerHour", "100"));
 
     private SubmissionRules rules() {
+        return rules(Clock.systemUTC());
+    }
+
+    private SubmissionRules rules(Clock grantsClock) {
         SubmissionSettings submission = SubmissionSettings.from(TestDoubles.config(settings));
         // example.net is routed to a relay and example.com is local: neither is looked up in DNS, so the
         // resolver (pointing at a port where no DNS server listens) is never asked
@@ -47,7 +52,7 @@ class SubmissionRulesTest {
         return new SubmissionRules(users, new SenderAlignment(submission.senderAlignment()),
             new SendingLimits(usage, submission.maxMessagesPerHour(), submission.maxRecipientsPerHour(), clock),
             submission, new MxResolver(List.of("127.0.0.1:9"), Duration.ofMillis(200)), routes,
-            new TestDoubles.LocalDomains("example.com"));
+            new TestDoubles.LocalDomains("example.com"), grantsClock);
     }
 
     private static MaybeSender sender(String address) throws Exception {
@@ -74,6 +79,43 @@ class SubmissionRulesTest {
             .isEqualTo(HookResult.DECLINED);
         assertRefused(rules.mailFrom(TestSession.loggedIn("alice@example.com").session, sender("bob@example.com")),
             HookReturnCode.deny(), "553", "5.7.1 Sender address <bob@example.com> is not allowed for login alice@example.com");
+    }
+
+    @Test
+    void aSessionReadsItsGrantsOnceAMinuteSoAWithdrawnGrantStopsWorkingWithinIt() throws Exception {
+        users.add("alice@example.com", "a long enough password", List.of("@shop.example.com"));
+        AtomicReference<Instant> now = new AtomicReference<>(NOW);
+        SubmissionRules rules = rules(new Clock() {
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                throw new UnsupportedOperationException();
+            }
+        });
+        TestSession open = TestSession.loggedIn("alice@example.com");
+        assertThat(rules.mailFrom(open.session, sender("orders@shop.example.com"))).isEqualTo(HookResult.DECLINED);
+
+        users.setAllowedSenders("alice@example.com", List.of());
+        now.set(NOW.plus(SubmissionRules.GRANTS_MAX_AGE).minusSeconds(1));
+        // the open session still has what it read: no read per message
+        assertThat(rules.mailFrom(open.session, sender("orders@shop.example.com"))).isEqualTo(HookResult.DECLINED);
+        // a new session reads the grants as they are now
+        assertRefused(rules.mailFrom(TestSession.loggedIn("alice@example.com").session, sender("orders@shop.example.com")),
+            HookReturnCode.deny(), "553",
+            "5.7.1 Sender address <orders@shop.example.com> is not allowed for login alice@example.com");
+        // and the open one once its copy is a minute old
+        now.set(NOW.plus(SubmissionRules.GRANTS_MAX_AGE));
+        assertRefused(rules.mailFrom(open.session, sender("orders@shop.example.com")), HookReturnCode.deny(), "553",
+            "5.7.1 Sender address <orders@shop.example.com> is not allowed for login alice@example.com");
     }
 
     @Test
