@@ -28,6 +28,11 @@ final class JamesQueueMetrics implements QueueMetrics {
     }
 
     @Override
+    public void tlsPolicy(String policy, String outcome) {
+        registry.counter("dispatch_tls_policy_" + policy.replace('-', '_') + "_" + outcome).inc();
+    }
+
+    @Override
     public void greylisted() {
         registry.counter("dispatch_greylisting_detected").inc();
     }

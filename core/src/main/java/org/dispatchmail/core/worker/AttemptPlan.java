@@ -103,7 +103,7 @@ final class AttemptPlan {
 
     /** One count for {@link QueueMetrics}. */
     static final class MetricEvent {
-        enum Kind { ATTEMPT, GREYLISTED, DELIVERED, FAILED }
+        enum Kind { ATTEMPT, TLS_POLICY, GREYLISTED, DELIVERED, FAILED }
 
         private final Kind kind;
         private final String first;
@@ -119,6 +119,10 @@ final class AttemptPlan {
 
         static MetricEvent attempt(String outcome, String replyClass) {
             return new MetricEvent(Kind.ATTEMPT, outcome, replyClass, Duration.ZERO);
+        }
+
+        static MetricEvent tlsPolicy(String policy, String outcome) {
+            return new MetricEvent(Kind.TLS_POLICY, policy, outcome, Duration.ZERO);
         }
 
         static MetricEvent greylisted() {
@@ -138,6 +142,9 @@ final class AttemptPlan {
                 case ATTEMPT:
                     metrics.attempt(first, second);
                     break;
+                case TLS_POLICY:
+                    metrics.tlsPolicy(first, second);
+                    break;
                 case GREYLISTED:
                     metrics.greylisted();
                     break;
@@ -149,12 +156,14 @@ final class AttemptPlan {
             }
         }
 
-        /** E.g. "attempt temporary 4xx", "failed expired", "delivered PT5S", "greylisted". */
+        /** E.g. "attempt temporary 4xx", "tls-policy mta-sts delivered", "failed expired", "delivered PT5S", "greylisted". */
         @Override
         public String toString() {
             switch (kind) {
                 case ATTEMPT:
                     return "attempt " + first + " " + second;
+                case TLS_POLICY:
+                    return "tls-policy " + first + " " + second;
                 case GREYLISTED:
                     return "greylisted";
                 case DELIVERED:

@@ -107,6 +107,8 @@ final class AttemptPlanner {
             RetryState state = retryState(message, record);
             metrics.add(AttemptPlan.MetricEvent.attempt(outcome.status().name().toLowerCase(Locale.ROOT),
                 outcome.serverReply().map(reply -> (reply.code() / 100) + "xx").orElse("none")));
+            outcome.policy().ifPresent(tlsPolicy -> metrics.add(AttemptPlan.MetricEvent.tlsPolicy(tlsPolicy,
+                outcome.status().name().toLowerCase(Locale.ROOT))));
             // A report still owed from an earlier step is superseded by what this attempt decides.
             RecipientRecord.Builder next = record.toBuilder().attempts(record.attempts() + 1).unclaimed()
                 .lastResult(Optional.of(outcome.describe())).reportOwed(Optional.empty());

@@ -11,6 +11,14 @@ public interface QueueMetrics {
     default void attempt(String outcome, String replyClass) {
     }
 
+    /**
+     * The same attempt counted by the TLS policy it was made under ({@code mta-sts}, {@code mta-sts-testing},
+     * {@code opportunistic}, {@code required}...) and its outcome; attempts that ended before a policy was decided
+     * (a failed MX lookup) are not counted here.
+     */
+    default void tlsPolicy(String policy, String outcome) {
+    }
+
     default void greylisted() {
     }
 

@@ -100,6 +100,8 @@ class AttemptPlannerTest {
 
         assertThat(plan.logLines().get(0)).contains(" tls=- policy=mta-sts stage=rcpt ");
         assertThat(plan.logLines().get(1)).contains(" tls=- policy=mta-sts-testing stage=rcpt ");
+        assertThat(plan.metrics()).extracting(Object::toString).contains(
+            "tls-policy mta-sts delivered", "tls-policy mta-sts-testing delivered");
     }
 
     @Test

@@ -15,6 +15,11 @@ public final class RecordingMetrics implements QueueMetrics {
     }
 
     @Override
+    public synchronized void tlsPolicy(String policy, String outcome) {
+        calls.add("tls-policy " + policy + " " + outcome);
+    }
+
+    @Override
     public synchronized void greylisted() {
         calls.add("greylisted");
     }
