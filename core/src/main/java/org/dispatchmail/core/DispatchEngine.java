@@ -11,6 +11,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 import org.dispatchmail.core.admin.QueueAdmin;
+import org.dispatchmail.core.admin.TlsAdmin;
 import org.dispatchmail.core.cassandra.CassandraConnector;
 import org.dispatchmail.core.cassandra.CassandraRequestCount;
 import org.dispatchmail.core.cassandra.QueueSchema;
@@ -24,6 +25,7 @@ import org.dispatchmail.core.mtasts.CachingMtaStsPolicySource;
 import org.dispatchmail.core.mtasts.CassandraMtaStsStore;
 import org.dispatchmail.core.mtasts.MtaStsFetcher;
 import org.dispatchmail.core.mtasts.MtaStsPolicySource;
+import org.dispatchmail.core.mtasts.MtaStsStore;
 import org.dispatchmail.core.mtasts.MtaStsSettings;
 import org.dispatchmail.core.queue.ShardLeases;
 import org.dispatchmail.core.dkim.DkimSigner;
@@ -90,6 +92,7 @@ public final class DispatchEngine implements AutoCloseable {
     private final MxResolver mxResolver;
     private final TransportRules transportRules;
     private final QueueAdmin queueAdmin;
+    private final TlsAdmin tlsAdmin;
     private final QueueGauges queueGauges;
     private final SmtpClient smtpClient;
     private final CassandraRequestCount cassandraRequests;
@@ -106,7 +109,8 @@ public final class DispatchEngine implements AutoCloseable {
     private DispatchEngine(CqlSession session, QueueStore store, DeliveryWorker worker, Clock clock,
                            Optional<DkimKeys> dkimKeys, ScheduledExecutorService keyMaintenance,
                            DispatchSettings settings, MxResolver mxResolver, QueueAdmin queueAdmin,
-                           QueueGauges queueGauges, SmtpClient smtpClient, CassandraRequestCount cassandraRequests) {
+                           QueueGauges queueGauges, SmtpClient smtpClient, CassandraRequestCount cassandraRequests,
+                           MtaStsStore mtaStsStore) {
         this.smtpClient = smtpClient;
         this.cassandraRequests = cassandraRequests;
         this.queueAdmin = queueAdmin;
@@ -134,6 +138,7 @@ public final class DispatchEngine implements AutoCloseable {
         this.maxRecipientsPerMessage = settings.submission().maxRecipientsPerMessage();
         this.mxResolver = mxResolver;
         this.transportRules = settings.routing().rules();
+        this.tlsAdmin = new TlsAdmin(mtaStsStore, settings.mtaSts().enabled(), transportRules, clock);
         this.senderRewriting = new SenderRewriting(settings.srs(), clusterSecrets, clock);
         this.srsKeys = new SrsKeys(clusterSecrets, settings.srs(), clock);
         if (!senderRewriting.enabled()) {
@@ -164,7 +169,8 @@ public final class DispatchEngine implements AutoCloseable {
             MxResolver resolver = new MxResolver(settings.dnsServers(), settings.dnsTimeout(), settings.dnsCache(),
                 clock);
             SmtpClient smtpClient = new SmtpClient(settings.delivery(), clock);
-            MtaStsPolicySource mtaStsPolicies = mtaStsPolicies(settings, session, clock);
+            MtaStsStore mtaStsStore = new CassandraMtaStsStore(session, keyspace);
+            MtaStsPolicySource mtaStsPolicies = mtaStsPolicies(settings, mtaStsStore, clock);
             MxDeliverer deliverer = new MxDeliverer(resolver, smtpClient, settings.delivery(), settings.routing(),
                 mtaStsPolicies, clock);
             settings.routing().rules().describe().forEach(rule -> LOGGER.info("Dispatch route: {}", rule));
@@ -194,7 +200,7 @@ public final class DispatchEngine implements AutoCloseable {
                 settings.worker().gaugeInterval().toMillis(), TimeUnit.MILLISECONDS);
             worker.start();
             DispatchEngine engine = new DispatchEngine(session, store, worker, clock, dkimKeys, keyMaintenance,
-                settings, resolver, admin, gauges, smtpClient, requests);
+                settings, resolver, admin, gauges, smtpClient, requests, mtaStsStore);
             // listed before it journals anything, so its mail is found if it dies
             engine.intakeJournal().register(engine.nodeId());
             return engine;
@@ -216,6 +222,11 @@ public final class DispatchEngine implements AutoCloseable {
     /** Summary, lists and commands on the queue, for webadmin. */
     public QueueAdmin queueAdmin() {
         return queueAdmin;
+    }
+
+    /** The TLS policy each domain meets, for the admin interface: read from the shared store, never fetched. */
+    public TlsAdmin tlsAdmin() {
+        return tlsAdmin;
     }
 
     /** Queue depth and oldest entry of this node's shards, for the metrics. */
@@ -332,7 +343,7 @@ public final class DispatchEngine implements AutoCloseable {
      * MTA-STS policies kept in Cassandra for every node, their _mta-sts TXT records looked up through dns.servers,
      * fetched trusting delivery.tls.truststore when set (as verified SMTP TLS does), else the JDK's CAs.
      */
-    private static MtaStsPolicySource mtaStsPolicies(DispatchSettings settings, CqlSession session, Clock clock) {
+    private static MtaStsPolicySource mtaStsPolicies(DispatchSettings settings, MtaStsStore store, Clock clock) {
         MtaStsSettings mtaSts = settings.mtaSts();
         if (!mtaSts.enabled()) {
             LOGGER.info("Dispatch MTA-STS is off (delivery.mtaSts=off): no domain's policy is looked up or applied");
@@ -343,7 +354,7 @@ public final class DispatchEngine implements AutoCloseable {
         MtaStsFetcher fetcher = new MtaStsFetcher(MtaStsFetcher.trusting(settings.delivery().trustStore()),
             connectTimeout, mtaSts.fetchTimeout());
         DnsTxtLookup dns = new DnsTxtLookup(settings.dnsServers(), settings.dnsTimeout());
-        return new CachingMtaStsPolicySource(new CassandraMtaStsStore(session, settings.cassandra().keyspace()),
+        return new CachingMtaStsPolicySource(store,
             dns::records, fetcher::fetch, mtaSts.recheckInterval(), clock);
     }
 

@@ -150,6 +150,8 @@ public final class DispatchLauncher {
                 return queue(positional, options, webadmin(options, conf));
             case "srs":
                 return srs(positional, options, webadmin(options, conf));
+            case "tls":
+                return tls(positional, webadmin(options, conf));
             default:
                 throw new LaunchException("unknown command " + positional.get(0) + "\n" + Usage.all());
         }
@@ -357,6 +359,21 @@ public final class DispatchLauncher {
             default:
                 throw new LaunchException("queue needs one of summary, list, show, retry, hold, release, bounce,"
                     + " delete\n" + Usage.of(positional.subList(0, 1)));
+        }
+    }
+
+    private static int tls(List<String> positional, WebAdminClient webadmin) throws LaunchException {
+        String action = positional.size() > 1 ? positional.get(1) : "";
+        List<String> args = positional.subList(Math.min(2, positional.size()), positional.size());
+        switch (action) {
+            case "show":
+                expectCount(args, 1, "tls show DOMAIN");
+                // the server checks the name and says what is wrong with it (HTTP 400, exit 2)
+                System.out.print(webadmin.call("GET", "/dispatch/tls/" + WebAdminClient.encode(args.get(0))
+                    + "?format=text", null, "show the TLS policy of " + args.get(0)));
+                return 0;
+            default:
+                throw new LaunchException("tls needs show\n" + Usage.of(positional.subList(0, 1)));
         }
     }
 

@@ -71,6 +71,9 @@ final class Usage {
             "queue retry|hold|release|bounce|delete (ID | --domain D | all)",
             "retry now, hold, release, bounce now (with a report to the",
             "sender), or delete (no report) one message, a domain, or all"),
+        new Entry("tls", List.of("show"), "tls show DOMAIN",
+            "the MTA-STS policy stored for DOMAIN, its last failed refresh,",
+            "the route, and whether delivery enforces it now"),
         new Entry("help", List.of(), "help [COMMAND [SUBCOMMAND]]",
             "print this, or the usage of one command (also: -h, --help)"));
 

@@ -53,7 +53,7 @@ class DispatchLauncherExitCodesTest {
         "submission", "submission add", "submission list", "submission password", "submission senders",
         "submission remove", "srs", "srs keys", "srs rotate", "srs retire",
         "queue", "queue summary", "queue list", "queue show", "queue retry", "queue hold", "queue release",
-        "queue bounce", "queue delete"})
+        "queue bounce", "queue delete", "tls", "tls show"})
     void everyCommandAndSubcommandPrintsItsUsageOnHelpAndExitsZero(String command) {
         for (String help : List.of("--help", "-h")) {
             Result result = launch(command + " " + help);
@@ -87,7 +87,8 @@ class DispatchLauncherExitCodesTest {
         "submission senders alice@example.com", "submission remove", "srs", "srs frob", "srs keys extra",
         "srs rotate extra", "srs retire extra", "queue", "queue frob", "queue summary extra", "queue list extra",
         "queue show", "queue retry", "queue hold a b", "queue release", "queue bounce", "queue delete",
-        "queue summary --frob x", "queue summary -x", "token --days many", "token --days"})
+        "queue summary --frob x", "queue summary -x", "token --days many", "token --days", "tls", "tls frob",
+        "tls show", "tls show a.example b.example"})
     void aUsageErrorExitsTwoWithAMessage(String command) {
         Result result = launch(command);
         assertThat(result.status).as(command + ": " + result.err).isEqualTo(2);
@@ -103,13 +104,16 @@ class DispatchLauncherExitCodesTest {
         assertThat(launch("token --days").err).startsWith("dispatch: option --days needs a value");
         assertThat(launch("queue frob").err).startsWith("dispatch: queue needs one of summary")
             .contains("queue show ID").doesNotContain("dkim list");
+        assertThat(launch("tls frob").err).startsWith("dispatch: tls needs show").contains("tls show DOMAIN");
+        assertThat(launch("tls show").err).startsWith("dispatch: usage: dispatch tls show DOMAIN");
         assertThat(launch("dkim retire example.com").err)
             .startsWith("dispatch: usage: dispatch dkim retire DOMAIN SELECTOR");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"add-domain example.com", "dkim list", "dkim check", "submission list", "srs keys",
-        "queue summary", "queue show 5f0c", "queue retry all", "queue delete --domain example.org"})
+        "queue summary", "queue show 5f0c", "queue retry all", "queue delete --domain example.org",
+        "tls show example.org"})
     void anAdminCommandThatCannotReachWebadminExitsTwo(String command) {
         Result result = launch(command);
         assertThat(result.status).isEqualTo(2);

@@ -42,7 +42,7 @@ class WebAdminAuthIT {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     /** One route of each kind: James's own, and each of Dispatch's. */
     private static final List<String> GUARDED = List.of("/domains", "/users", "/dispatch/queue/summary",
-        "/dispatch/dkim/keys", "/dispatch/submission/users");
+        "/dispatch/dkim/keys", "/dispatch/submission/users", "/dispatch/tls/example.org");
 
     private static DispatchNode node;
 

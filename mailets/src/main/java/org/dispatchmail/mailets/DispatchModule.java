@@ -5,6 +5,7 @@ import java.util.function.Supplier;
 
 import org.dispatchmail.core.DispatchEngine;
 import org.dispatchmail.core.admin.QueueAdmin;
+import org.dispatchmail.core.admin.TlsAdmin;
 import org.dispatchmail.core.dkim.ArcSealing;
 import org.dispatchmail.core.dkim.DkimKeys;
 import org.dispatchmail.core.dkim.DkimSigner;
@@ -41,6 +42,11 @@ public class DispatchModule extends AbstractModule {
     @Provides
     QueueAdmin queueAdmin(DispatchEngine engine) {
         return engine.queueAdmin();
+    }
+
+    @Provides
+    TlsAdmin tlsAdmin(DispatchEngine engine) {
+        return engine.tlsAdmin();
     }
 
     /** Asked for when used: the DKIM key service exists only with dkim.masterKeyFile, and says so otherwise. */
