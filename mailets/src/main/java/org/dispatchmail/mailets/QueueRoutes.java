@@ -62,15 +62,15 @@ public class QueueRoutes implements Routes {
     public void define(Service service) {
         service.get(BASE + "/summary", RouteSupport.guarded((request, response) -> {
             QueueSummary summary = admin.summary();
-            return text(request) ? plain(response, QueueText.summary(summary))
+            return RouteSupport.wantsText(request) ? RouteSupport.plain(response, QueueText.summary(summary))
                 : RouteSupport.json(response, 200, summary(summary));
         }));
         service.get(BASE, RouteSupport.guarded((request, response) -> {
             List<QueueEntry> entries = admin.list(selector(request, false),
                 Optional.ofNullable(request.queryParams("state")).map(QueueRoutes::state),
                 Optional.ofNullable(request.queryParams("sender")), limit(request));
-            if (text(request)) {
-                return plain(response, QueueText.list(entries));
+            if (RouteSupport.wantsText(request)) {
+                return RouteSupport.plain(response, QueueText.list(entries));
             }
             List<Map<String, Object>> body = new ArrayList<>();
             entries.forEach(entry -> body.add(entry(entry.message(), entry.recipient())));
@@ -82,8 +82,8 @@ public class QueueRoutes implements Routes {
             if (message.isEmpty()) {
                 return RouteSupport.error(response, 404, "no queued message " + id);
             }
-            if (text(request)) {
-                return plain(response, QueueText.show(message.get(), admin.recipients(id),
+            if (RouteSupport.wantsText(request)) {
+                return RouteSupport.plain(response, QueueText.show(message.get(), admin.recipients(id),
                     recipient -> admin.attempts(id, recipient)));
             }
             return RouteSupport.json(response, 200, details(message.get()));
@@ -126,20 +126,10 @@ public class QueueRoutes implements Routes {
     }
 
     /** format=text: the plain-text tables the command line prints. */
-    private static boolean text(Request request) {
-        return "text".equals(request.queryParams("format"));
-    }
-
-    private static String plain(Response response, String text) {
-        response.status(200);
-        response.type("text/plain; charset=utf-8");
-        return text;
-    }
-
     private static String count(Request request, Response response, String action, QueueAdmin.ChangeCount count)
         throws Exception {
-        if (text(request)) {
-            return plain(response, QueueText.changed(action, count));
+        if (RouteSupport.wantsText(request)) {
+            return RouteSupport.plain(response, QueueText.changed(action, count));
         }
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("changed", count.changed());

@@ -7,10 +7,11 @@ import org.dispatchmail.core.config.ConfigException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import spark.Request;
 import spark.Response;
 import spark.Route;
 
-/** What Dispatch's webadmin routes share: JSON, and errors as {"statusCode", "message"}. */
+/** What Dispatch's webadmin routes share: JSON or text on request, and errors as {"statusCode", "message"}. */
 final class RouteSupport {
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -34,6 +35,17 @@ final class RouteSupport {
         response.status(status);
         response.type("application/json");
         return JSON.writeValueAsString(body);
+    }
+
+    /** The client asked for the text the CLI prints ({@code ?format=text}) rather than JSON. */
+    static boolean wantsText(Request request) {
+        return "text".equals(request.queryParams("format"));
+    }
+
+    static String plain(Response response, String text) {
+        response.status(200);
+        response.type("text/plain; charset=utf-8");
+        return text;
     }
 
     static String error(Response response, int status, String message) {

@@ -57,12 +57,8 @@ public class TlsRoutes implements Routes {
     public void define(Service service) {
         service.get(BASE + "/:domain", RouteSupport.guarded((request, response) -> {
             TlsStatus status = admin.show(request.params("domain"));
-            if ("text".equals(request.queryParams("format"))) {
-                response.status(200);
-                response.type("text/plain; charset=utf-8");
-                return status.text();
-            }
-            return RouteSupport.json(response, 200, json(status));
+            return RouteSupport.wantsText(request) ? RouteSupport.plain(response, status.text())
+                : RouteSupport.json(response, 200, json(status));
         }));
     }
 
