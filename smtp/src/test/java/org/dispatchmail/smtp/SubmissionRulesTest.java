@@ -9,7 +9,6 @@ import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.apache.james.core.MailAddress;
 import org.apache.james.core.MaybeSender;
@@ -84,28 +83,14 @@ class SubmissionRulesTest {
     @Test
     void aSessionReadsItsGrantsOnceAMinuteSoAWithdrawnGrantStopsWorkingWithinIt() throws Exception {
         users.add("alice@example.com", "a long enough password", List.of("@shop.example.com"));
-        AtomicReference<Instant> now = new AtomicReference<>(NOW);
-        SubmissionRules rules = rules(new Clock() {
-            @Override
-            public Instant instant() {
-                return now.get();
-            }
-
-            @Override
-            public ZoneOffset getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                throw new UnsupportedOperationException();
-            }
-        });
+        // the session keeps what it read, so each step may look at it through rules with their own clock
         TestSession open = TestSession.loggedIn("alice@example.com");
-        assertThat(rules.mailFrom(open.session, sender("orders@shop.example.com"))).isEqualTo(HookResult.DECLINED);
+        assertThat(rules(Clock.fixed(NOW, ZoneOffset.UTC)).mailFrom(open.session, sender("orders@shop.example.com")))
+            .isEqualTo(HookResult.DECLINED);
 
         users.setAllowedSenders("alice@example.com", List.of());
-        now.set(NOW.plus(SubmissionRules.GRANTS_MAX_AGE).minusSeconds(1));
+        SubmissionRules rules = rules(Clock.fixed(NOW.plus(SubmissionRules.GRANTS_MAX_AGE).minusSeconds(1),
+            ZoneOffset.UTC));
         // the open session still has what it read: no read per message
         assertThat(rules.mailFrom(open.session, sender("orders@shop.example.com"))).isEqualTo(HookResult.DECLINED);
         // a new session reads the grants as they are now
@@ -113,8 +98,8 @@ class SubmissionRulesTest {
             HookReturnCode.deny(), "553",
             "5.7.1 Sender address <orders@shop.example.com> is not allowed for login alice@example.com");
         // and the open one once its copy is a minute old
-        now.set(NOW.plus(SubmissionRules.GRANTS_MAX_AGE));
-        assertRefused(rules.mailFrom(open.session, sender("orders@shop.example.com")), HookReturnCode.deny(), "553",
+        SubmissionRules aMinuteLater = rules(Clock.fixed(NOW.plus(SubmissionRules.GRANTS_MAX_AGE), ZoneOffset.UTC));
+        assertRefused(aMinuteLater.mailFrom(open.session, sender("orders@shop.example.com")), HookReturnCode.deny(), "553",
             "5.7.1 Sender address <orders@shop.example.com> is not allowed for login alice@example.com");
     }
 
